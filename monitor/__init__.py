@@ -1,0 +1,3 @@
+"""newsmon: news monitoring for analysts on one SQLite database."""
+
+__version__ = "0.1.0"

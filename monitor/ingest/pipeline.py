@@ -1,0 +1,91 @@
+"""From parsed articles to stored ones: normalise, deduplicate, write in transactions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from monitor import store
+from monitor.models import ParsedArticle
+from monitor.normalise import canonical_url, clean_text, content_hash, content_url, iso, to_utc
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500  # articles per transaction: each commits whole or not at all
+
+
+def prepare(
+    article: ParsedArticle,
+    *,
+    fetched_at: datetime,
+    source_name: str | None = None,
+    source_id: int | None = None,
+    default_language: str | None = None,
+) -> store.ArticleRecord | None:
+    """The storable form of a parsed article, or None when it has neither title nor body."""
+    title = clean_text(article.title or "").replace("\n", " ")
+    body = clean_text(article.body or "")
+    if not title and not body:
+        return None
+    if not title:
+        title = body.split("\n", 1)[0][:200]
+    url = canonical_url(article.url) if article.url and "://" in article.url else content_url(title, body)
+    published = to_utc(article.published_at) if article.published_at else None
+    source = (article.source or source_name or _host(article.url) or "unknown").strip()
+    language = (article.language or default_language or "").split("-")[0].lower()[:2] or None
+    return store.ArticleRecord(
+        url=url,
+        content_hash=content_hash(title, body),
+        source=source,
+        source_id=source_id,
+        title=title,
+        body=body,
+        summary=clean_text(article.summary or ""),
+        author=clean_text(article.author or "").replace("\n", ", "),
+        published_at=iso(published or fetched_at),
+        date_inferred=published is None,
+        fetched_at=iso(fetched_at),
+        language=language,
+    )
+
+
+def _host(url: str | None) -> str | None:
+    if url and "://" in url:
+        return urlsplit(url).hostname
+    return None
+
+
+def store_parsed(
+    db: sqlite_utils.Database,
+    articles: Iterable[ParsedArticle],
+    *,
+    fetched_at: datetime,
+    source_name: str | None = None,
+    source_id: int | None = None,
+    default_language: str | None = None,
+) -> store.SaveResult:
+    """Prepare and save articles in batches; an article with no title and no body counts as a duplicate
+    of nothing and is skipped (the caller reports it through the parser's problems)."""
+    result = store.SaveResult()
+    batch: list[store.ArticleRecord] = []
+    for article in articles:
+        record = prepare(
+            article,
+            fetched_at=fetched_at,
+            source_name=source_name,
+            source_id=source_id,
+            default_language=default_language,
+        )
+        if record is None:
+            continue
+        batch.append(record)
+        if len(batch) >= BATCH_SIZE:
+            result += store.save_articles(db, batch)
+            batch = []
+    if batch:
+        result += store.save_articles(db, batch)
+    return result

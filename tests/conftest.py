@@ -1,0 +1,99 @@
+"""Shared fixtures: a fresh database per test and a local HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from monitor import store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "news.db"
+    monkeypatch.setenv("NEWSMON_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def db(db_path):
+    database = store.open_db(db_path)
+    yield database
+    database.conn.close()
+
+
+@dataclass
+class Route:
+    """A canned response, or a handler(request) -> (status, headers, body) for dynamic ones."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    handler: Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]] | None = None
+
+
+class LocalWeb:
+    """Routes by path; records every request as (method, path, headers) in `requests`."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.base = ""
+
+    def route(self, path: str, body: bytes | str = b"", status: int = 200, headers=None, handler=None) -> str:
+        if isinstance(body, str):
+            body = body.encode()
+        self.routes[path] = Route(status, body, dict(headers or {}), handler)
+        return self.base + path
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def hits(self, path: str) -> int:
+        return sum(1 for _, p, _ in self.requests if p == path)
+
+
+@pytest.fixture
+def web() -> Iterator[LocalWeb]:
+    site = LocalWeb()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            site.requests.append(("GET", self.path, dict(self.headers)))
+            route = site.routes.get(self.path) or site.routes.get(self.path.split("?", 1)[0])
+            if route is None:
+                status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
+            elif route.handler:
+                status, headers, body = route.handler(self)
+            else:
+                status, headers, body = route.status, route.headers, route.body
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if "Content-Length" not in headers:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if body:
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    site.base = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    server.shutdown()
+    server.server_close()
