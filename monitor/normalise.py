@@ -13,9 +13,36 @@ import lxml.html
 
 # Query parameters that only track the click, never change the article.
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-    "_ga", "_gl", "ref", "ref_src", "ref_url", "cmpid", "ncid", "ocid", "smid", "sr_share", "share",
-    "spm", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "rss", "at_medium", "at_campaign", "taid",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "cmpid",
+    "ncid",
+    "ocid",
+    "smid",
+    "sr_share",
+    "share",
+    "spm",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "rss",
+    "at_medium",
+    "at_campaign",
+    "taid",
 }
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -51,8 +78,31 @@ def clean_text(text: str) -> str:
 
 
 BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "table", "tr", "section", "article", "header", "footer", "figure", "figcaption", "hr", "dd", "dt",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "hr",
+    "dd",
+    "dt",
 }
 
 

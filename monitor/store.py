@@ -246,9 +246,18 @@ def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT DO NOTHING""",
                 (
-                    record.url, record.content_hash, record.source_id, record.source, record.title,
-                    record.body, record.summary, record.author, record.published_at,
-                    int(record.date_inferred), record.fetched_at, record.language,
+                    record.url,
+                    record.content_hash,
+                    record.source_id,
+                    record.source,
+                    record.title,
+                    record.body,
+                    record.summary,
+                    record.author,
+                    record.published_at,
+                    int(record.date_inferred),
+                    record.fetched_at,
+                    record.language,
                 ),
             )
             if cursor.rowcount == 0:

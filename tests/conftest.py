@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -81,10 +82,8 @@ def web() -> Iterator[LocalWeb]:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if body:
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
         def log_message(self, *args):  # keep test output quiet
             pass

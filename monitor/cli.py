@@ -1,0 +1,314 @@
+"""The `newsmon` command line. Each command maps onto one library call; only this module prints."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor import config, export, queries, scheduler, sources, store
+from monitor.ingest import jobs
+from monitor.models import IngestError
+from monitor.queries import Filters, QueryError
+
+app = typer.Typer(
+    help="newsmon: news monitoring for analysts. Feeds, pages and files into one SQLite database.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="Manage the feeds and pages that `fetch` and `watch` poll.", no_args_is_help=True)
+export_app = typer.Typer(help="Export CSV summaries of the filtered articles.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(export_app, name="export")
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $NEWSMON_DB or data/news.db).")]
+
+
+class State:
+    db_path: Path | None = None
+
+
+def open_db():
+    try:
+        return store.open_db(State.db_path)
+    except (store.StoreError, OSError) as error:
+        fail(f"cannot open the database {config.db_path(State.db_path)}: {error}", code=2)
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main_options(
+    db: DbOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens (to stderr).")] = False,
+) -> None:
+    State.db_path = db
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@app.command()
+def init(
+    starter: Annotated[bool, typer.Option(help="Load the starter sources when the database has none.")] = True,
+) -> None:
+    """Create (or migrate) the database; on a database with no sources, load the starter list."""
+    db = open_db()
+    count = db["sources"].count
+    typer.echo(f"database: {config.db_path(State.db_path)} (schema version {store.VERSION})")
+    if starter and count == 0:
+        added, _ = sources.load_starter_sources(db)
+        typer.echo(f"loaded {added} starter sources from {config.STARTER_SOURCES.name}")
+    else:
+        typer.echo(f"{count} sources, {db['articles'].count} articles")
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, directories, globs, http(s) URLs, or - for JSONL.")],
+    source: Annotated[str | None, typer.Option(help="Source name for every article (overrides the input's).")] = None,
+    language: Annotated[str | None, typer.Option(help="Language (ISO 639-1) when the input does not say.")] = None,
+) -> None:
+    """Ingest articles from files, pages and feeds. Exit 0 when every input was read, 1 when some failed."""
+    db = open_db()
+
+    def report(outcome: jobs.InputOutcome) -> None:
+        if outcome.error:
+            typer.echo(f"failed: {outcome.input}: {outcome.error}", err=True)
+        for problem in outcome.problems[:20]:
+            typer.echo(f"skipped: {outcome.input}: {problem}", err=True)
+        if len(outcome.problems) > 20:
+            typer.echo(f"skipped: {outcome.input}: ... and {len(outcome.problems) - 20} more records", err=True)
+
+    summary = jobs.ingest(db, inputs, source=source, language=language, on_input=report)
+    typer.echo(
+        f"inputs read: {summary.read}, added: {summary.added}, duplicates: {summary.duplicates}, "
+        f"failed: {summary.failed}"
+        + (f", records skipped: {summary.skipped_records}" if summary.skipped_records else "")
+    )
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def fetch(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (id, URL or name).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Fetch even if not due yet.")] = False,
+) -> None:
+    """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
+    db = open_db()
+    only = [_source_or_fail(db, key)["id"] for key in source] if source else None
+    summary = scheduler.fetch_due(db, only=only, force=force or bool(only))
+    _print_pass(summary)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def watch() -> None:
+    """Run the scheduler until interrupted: fetch each source when it is due."""
+    db = open_db()
+    stop = threading.Event()
+    typer.echo("watching sources; Ctrl-C to stop")
+    try:
+        scheduler.watch(db, stop=stop, on_pass=_print_pass)
+    except KeyboardInterrupt:
+        stop.set()
+        typer.echo("stopped")
+
+
+def _print_pass(summary: scheduler.PassSummary) -> None:
+    for outcome in summary.outcomes:
+        if outcome.error:
+            typer.echo(f"failed: {outcome.name} ({outcome.url}): {outcome.error}", err=True)
+    typer.echo(
+        f"sources fetched: {summary.attempted} (ok {summary.ok}, not modified {summary.not_modified}, "
+        f"failed {summary.failed}), added: {summary.added}, duplicates: {summary.duplicates}"
+    )
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many rows.")] = 20,
+    failed: Annotated[bool, typer.Option("--failed", help="Only inputs that failed.")] = False,
+) -> None:
+    """The run log: one line per input of the latest ingest and fetch passes, newest first."""
+    for row in queries.recent_runs(open_db(), limit, failed_only=failed):
+        name = row["source_name"] or row["input"]
+        line = (
+            f"{row['started_at']} {row['kind']:<6} {row['status']:<12} added {row['added']:>5}, "
+            f"duplicates {row['duplicates']:>5}, failed {row['failed']:>3}  {name}"
+        )
+        typer.echo(line + (f"\n    {row['error']}" if row["error"] else ""))
+
+
+# ---- sources -----------------------------------------------------------------------------------
+
+
+def _source_or_fail(db, key: str) -> dict:
+    found = store.find_source(db, key)
+    if found is None:
+        fail(f"no source with id, URL or name {key!r} (see `newsmon sources list`)", code=2)
+    return found
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="Feed or page URL.")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: the URL).")] = None,
+    country: Annotated[str | None, typer.Option(help="Publisher country, ISO alpha-2.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language, ISO 639-1.")] = None,
+    every: Annotated[str, typer.Option(help="How often to fetch: 90s, 30m, 2h, 1d.")] = "30m",
+    full_text: Annotated[bool, typer.Option("--full-text", help="Fetch and extract each entry's page.")] = False,
+) -> None:
+    """Add a source (or update the one with this URL)."""
+    if not url.startswith(("http://", "https://")):
+        fail("a source URL starts with http:// or https://", code=2)
+    try:
+        every_seconds = sources.parse_every(every)
+    except ValueError as error:
+        fail(str(error), code=2)
+    if country and (len(country) != 2 or not country.isalpha()):
+        fail("--country takes an ISO alpha-2 code such as PK", code=2)
+    db = open_db()
+    source_id, created = store.add_source(
+        db,
+        url,
+        name=name,
+        country=country.upper() if country else None,
+        language=language.lower() if language else None,
+        every_seconds=every_seconds,
+        full_text=full_text,
+    )
+    typer.echo(f"{'added' if created else 'updated'} source {source_id}: {name or url}")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Every source with its health: last attempt and success, HTTP status, error, failures, articles."""
+    db = open_db()
+    rows = sources.list_sources(db)
+    if not rows:
+        typer.echo("no sources yet: `newsmon sources add URL` or `newsmon init`")
+        return
+    for row in rows:
+        state = "enabled" if row.enabled else f"disabled{': ' + row.paused_reason if row.paused_reason else ''}"
+        typer.echo(f"[{row.id}] {row.name}  {row.url}")
+        typer.echo(
+            f"     {row.country or '--'}/{row.language or '--'} every {row.every_seconds // 60} min, {state}; "
+            f"last attempt {row.last_attempt_at or 'never'}, last success {row.last_success_at or 'never'}, "
+            f"HTTP {row.last_status or '-'}, failures {row.consecutive_failures}"
+        )
+        typer.echo(
+            f"     articles: {row.articles_24h} in 24 h, {row.articles_total} total, "
+            f"newest {row.newest_article or '-'}" + (f"; last error: {row.last_error}" if row.last_error else "")
+        )
+
+
+@sources_app.command("remove")
+def sources_remove(key: Annotated[str, typer.Argument(help="Source id, URL or name.")]) -> None:
+    """Remove a source. Its articles stay in the database."""
+    db = open_db()
+    found = _source_or_fail(db, key)
+    store.remove_source(db, found["id"])
+    typer.echo(f"removed source {found['id']}: {found['name']}")
+
+
+@sources_app.command("enable")
+def sources_enable(key: Annotated[str, typer.Argument(help="Source id, URL or name.")]) -> None:
+    """Enable (or resume a paused) source; it is due at once."""
+    db = open_db()
+    found = _source_or_fail(db, key)
+    store.set_source_enabled(db, found["id"], True)
+    typer.echo(f"enabled source {found['id']}: {found['name']}")
+
+
+@sources_app.command("disable")
+def sources_disable(key: Annotated[str, typer.Argument(help="Source id, URL or name.")]) -> None:
+    """Disable a source: `fetch` and `watch` skip it until it is enabled."""
+    db = open_db()
+    found = _source_or_fail(db, key)
+    store.set_source_enabled(db, found["id"], False)
+    typer.echo(f"disabled source {found['id']}: {found['name']}")
+
+
+@sources_app.command("import")
+def sources_import(path: Annotated[Path, typer.Argument(help="OPML file.")]) -> None:
+    """Import sources from an OPML file (country, language and every attributes are read when present)."""
+    db = open_db()
+    try:
+        added, updated, problems = sources.import_opml(db, path)
+    except IngestError as error:
+        fail(error.reason)
+    for problem in problems:
+        typer.echo(f"skipped: {problem}", err=True)
+    typer.echo(f"sources added: {added}, updated: {updated}, skipped: {len(problems)}")
+
+
+@sources_app.command("export")
+def sources_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Export the sources as OPML 2.0."""
+    text = sources.export_opml(open_db())
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@sources_app.command("load-starter")
+def sources_load_starter() -> None:
+    """Load the starter list of public world-news feeds (data/starter_sources.csv)."""
+    added, existing = sources.load_starter_sources(open_db())
+    typer.echo(f"starter sources added: {added}, already present: {existing}")
+
+
+# ---- export ------------------------------------------------------------------------------------
+
+
+@export_app.command("articles")
+def export_articles(
+    since: Annotated[str | None, typer.Option(help="From this date or time (e.g. 2025-11-01, '7 days ago').")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Source name; repeat for several.")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")] = None,
+    published_in: Annotated[
+        list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")
+    ] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Topic slug; repeat for several.")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="Language (ISO 639-1); repeat.")] = None,
+    query: Annotated[str | None, typer.Option(help="Full-text query in FTS5 syntax.")] = None,
+    full_text: Annotated[bool, typer.Option("--full-text", help="Add the article body as a last column.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV file (default: stdout).")] = None,
+) -> None:
+    """Filtered articles as CSV (UTF-8, header row), newest first."""
+    db = open_db()
+    try:
+        filters = Filters(
+            since=queries.parse_when(since),
+            until=queries.parse_when(until, end_of_day=True),
+            sources=tuple(source or ()),
+            countries=tuple(country or ()),
+            published_in=tuple(published_in or ()),
+            topics=tuple(topic or ()),
+            languages=tuple(language or ()),
+            query=query,
+        )
+        if output:
+            count = export.export_articles(db, filters, output, full_text=full_text)
+            typer.echo(f"exported {count} articles to {output}", err=True)
+        else:
+            export.export_articles(db, filters, sys.stdout, full_text=full_text)
+    except QueryError as error:
+        fail(str(error), code=2)
+
+
+def main() -> None:
+    app()
