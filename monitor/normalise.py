@@ -180,7 +180,13 @@ def parse_date(text: str | None, now: datetime | None = None) -> datetime | None
     return parsed
 
 
+DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\b(.*)$")
+
+
 def _parse_fast(text: str) -> datetime | None:
+    if match := DOTTED_DATE.match(text):  # 06.11.2025: day first wherever dots are written
+        day, month, year, rest = match.groups()
+        text = f"{year}-{int(month):02d}-{int(day):02d}{rest}"
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:

@@ -51,6 +51,8 @@ def test_content_url_is_stable_and_distinct():
         ("2025-11-06", "2025-11-06T00:00:00Z"),
         ("15 Minutes ago", "2025-11-06T11:45:00Z"),
         ("2 hours ago", "2025-11-06T10:00:00Z"),
+        ("06.11.2025", "2025-11-06T00:00:00Z"),
+        ("06.11.2025 14:30", "2025-11-06T14:30:00Z"),
     ],
 )
 def test_parse_date_common_forms_in_utc(text, expected):
