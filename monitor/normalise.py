@@ -70,10 +70,11 @@ def canonical_url(url: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Unicode-normalised text with single spaces inside lines and one blank-free line per paragraph."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00a0", " ").replace("\u200b", "")
-    lines = (re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n"))
+    """Unicode-normalised text with single spaces inside lines and no blank lines (one line per paragraph)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).replace("\u200b", "")
+    lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 

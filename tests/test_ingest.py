@@ -228,3 +228,16 @@ def _count(db_path: Path) -> int:
         return 0
     finally:
         conn.close()
+
+
+def test_large_jsonl_is_streamed_with_broken_lines_reported_by_number(db_path, tmp_path):
+    lines = [json.dumps({"url": f"https://big.example/{i}", "title": f"Item {i}", "body": "word " * 100}) for i in range(400)]
+    lines[250] = "{broken"
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines))  # > 64 KiB, so a record straddles the first chunk; no final newline
+    assert path.stat().st_size > 64 * 1024
+    result = run_cli("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert "added: 399" in result.output and "records skipped: 1" in result.output
+    assert "line 251: invalid JSON" in result.output
+    assert len({row["url"] for row in articles(db_path)}) == 399

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import logging
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import BinaryIO
 
 import sqlite_utils
 
 from monitor import store
-from monitor.ingest import http
+from monitor.ingest import http, records
 from monitor.ingest.files import Input, expand_inputs
-from monitor.ingest.parsing import parse_any
+from monitor.ingest.parsing import Parsed, detect_kind, parse_any
 from monitor.ingest.pipeline import store_parsed
 from monitor.models import IngestError
 
 log = logging.getLogger(__name__)
+
+STREAM_HEAD = 64 * 1024  # bytes read to detect the kind before deciding to stream
 
 
 @dataclass
@@ -94,25 +99,26 @@ def _ingest_one(db, item: Input, pass_id, source, language, now, stdin, client, 
         if item.missing:
             raise IngestError(item.name, item.missing)
         fetched_at = now or datetime.now(UTC).replace(microsecond=0)
-        data, content_type, url = _read(item, stdin, client, settings)
+        with _open(item, stdin, client, settings) as (stream, content_type, url):
+            parsed = _parse(item, stream, content_type, url, fetched_at)
+            outcome.kind = parsed.kind
+            articles = parsed.articles
+            if source:
+                articles = (replace(article, source=source) for article in articles)
+            saved = store_parsed(
+                db,
+                articles,
+                fetched_at=fetched_at,
+                source_name=parsed.title if parsed.kind in ("feed", "html") else None,
+                default_language=language or parsed.language,
+            )
         if item.kind == "url":
             http_status = 200
-        parsed = parse_any(data, name=item.name, content_type=content_type, url=url, fetched_at=fetched_at)
-        outcome.kind = parsed.kind
-        outcome.problems = list(parsed.problems)
-        articles = parsed.articles
-        if source:
-            articles = [replace(article, source=source) for article in articles]
-        saved = store_parsed(
-            db,
-            articles,
-            fetched_at=fetched_at,
-            source_name=parsed.title if parsed.kind in ("feed", "html") else None,
-            default_language=language or parsed.language,
-        )
         outcome.added, outcome.duplicates = saved.added, saved.duplicates
-        if not articles and not parsed.problems and parsed.kind != "feed":
-            raise IngestError(item.name, "no articles found")
+        outcome.problems = list(parsed.problems)
+        if saved.added + saved.duplicates == 0 and parsed.kind != "feed":
+            detail = f" ({len(parsed.problems)} records skipped)" if parsed.problems else ""
+            raise IngestError(item.name, f"no articles found{detail}")
     except IngestError as error:
         outcome.error = error.reason
         http_status = getattr(error, "status", http_status)
@@ -133,15 +139,46 @@ def _ingest_one(db, item: Input, pass_id, source, language, now, stdin, client, 
     return outcome
 
 
-def _read(item: Input, stdin: bytes | None, client, settings) -> tuple[bytes, str | None, str | None]:
-    """(bytes, content type, URL) of one input."""
+@contextmanager
+def _open(
+    item: Input, stdin: BinaryIO | bytes | None, client, settings
+) -> Iterator[tuple[BinaryIO, str | None, str | None]]:
+    """(a binary stream, its content type, its URL) for one input."""
     if item.kind == "stdin":
-        data = stdin if stdin is not None else sys.stdin.buffer.read()
-        return data, "application/x-ndjson", None
-    if item.kind == "url":
+        yield (
+            (io.BytesIO(stdin) if isinstance(stdin, bytes) else stdin or sys.stdin.buffer),
+            "application/x-ndjson",
+            None,
+        )
+    elif item.kind == "url":
         fetched = http.fetch(client, item.name, settings=settings or http.FetchSettings())
-        return fetched.content, fetched.content_type, fetched.url
-    try:
-        return Path(item.name).read_bytes(), None, None
-    except OSError as error:
-        raise IngestError(item.name, error.strerror or str(error)) from None
+        yield io.BytesIO(fetched.content), fetched.content_type, fetched.url
+    else:
+        try:
+            file = open(item.name, "rb")  # noqa: SIM115 (closed by the with below)
+        except OSError as error:
+            raise IngestError(item.name, error.strerror or str(error)) from None
+        with file:
+            yield file, None, None
+
+
+def _parse(item: Input, stream: BinaryIO, content_type, url, fetched_at: datetime) -> Parsed:
+    """Parse one input; JSON Lines are streamed record by record so no file is too big for memory."""
+    head = stream.read(STREAM_HEAD)
+    if head[:2] != b"\x1f\x8b" and len(head) == STREAM_HEAD and detect_kind(head, name=item.name) == "jsonl":
+        lines = itertools.chain(io.BytesIO(head).readlines(), stream)  # the head's cut line rejoins below
+        return records.stream_jsonl(_rejoin(lines), fetched_at=fetched_at)
+    data = head + stream.read()
+    return parse_any(data, name=item.name, content_type=content_type, url=url, fetched_at=fetched_at)
+
+
+def _rejoin(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines of a stream whose first chunk may end mid-line: glue a partial line to the next one."""
+    pending = b""
+    for line in lines:
+        pending += line
+        if pending.endswith(b"\n"):
+            yield pending
+            pending = b""
+    if pending:
+        yield pending

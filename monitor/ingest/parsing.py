@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,7 +60,7 @@ class Parsed:
     """The articles found in one input, plus one line per record that had to be skipped."""
 
     kind: str  # 'feed' | 'html' | 'text' | 'json' | 'jsonl' | 'csv'
-    articles: list[ParsedArticle] = field(default_factory=list)
+    articles: list[ParsedArticle] | Iterator[ParsedArticle] = field(default_factory=list)  # streamed: JSONL
     problems: list[str] = field(default_factory=list)
     title: str | None = None  # feed title / site name when known (used as source name)
     language: str | None = None  # feed-level language when known

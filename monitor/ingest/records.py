@@ -12,7 +12,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from monitor.ingest.parsing import Parsed, decode_text, gunzip, header_key, language_code
@@ -104,6 +104,29 @@ def parse_jsonl(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed
     if not records:
         raise IngestError(label, f"no line is valid JSON ({lines} lines)")
     _collect(parsed, records, fetched_at)
+    return parsed
+
+
+def stream_jsonl(lines: Iterable[bytes], *, fetched_at: datetime) -> Parsed:
+    """JSON Lines read lazily: `articles` is a generator that appends each broken line to `problems`
+    as it goes, so a file of any size (or stdin) is ingested in constant memory."""
+    parsed = Parsed(kind="jsonl")
+
+    def articles() -> Iterator[ParsedArticle]:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                parsed.problems.append(f"line {number}: invalid JSON")
+                continue
+            collected = Parsed(kind="jsonl")
+            _collect(collected, [(f"line {number}", record)], fetched_at)
+            parsed.problems.extend(collected.problems)
+            yield from collected.articles
+
+    parsed.articles = articles()
     return parsed
 
 
