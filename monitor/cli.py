@@ -104,7 +104,11 @@ def fetch(
 ) -> None:
     """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
     db = open_db()
-    only = [_source_or_fail(db, key)["id"] for key in source] if source else None
+    chosen = [_source_or_fail(db, key) for key in source or ()]
+    for found in chosen:
+        if not found["enabled"]:
+            fail(f"source {found['name']!r} is disabled{_paused(found)}: `newsmon sources enable {found['id']}`", 2)
+    only = [found["id"] for found in chosen] or None
     summary = scheduler.fetch_due(db, only=only, force=force or bool(only))
     _print_pass(summary)
     raise typer.Exit(1 if summary.failed else 0)
@@ -158,31 +162,36 @@ def _source_or_fail(db, key: str) -> dict:
     return found
 
 
+def _paused(source: dict) -> str:
+    return f" ({source['paused_reason']})" if source["paused_reason"] else ""
+
+
 @sources_app.command("add")
 def sources_add(
     url: Annotated[str, typer.Argument(help="Feed or page URL.")],
-    name: Annotated[str | None, typer.Option(help="Display name (default: the URL).")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name (default: the feed's title).")] = None,
     country: Annotated[str | None, typer.Option(help="Publisher country, ISO alpha-2.")] = None,
     language: Annotated[str | None, typer.Option(help="Language, ISO 639-1.")] = None,
-    every: Annotated[str, typer.Option(help="How often to fetch: 90s, 30m, 2h, 1d.")] = "30m",
-    full_text: Annotated[bool, typer.Option("--full-text", help="Fetch and extract each entry's page.")] = False,
+    every: Annotated[str | None, typer.Option(help="How often to fetch: 90s, 30m, 2h, 1d [default: 30m].")] = None,
+    full_text: Annotated[
+        bool | None, typer.Option("--full-text/--feed-text", help="Fetch and extract each entry's page.")
+    ] = None,
 ) -> None:
-    """Add a source (or update the one with this URL)."""
+    """Add a source, or change the given settings of the source with this URL."""
     if not url.startswith(("http://", "https://")):
         fail("a source URL starts with http:// or https://", code=2)
     try:
-        every_seconds = sources.parse_every(every)
+        every_seconds = sources.parse_every(every) if every else None
+        country = sources.normalise_country(country) if country else None
+        language = sources.normalise_language(language) if language else None
     except ValueError as error:
         fail(str(error), code=2)
-    if country and (len(country) != 2 or not country.isalpha()):
-        fail("--country takes an ISO alpha-2 code such as PK", code=2)
-    db = open_db()
     source_id, created = store.add_source(
-        db,
+        open_db(),
         url,
         name=name,
-        country=country.upper() if country else None,
-        language=language.lower() if language else None,
+        country=country,
+        language=language,
         every_seconds=every_seconds,
         full_text=full_text,
     )
@@ -201,7 +210,8 @@ def sources_list() -> None:
         state = "enabled" if row.enabled else f"disabled{': ' + row.paused_reason if row.paused_reason else ''}"
         typer.echo(f"[{row.id}] {row.name}  {row.url}")
         typer.echo(
-            f"     {row.country or '--'}/{row.language or '--'} every {row.every_seconds // 60} min, {state}; "
+            f"     {row.country or '--'}/{row.language or '--'} every {sources.format_every(row.every_seconds)}, "
+            f"{state}; "
             f"last attempt {row.last_attempt_at or 'never'}, last success {row.last_success_at or 'never'}, "
             f"HTTP {row.last_status or '-'}, failures {row.consecutive_failures}"
         )

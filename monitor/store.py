@@ -306,25 +306,35 @@ def add_source(
     name: str | None = None,
     country: str | None = None,
     language: str | None = None,
-    every_seconds: int = 1800,
-    full_text: bool = False,
+    every_seconds: int | None = None,
+    full_text: bool | None = None,
 ) -> tuple[int, bool]:
-    """Add a source, or update the settings of the one with this URL. Returns (id, created)."""
+    """Add a source, or change the settings given (None keeps the current one) of the source with
+    this URL. A new source fetches every 30 minutes without full text unless told otherwise.
+    Returns (id, created)."""
     with transaction(db) as conn:
         row = conn.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+        full_text_flag = None if full_text is None else int(full_text)
         if row:
             conn.execute(
                 """UPDATE sources SET name = coalesce(?, name), country = coalesce(?, country),
-                   language = coalesce(?, language), every_seconds = ?, full_text = ? WHERE id = ?""",
-                (name, country, language, every_seconds, int(full_text), row[0]),
+                   language = coalesce(?, language), every_seconds = coalesce(?, every_seconds),
+                   full_text = coalesce(?, full_text) WHERE id = ?""",
+                (name, country, language, every_seconds, full_text_flag, row[0]),
             )
             return row[0], False
         cursor = conn.execute(
             """INSERT INTO sources (url, name, country, language, every_seconds, full_text, added_at)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            (url, name or url, country, language, every_seconds, int(full_text), iso(now_utc())),
+            (url, name or url, country, language, every_seconds or 1800, full_text_flag or 0, iso(now_utc())),
         )
         return cursor.lastrowid, True
+
+
+def name_unnamed_source(db: sqlite_utils.Database, source_id: int, name: str) -> None:
+    """Give a source added without a name (its name is its URL) the title its feed announces."""
+    with transaction(db) as conn:
+        conn.execute("UPDATE sources SET name = ? WHERE id = ? AND name = url", (name, source_id))
 
 
 def find_source(db: sqlite_utils.Database, key: str) -> dict | None:

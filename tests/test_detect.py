@@ -125,3 +125,13 @@ def test_feed_after_leading_junk():
     assert detect_kind(data) == "feed"
     parsed = parse_any(data, name="feed.php", fetched_at=NOW)
     assert parsed.articles[0].title == "Ferry service to Northisle resumes after storm"
+
+
+def test_gzip_bomb_is_refused(monkeypatch):
+    import gzip
+
+    from monitor.ingest import parsing
+
+    monkeypatch.setattr(parsing, "MAX_GUNZIPPED_BYTES", 1000)
+    with pytest.raises(IngestError, match="unpacks to more than"):
+        parse_any(gzip.compress(b"a" * 5000), name="bomb.gz", fetched_at=NOW)

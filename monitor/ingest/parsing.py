@@ -7,7 +7,6 @@ HTTP content type only break ties when the content could be read more than one w
 from __future__ import annotations
 
 import csv
-import gzip
 import importlib
 import json
 import logging
@@ -27,17 +26,49 @@ SNIFF_BYTES = 8192
 
 # Column names that make a first line a CSV header (normalised: lower case, no spaces/underscores/dashes).
 HEADER_WORDS = {
-    "url", "link", "href", "permalink", "canonicalurl", "guid",
-    "title", "headline", "name",
-    "body", "text", "content", "description", "article", "fulltext", "story", "summary",
-    "date", "publishedat", "published", "pubdate", "datetime", "createdat", "timestamp", "time", "updated",
-    "source", "sourcename", "publisher", "outlet", "site", "domain", "feed",
-    "author", "byline", "creator", "authors", "language", "lang", "locale",
+    "url",
+    "link",
+    "href",
+    "permalink",
+    "canonicalurl",
+    "guid",
+    "title",
+    "headline",
+    "name",
+    "body",
+    "text",
+    "content",
+    "description",
+    "article",
+    "fulltext",
+    "story",
+    "summary",
+    "date",
+    "publishedat",
+    "published",
+    "pubdate",
+    "datetime",
+    "createdat",
+    "timestamp",
+    "time",
+    "updated",
+    "source",
+    "sourcename",
+    "publisher",
+    "outlet",
+    "site",
+    "domain",
+    "feed",
+    "author",
+    "byline",
+    "creator",
+    "authors",
+    "language",
+    "lang",
+    "locale",
 }
 FEED_ROOTS = {"rss", "feed", "rdf:rdf", "rdf", "channel"}
-HTML_TAGS = re.compile(
-    r"<(html|head|body|div|p|article|section|main|span|a|h[1-6]|meta|title|script)\b", re.I
-)
+HTML_TAGS = re.compile(r"<(html|head|body|div|p|article|section|main|span|a|h[1-6]|meta|title|script)\b", re.I)
 # kind -> (module in monitor.ingest, function); every function is (data, *, url, fetched_at) -> Parsed.
 PARSERS = {
     "feed": ("feeds", "parse"),
@@ -48,10 +79,21 @@ PARSERS = {
     "csv": ("records", "parse_csv"),
 }
 EXTENSION_KINDS = {
-    "rss": "feed", "atom": "feed", "xml": "feed", "rdf": "feed",
-    "html": "html", "htm": "html", "xhtml": "html",
-    "txt": "text", "text": "text", "md": "text",
-    "json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv", "tsv": "csv",
+    "rss": "feed",
+    "atom": "feed",
+    "xml": "feed",
+    "rdf": "feed",
+    "html": "html",
+    "htm": "html",
+    "xhtml": "html",
+    "txt": "text",
+    "text": "text",
+    "md": "text",
+    "json": "json",
+    "jsonl": "jsonl",
+    "ndjson": "jsonl",
+    "csv": "csv",
+    "tsv": "csv",
 }
 
 
@@ -69,14 +111,23 @@ class Parsed:
 # ---- helpers shared by the parsers -------------------------------------------------------------
 
 
+MAX_GUNZIPPED_BYTES = 512 * 1024 * 1024  # a gzip bomb stops here, a large export still fits
+
+
 def gunzip(data: bytes, name: str = "input") -> bytes:
     """The bytes themselves, or their decompressed form when they are gzip (feeds often arrive so)."""
     if data[:2] != b"\x1f\x8b":
         return data
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
+        inflater = zlib.decompressobj(wbits=31)  # 31: expect a gzip header
+        inflated = inflater.decompress(data, MAX_GUNZIPPED_BYTES)
+    except zlib.error as exc:
         raise IngestError(name, f"gzip data is corrupt: {exc}") from exc
+    if inflater.unconsumed_tail:
+        raise IngestError(name, f"gzip data unpacks to more than {MAX_GUNZIPPED_BYTES // 2**20} MB")
+    if not inflater.eof:
+        raise IngestError(name, "gzip data is corrupt: the file is truncated")
+    return inflated
 
 
 def decode_text(data: bytes) -> str:
