@@ -17,6 +17,9 @@ run: $(STAMP)
 	$(BIN)/newsmon init
 	-$(BIN)/newsmon fetch  # a failing source is reported, not fatal
 	$(BIN)/newsmon sources list
+	@echo
+	@echo "Database: $${NEWSMON_DB:-data/news.db}. Next: $(BIN)/newsmon ingest FILES..., $(BIN)/newsmon watch,"
+	@echo "$(BIN)/newsmon export articles --since '7 days ago' -o articles.csv  (see README.md)"
 
 ## test: install, lint, and run the whole test suite
 test: $(STAMP)

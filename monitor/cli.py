@@ -200,25 +200,34 @@ def sources_add(
 
 @sources_app.command("list")
 def sources_list() -> None:
-    """Every source with its health: last attempt and success, HTTP status, error, failures, articles."""
-    db = open_db()
-    rows = sources.list_sources(db)
+    """Every source with its health: state, last success, HTTP status, failures, articles, last error."""
+    rows = sources.list_sources(open_db())
     if not rows:
         typer.echo("no sources yet: `newsmon sources add URL` or `newsmon init`")
         return
+    width = min(32, max(len(row.name) for row in rows))
+    typer.echo(
+        f"{'id':>4}  {'state':<8} {'name':<{width}}  {'cc':<2} {'lang':<4} {'every':<6} {'last success':<16} "
+        f"{'HTTP':>4} {'fails':>5} {'24 h':>6} {'total':>8}  newest"
+    )
     for row in rows:
-        state = "enabled" if row.enabled else f"disabled{': ' + row.paused_reason if row.paused_reason else ''}"
-        typer.echo(f"[{row.id}] {row.name}  {row.url}")
         typer.echo(
-            f"     {row.country or '--'}/{row.language or '--'} every {sources.format_every(row.every_seconds)}, "
-            f"{state}; "
-            f"last attempt {row.last_attempt_at or 'never'}, last success {row.last_success_at or 'never'}, "
-            f"HTTP {row.last_status or '-'}, failures {row.consecutive_failures}"
+            f"{row.id:>4}  {row.state:<8} {row.name[:width]:<{width}}  {row.country or '--':<2} "
+            f"{row.language or '--':<4} {sources.format_every(row.every_seconds):<6} "
+            f"{_minute(row.last_success_at) or 'never':<16} {row.last_status or '-':>4} "
+            f"{row.consecutive_failures:>5} {row.articles_24h:>6} {row.articles_total:>8}  "
+            f"{_minute(row.newest_article) or '-'}"
         )
-        typer.echo(
-            f"     articles: {row.articles_24h} in 24 h, {row.articles_total} total, "
-            f"newest {row.newest_article or '-'}" + (f"; last error: {row.last_error}" if row.last_error else "")
-        )
+    problems = [row for row in rows if row.last_error or row.paused_reason]
+    if problems:
+        typer.echo("\nlast errors:")
+        for row in problems:
+            typer.echo(f"{row.id:>4}  {row.name}: {row.paused_reason or row.last_error}  ({row.url})")
+
+
+def _minute(timestamp: str | None) -> str | None:
+    """2025-11-04T09:00:00Z -> 2025-11-04 09:00 (UTC), for listings."""
+    return timestamp[:16].replace("T", " ") if timestamp else None
 
 
 @sources_app.command("remove")
