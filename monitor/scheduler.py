@@ -269,8 +269,9 @@ def _work_on_host(
                     break
                 outbox.put(_Started(source))
                 outbox.put(_retrieve(client, source, settings, outbox, cancelled, clock()))
-    except Exception:  # a bug here must not leave the database thread waiting forever
-        log.exception("fetch worker failed")
+    except Exception as exc:  # a bug here must not leave the database thread waiting forever
+        log.error("fetch worker stopped: %s: %s", type(exc).__name__, exc)
+        log.debug("fetch worker traceback", exc_info=True)
     finally:
         outbox.put(_WORKER_DONE)
 
@@ -307,7 +308,9 @@ def _retrieve(
         result.error = exc.reason
         result.http_status = getattr(exc, "status", None) or result.http_status
     except Exception as exc:  # a parser bug must fail this source only
-        log.exception("unexpected error while fetching %s", source["url"])
+        log.debug(
+            "unexpected error while fetching %s", source["url"], exc_info=True
+        )  # the traceback only with -v -v; the reason is reported
         result.error = f"unexpected error: {type(exc).__name__}: {exc}"
     return result
 
@@ -347,7 +350,9 @@ def _fill_full_text(
             result.page_problems.append(f"full text of {article.url}: {exc.reason}")
             continue
         except Exception as exc:  # an extractor bug costs one page, not the source
-            log.exception("unexpected error while extracting %s", article.url)
+            log.debug(
+                "unexpected error while extracting %s", article.url, exc_info=True
+            )  # the traceback only with -v -v; the reason is reported
             result.page_problems.append(f"full text of {article.url}: unexpected error: {type(exc).__name__}")
             continue
         if extracted is None or not extracted.body:

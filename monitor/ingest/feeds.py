@@ -181,9 +181,7 @@ def parse_json_feed(data: bytes, *, url: str | None, fetched_at: datetime) -> Pa
                 author=_json_authors(item) or feed_authors,
                 published_at=published,
                 language=language_code(item.get("language")) or feed_language,
-                extra={
-                    k: v for k, v in (("guid", str(item.get("id") or "")), ("tags", item.get("tags"))) if v
-                },
+                extra={k: v for k, v in (("guid", str(item.get("id") or "")), ("tags", item.get("tags"))) if v},
             )
         )
     return parsed

@@ -199,8 +199,16 @@ def _reason(exc: httpx.HTTPError, settings: FetchSettings) -> str:
     if isinstance(exc, httpx.InvalidURL):
         return f"invalid URL: {message}"
     if isinstance(exc, httpx.ConnectError):
-        if any(word in lowered for word in ("name or service not known", "nodename nor servname",
-                                             "getaddrinfo", "name resolution", "no address associated")):
+        if any(
+            word in lowered
+            for word in (
+                "name or service not known",
+                "nodename nor servname",
+                "getaddrinfo",
+                "name resolution",
+                "no address associated",
+            )
+        ):
             return "DNS lookup failed: host name not found"
         if "refused" in lowered:
             return "connection refused"

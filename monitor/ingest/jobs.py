@@ -123,7 +123,9 @@ def _ingest_one(db, item: Input, pass_id, source, language, now, stdin, client, 
         outcome.error = error.reason
         http_status = getattr(error, "status", http_status)
     except Exception as error:  # a bug or an unforeseen input must not stop the other inputs
-        log.exception("unexpected error while ingesting %s", item.name)
+        log.debug(
+            "unexpected error while ingesting %s", item.name, exc_info=True
+        )  # the traceback only with -v -v; the reason is reported
         outcome.error = f"unexpected error: {type(error).__name__}: {error}"
     store.finish_run(
         db,

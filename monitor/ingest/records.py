@@ -27,8 +27,20 @@ TITLE_KEYS = ("title", "headline", "name")
 BODY_KEYS = ("body", "text", "content", "article", "fulltext", "story", "articlebody", "maintext")
 SUMMARY_KEYS = ("summary", "description", "excerpt", "abstract", "lede", "standfirst")
 DATE_KEYS = (
-    "publishedat", "published", "date", "pubdate", "datepublished", "publicationdate", "datetime",
-    "createdat", "created", "timestamp", "time", "updated", "updatedat", "seendate",
+    "publishedat",
+    "published",
+    "date",
+    "pubdate",
+    "datepublished",
+    "publicationdate",
+    "datetime",
+    "createdat",
+    "created",
+    "timestamp",
+    "time",
+    "updated",
+    "updatedat",
+    "seendate",
 )
 SOURCE_KEYS = ("source", "sourcename", "publisher", "outlet", "site", "sitename", "domain", "feed")
 AUTHOR_KEYS = ("author", "byline", "creator", "authors", "writer")

@@ -32,10 +32,20 @@ RELATIVE = re.compile(
 DATE_PREFIX = re.compile(r"^(published|updated|last updated|posted|posted on|date|on)\s*:?\s*", re.I)
 FIELD = re.compile(r"^([A-Za-z][A-Za-z _-]{1,20}):\s*(.*)$")
 FIELD_NAMES = {
-    "title": "title", "headline": "title",
-    "date": "date", "published": "date", "published at": "date", "pubdate": "date",
-    "author": "author", "by": "author", "byline": "author",
-    "source": "source", "url": "url", "link": "url", "language": "language", "lang": "language",
+    "title": "title",
+    "headline": "title",
+    "date": "date",
+    "published": "date",
+    "published at": "date",
+    "pubdate": "date",
+    "author": "author",
+    "by": "author",
+    "byline": "author",
+    "source": "source",
+    "url": "url",
+    "link": "url",
+    "language": "language",
+    "lang": "language",
 }
 NAME_LIKE = re.compile(r"^[A-Z][\w'.-]*(\s+[A-Z][\w'.-]*){0,4}$")
 
