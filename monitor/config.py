@@ -9,6 +9,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 DEFAULT_DB = DATA_DIR / "news.db"
 STARTER_SOURCES = DATA_DIR / "starter_sources.csv"
+COUNTRY_ALIASES = DATA_DIR / "countries.toml"  # aliases, demonyms, places and ambiguity rules
+TAXONOMY = DATA_DIR / "taxonomy.toml"  # topics: weighted terms, exclusions, thresholds
+NEWS_LEXICON = DATA_DIR / "news_lexicon.tsv"  # news-domain additions to VADER's lexicon
 
 USER_AGENT = "newsmon/0.1 (+news monitoring for analysts; respects ETag and Last-Modified)"
 

@@ -1,0 +1,1 @@
+"""Analysis: pure functions from text (and editable rules in data/) to tags with their evidence."""
