@@ -1,0 +1,379 @@
+"""Country tagging: the gazetteer, its ambiguity rules, the scoring and the editable alias file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor import config
+from monitor.analysis import countries
+from monitor.analysis.countries import CountryTag, GazetteerError, load_gazetteer, score_countries, tag
+
+FIXTURES = Path(__file__).parent / "fixtures" / "countries"
+
+# Filler that mentions no country, to push a mention out of the title and first paragraph.
+FILLER = (
+    "Officials said the committee would meet again next week to review the figures, and that a decision on "
+    "funding was not expected before the end of the quarter. Several members asked for more time to study "
+    "the proposals, which have been criticised by unions and business groups alike."
+)
+LONG_BODY = "\n".join([FILLER] * 6)
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> countries.Gazetteer:
+    return load_gazetteer()
+
+
+def found(gazetteer, text: str) -> set[str]:
+    """Every country mentioned in a body of text, above the threshold or not."""
+    return {t.code for t in score_countries("", text, gazetteer)}
+
+
+def by_code(tags: list[CountryTag]) -> dict[str, CountryTag]:
+    return {t.code: t for t in tags}
+
+
+# --- ambiguity rules ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("Voters in New Mexico went to the polls on Tuesday.", {"US"}, {"MX"}),
+        ("Oil prices in the Gulf of Mexico rose.", set(), {"MX", "US"}),
+        ("Floods hit Papua New Guinea this week.", {"PG"}, {"GN", "ID"}),
+        ("Refugees fled South Sudan last year.", {"SS"}, {"SD"}),
+        ("Many South Sudanese crossed the border.", {"SS"}, {"SD"}),
+        ("The junta in Niger expelled the envoy.", {"NE"}, {"NG"}),
+        ("A Nigerian court ruled on Monday.", {"NG"}, {"NE"}),
+        ("A Nigerien court ruled on Monday.", {"NE"}, {"NG"}),
+        ("Elections in Guinea-Bissau were postponed.", {"GW"}, {"GN"}),
+        ("Elections in Guinea Bissau were postponed.", {"GW"}, {"GN"}),
+        ("Oil output in Equatorial Guinea fell.", {"GQ"}, {"GN"}),
+        ("The junta in Guinea freed the prisoners.", {"GN"}, {"GW", "GQ"}),
+        ("Tourists flock to the Dominican Republic.", {"DO"}, {"DM"}),
+        ("A hurricane struck Dominica overnight.", {"DM"}, {"DO"}),
+        ("North Korea fired a missile.", {"KP"}, {"KR"}),
+        ("South Korea held an election.", {"KR"}, {"KP"}),
+        ("Korea is famous for its food.", set(), {"KR", "KP"}),
+        ("Korea tested a missile, Pyongyang said.", {"KP"}, {"KR"}),
+        ("Korea's exports rose, the Bank of Korea said in Seoul.", {"KR"}, {"KP"}),
+        ("Fighting in the DRC displaced thousands.", {"CD"}, {"CG"}),
+        ("The Democratic Republic of the Congo signed a deal.", {"CD"}, {"CG"}),
+        ("The Republic of the Congo held a vote.", {"CG"}, {"CD"}),
+        ("Congo is rich in minerals.", set(), {"CD", "CG"}),
+        ("Rebels advanced in eastern Congo, officials in Kinshasa said.", {"CD"}, {"CG"}),
+        ("Congo's president spoke in Brazzaville.", {"CG"}, {"CD"}),
+        ("Georgia's parliament met in Tbilisi.", {"GE"}, {"US"}),
+        ("Georgia's governor spoke in Atlanta.", {"US"}, {"GE"}),
+        ("Georgia, Armenia and Azerbaijan discussed a rail link.", {"GE", "AM", "AZ"}, {"US"}),
+        ("Georgia passed a new law.", set(), {"GE", "US"}),
+        ("Michael Jordan scored forty points.", set(), {"JO"}),
+        ("Jordan Peterson gave a lecture.", set(), {"JO"}),
+        ("Water levels in the Jordan River fell.", {"JO"}, set()),
+        ("Protests spread in Jordan over fuel prices.", {"JO"}, set()),
+        ("Chad Smith played the drums.", set(), {"TD"}),
+        ("Lake Chad is shrinking.", {"TD"}, set()),
+        ("Soldiers in Chad seized power.", {"TD"}, set()),
+        ("We ate turkey at dinner.", set(), {"TR"}),
+        ("Turkey raised interest rates.", {"TR"}, set()),
+        ("She broke the fine china.", set(), {"CN"}),
+        ("China raised tariffs.", {"CN"}, set()),
+        ("Guinea pigs make good pets.", set(), {"GN"}),
+        ("He wore a Panama hat.", set(), {"PA"}),
+        ("Traffic on the Panama Canal slowed.", {"PA"}, set()),
+        ("The governor of New Jersey resigned.", {"US"}, {"JE"}),
+        ("Jersey has its own parliament.", {"JE"}, set()),
+        ("Officials in Washington reacted.", {"US"}, set()),
+        ("Bushfires raged in New South Wales.", {"AU"}, {"GB"}),
+        ("Teachers in Wales went on strike.", {"GB"}, set()),
+        ("The woman from Romania spoke.", {"RO"}, {"OM"}),
+        ("An Iranian official spoke.", {"IR"}, set()),
+        ("A storm crossed the Indian Ocean.", set(), {"IN"}),
+        ("The deal is worth US$5 billion.", set(), {"US"}),
+        ("Rain fell in Hyderabad.", set(), {"IN", "PK"}),
+        ("Rain fell in Birmingham.", set(), {"GB", "US"}),
+        ("Clashes broke out in Tripoli.", set(), {"LY", "LB"}),
+        ("Fans gathered in Córdoba and Valencia.", set(), {"AR", "ES", "VE"}),
+        ("A concert in San José sold out.", set(), {"CR", "US"}),
+        ("He grew up in Paris, Texas.", {"US"}, {"FR"}),
+        ("The Paris Agreement turns ten.", set(), {"FR"}),
+        ("Talks resumed in Lahore.", {"PK"}, set()),
+    ],
+)
+def test_ambiguity_rules(gazetteer, text, present, absent):
+    codes = found(gazetteer, text)
+    assert present <= codes, f"missing {present - codes} in {codes}"
+    assert not (absent & codes), f"unexpected {absent & codes}"
+
+
+def test_iran_does_not_match_inside_iranian(gazetteer):
+    (iran,) = score_countries("", "Iranian officials met.", gazetteer)
+    assert iran.matched == ("Iranian",)
+
+
+# --- matching ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "surface"),
+    [
+        ("Floods hit Papua New Guinea.", "PG", "Papua New Guinea"),
+        ("The Democratic Republic of the Congo signed.", "CD", "Democratic Republic of the Congo"),
+        ("Flights to Mexico City resumed.", "MX", "Mexico City"),
+        ("Tourists love Saudi Arabia.", "SA", "Saudi Arabia"),
+        ("Protests in Northern Ireland grew.", "GB", "Northern Ireland"),
+        ("The Pakistani Taliban claimed the attack.", "PK", "Pakistani Taliban"),
+    ],
+)
+def test_longest_phrase_wins(gazetteer, text, code, surface):
+    tags = score_countries("", text, gazetteer)
+    assert [t.code for t in tags] == [code]
+    assert tags[0].matched == (surface,)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The US imposed sanctions.", "US"),
+        ("The U.S. imposed sanctions.", "US"),
+        ("The USA won the match.", "US"),
+        ("The UK left the bloc.", "GB"),
+        ("The UAE hosted the summit.", "AE"),
+        ("The PRC protested.", "CN"),
+        ("Fighting in the DRC continued.", "CD"),
+    ],
+)
+def test_all_caps_aliases_match_as_written(gazetteer, text, code):
+    assert found(gazetteer, text) == {code}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Join us for dinner.", "Tell us what you think.", "The uk domain is popular.", "Let us know.", "The usa file"],
+)
+def test_all_caps_aliases_ignore_other_case(gazetteer, text):
+    assert found(gazetteer, text) == set()
+
+
+def test_capitalised_names_match_in_any_case_that_starts_with_a_capital(gazetteer):
+    assert found(gazetteer, "PAKISTAN AND AFGHANISTAN TALK") == {"PK", "AF"}
+    assert found(gazetteer, "pakistan and afghanistan talk") == set()
+
+
+def test_accents_and_apostrophes_are_optional(gazetteer):
+    assert found(gazetteer, "Turkiye's foreign ministry said") == {"TR"}
+    assert found(gazetteer, "Türkiye’s foreign ministry said") == {"TR"}
+    assert found(gazetteer, "Cote d’Ivoire and Côte d'Ivoire") == {"CI"}
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "surface"),
+    [
+        ("Afghans queued at the border.", "AF", "Afghans"),
+        ("A Pakistani delegation arrived.", "PK", "Pakistani"),
+        ("Turkish mediators stepped in.", "TR", "Turkish"),
+        ("Indian markets fell.", "IN", "Indian"),
+        ("The Dutch government fell.", "NL", "Dutch"),
+        ("Filipinos voted on Monday.", "PH", "Filipinos"),
+    ],
+)
+def test_demonyms(gazetteer, text, code, surface):
+    (found_tag,) = score_countries("", text, gazetteer)
+    assert (found_tag.code, found_tag.matched) == (code, (surface,))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The Kremlin denied the report.", "RU"),
+        ("Downing Street declined to comment.", "GB"),
+        ("The White House said on Monday.", "US"),
+        ("The Pentagon sent more troops.", "US"),
+        ("The Élysée confirmed the visit.", "FR"),
+        ("Leaders met at Zhongnanhai.", "CN"),
+        ("The Knesset passed the bill.", "IL"),
+        ("The ISPR said troops responded.", "PK"),
+        ("Talks at GHQ continued.", "PK"),
+        ("The Taliban closed the schools.", "AF"),
+        ("Officials in Islamabad said.", "PK"),
+        ("Officials in Kabul said.", "AF"),
+    ],
+)
+def test_institutions_and_capitals(gazetteer, text, code):
+    assert found(gazetteer, text) == {code}
+
+
+# --- scoring -----------------------------------------------------------------------------------------------------
+
+
+def test_city_alone_is_a_passing_mention(gazetteer):
+    body = LONG_BODY + "\nThe delegation later flew to Lahore."
+    (lahore,) = score_countries("Budget talks stall", body, gazetteer)
+    assert lahore.code == "PK"
+    assert lahore.score < gazetteer.settings.threshold
+    assert tag("Budget talks stall", body, gazetteer) == []
+
+
+def test_repeated_city_counts(gazetteer):
+    body = "\n".join(f"{FILLER} Karachi port was busy." for _ in range(6))
+    assert [t.code for t in tag("Budget talks stall", body, gazetteer)] == ["PK"]
+
+
+def test_single_mention_at_the_end_of_a_long_article_is_below_threshold(gazetteer):
+    body = LONG_BODY + "\nA similar scheme was tried in Argentina."
+    assert [t.code for t in score_countries("Budget talks stall", body, gazetteer)] == ["AR"]
+    assert tag("Budget talks stall", body, gazetteer) == []
+
+
+@pytest.mark.parametrize("title", ["Argentina raises rates", "Argentine peso slides", "Kremlin warns of reprisals"])
+def test_country_in_title_is_always_above_threshold(gazetteer, title):
+    (tagged,) = tag(title, LONG_BODY, gazetteer)
+    assert tagged.in_title
+
+
+def test_title_weighs_more_than_body(gazetteer):
+    in_title = by_code(score_countries("Argentina raises rates", LONG_BODY, gazetteer))["AR"]
+    in_body = by_code(score_countries("Rates rise", LONG_BODY + "\nArgentina raises rates.", gazetteer))["AR"]
+    assert in_title.score > in_body.score
+    assert in_title.in_title and not in_body.in_title
+
+
+def test_first_paragraph_weighs_more_than_later_paragraphs(gazetteer):
+    lead = by_code(score_countries("", "Argentina raised rates. " + LONG_BODY, gazetteer))["AR"]
+    late = by_code(score_countries("", LONG_BODY + "\nArgentina raised rates.", gazetteer))["AR"]
+    assert lead.score > late.score
+
+
+def test_names_weigh_more_than_demonyms_more_than_cities(gazetteer):
+    def score(text: str) -> float:
+        return score_countries("", LONG_BODY + "\n" + text, gazetteer)[0].score
+
+    assert score("It happened in Pakistan.") > score("It was Pakistani.") > score("It happened in Lahore.")
+
+
+def test_repeated_mentions_have_diminishing_returns(gazetteer):
+    scores = [score_countries("", LONG_BODY + "\n" + "Peru. " * n, gazetteer)[0].score for n in (1, 2, 4, 8)]
+    gains = [b - a for a, b in zip(scores, scores[1:], strict=False)]
+    assert all(g > 0 for g in gains)
+    assert scores[3] < 4 * scores[0]
+
+
+def test_tag_is_the_ranked_list_cut_at_the_threshold(gazetteer):
+    title = "Brazil and Argentina sign trade pact"
+    body = "Brazil and Argentina agreed on Monday to cut tariffs. Brazilian exporters cheered.\n" + LONG_BODY
+    body += "\nChile was not part of the deal."
+    ranked = score_countries(title, body, gazetteer)
+    assert [t.code for t in ranked] == ["BR", "AR", "CL"]
+    assert [t.score for t in ranked] == sorted((t.score for t in ranked), reverse=True)
+    threshold = gazetteer.settings.threshold
+    assert tag(title, body, gazetteer) == [t for t in ranked if t.score >= threshold]
+    assert [t.code for t in tag(title, body, gazetteer)] == ["BR", "AR"]
+    assert [t.code for t in tag(title, body, gazetteer, threshold=0)] == ["BR", "AR", "CL"]
+
+
+def test_matched_terms_are_the_evidence_most_frequent_first(gazetteer):
+    body = "Pakistan said. Islamabad said. Pakistan said again. Pakistani troops moved. Pakistan agreed."
+    (pk,) = score_countries("", body, gazetteer)
+    assert pk == CountryTag(
+        code="PK",
+        name="Pakistan",
+        score=pk.score,
+        mentions=5,
+        matched=("Pakistan", "Islamabad", "Pakistani"),
+        in_title=False,
+    )
+
+
+def test_empty_text(gazetteer):
+    assert score_countries("", "", gazetteer) == []
+    assert tag("", "") == []
+
+
+def test_sample_article_about_border_truce_talks(gazetteer):
+    title, _, body = (FIXTURES / "border_truce_talks.txt").read_text(encoding="utf-8").partition("\n")
+    tags = tag(title, body, gazetteer)
+    codes = [t.code for t in tags]
+    assert set(codes) == {"PK", "AF", "TR"}, tags
+    assert codes.index("PK") < codes.index("TR") and codes.index("AF") < codes.index("TR")
+    tagged = by_code(tags)
+    assert {"Pakistan", "Islamabad", "Pakistani", "ISPR", "Khyber Pakhtunkhwa", "Balochistan"} <= set(
+        tagged["PK"].matched
+    )
+    assert {"Afghan Taliban", "Kabul", "Afghanistan", "Afghan"} <= set(tagged["AF"].matched)
+    assert {"Istanbul", "Turkish", "Turkiye"} <= set(tagged["TR"].matched)
+    assert all(t.in_title for t in tags)
+    # the closing line's passing mentions are found but are not what the article is about
+    assert {"US", "CN"} <= {t.code for t in score_countries(title, body, gazetteer)}
+
+
+# --- the alias file ----------------------------------------------------------------------------------------------
+
+
+def test_gazetteer_covers_every_iso_country(gazetteer):
+    import pycountry
+
+    assert {c.alpha_2 for c in pycountry.countries} <= set(gazetteer.country_names)
+    assert gazetteer.country_names["PK"] == "Pakistan"
+    assert gazetteer.country_names["RU"] == "Russia"
+
+
+def test_gazetteer_is_cached(gazetteer):
+    assert load_gazetteer() is gazetteer
+    assert load_gazetteer(config.COUNTRY_ALIASES) is gazetteer
+
+
+@pytest.fixture
+def alias_copy(tmp_path) -> Path:
+    copy = tmp_path / "countries.toml"
+    copy.write_text(config.COUNTRY_ALIASES.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
+def test_editing_the_alias_file_changes_the_result(gazetteer, alias_copy):
+    text = "Cricket fever grips the Land of the Pure."
+    assert found(gazetteer, text) == set()
+    source = alias_copy.read_text(encoding="utf-8")
+    alias_copy.write_text(source.replace("[PK]\n", '[PK]\naliases = ["Land of the Pure"]\n', 1), encoding="utf-8")
+    edited = load_gazetteer(alias_copy)
+    assert found(edited, text) == {"PK"}
+
+
+def test_editing_the_threshold_changes_what_is_tagged(alias_copy):
+    body = LONG_BODY + "\nA similar scheme was tried in Argentina."
+    source = alias_copy.read_text(encoding="utf-8")
+    alias_copy.write_text(source.replace("threshold = 1.5", "threshold = 0.5", 1), encoding="utf-8")
+    assert [t.code for t in tag("Budget talks stall", body, load_gazetteer(alias_copy))] == ["AR"]
+
+
+def test_malformed_file_names_file_and_line(tmp_path):
+    broken = tmp_path / "countries.toml"
+    broken.write_text('[settings]\nthreshold = 1.5\n\n[PK]\naliases ["Land of the Pure"]\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"countries\.toml: invalid TOML: .*\(at line 5, column 9\)") as caught:
+        load_gazetteer(broken)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('[PK]\nalias = ["Land of the Pure"]\n', "unknown key 'alias'"),
+        ("[QQ]\naliases = []\n", r"\[QQ\] is not an ISO 3166-1"),
+        ('[PK]\naliases = "Land of the Pure"\n', "must be a list of strings"),
+        ('[settings]\nthreshold = "high"\n', "threshold must be a non-negative number"),
+        ('[IN]\naliases = ["Hindustan"]\n[PK]\naliases = ["Hindustan"]\n', "listed for both IN and PK"),
+    ],
+)
+def test_invalid_file_says_what_is_wrong(tmp_path, content, message):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(GazetteerError, match=message) as caught:
+        load_gazetteer(bad)
+    assert "bad.toml" in str(caught.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(GazetteerError, match="nowhere.toml"):
+        load_gazetteer(tmp_path / "nowhere.toml")
