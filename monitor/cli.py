@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 
 from monitor import config, export, queries, scheduler, sources, store
+from monitor.analysis import stored
+from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.ingest import jobs
 from monitor.models import IngestError
 from monitor.queries import Filters, QueryError
@@ -43,6 +45,14 @@ def open_db():
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def require_rules() -> None:
+    """Stop before any work when a rule file is broken: every stored article must be analysed."""
+    try:
+        check_rules()
+    except RulesError as error:
+        fail(str(error), code=2)
 
 
 @app.callback()
@@ -79,6 +89,7 @@ def ingest(
     language: Annotated[str | None, typer.Option(help="Language (ISO 639-1) when the input does not say.")] = None,
 ) -> None:
     """Ingest articles from files, pages and feeds. Exit 0 when every input was read, 1 when some failed."""
+    require_rules()
     db = open_db()
 
     def report(outcome: jobs.InputOutcome) -> None:
@@ -106,6 +117,7 @@ def fetch(
     force: Annotated[bool, typer.Option(help="Fetch even if not due yet.")] = False,
 ) -> None:
     """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
+    require_rules()
     db = open_db()
     chosen = [_source_or_fail(db, key) for key in source or ()]
     for found in chosen:
@@ -120,6 +132,7 @@ def fetch(
 @app.command()
 def watch() -> None:
     """Run the scheduler until interrupted: fetch each source when it is due."""
+    require_rules()
     db = open_db()
     stop = threading.Event()
     typer.echo("watching sources; Ctrl-C to stop")
@@ -153,6 +166,87 @@ def runs(
             f"duplicates {row['duplicates']:>5}, failed {row['failed']:>3}  {name}"
         )
         typer.echo(line + (f"\n    {row['error']}" if row["error"] else ""))
+
+
+@app.command()
+def analyze(
+    all_articles: Annotated[bool, typer.Option("--all", help="Re-analyse every article, not only stale ones.")] = False,
+) -> None:
+    """Analyse the articles not yet analysed with the current rules (after editing data/taxonomy.toml,
+    data/countries.toml or data/news_lexicon.tsv), or every article with --all."""
+    require_rules()
+    db = open_db()
+    with typer.progressbar(length=0, label="analysing", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        summary = stored.analyse_stored(db, everything=all_articles, progress=progress)
+    rate = summary.analysed / summary.seconds if summary.seconds else 0
+    typer.echo(
+        f"analysed {summary.analysed} articles in {summary.seconds:.1f} s ({rate:,.0f}/s), rules {summary.rules}"
+    )
+
+
+@app.command()
+def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id` column of exports).")]) -> None:
+    """Why each country, topic, sentiment and keyword was given to an article."""
+    article = queries.article_detail(open_db(), article_id)
+    if article is None:
+        fail(f"no article with id {article_id}", code=2)
+    typer.echo(f"[{article['id']}] {article['title']}")
+    typer.echo(
+        f"    {article['source']}, {article['published_at']}" + (" (date inferred)" if article["date_inferred"] else "")
+    )
+    typer.echo(f"    {article['url']}")
+    evidence = article["evidence"]
+    if evidence is None:
+        typer.echo("\nnot analysed yet: run `newsmon analyze`")
+        return
+    for line in explain_lines(evidence, current_rules=rules_fingerprint()):
+        typer.echo(line)
+    if article["story"]:
+        typer.echo(f"\nStory {article['story_id']}: {len(article['story']) + 1} articles")
+        for other in article["story"]:
+            typer.echo(f"  [{other['id']}] {other['title']} ({other['source']}, {other['published_at'][:10]})")
+
+
+def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
+    """The evidence of one article's analysis as readable lines."""
+    lines = []
+    lang = evidence["language"]
+    lines.append(
+        f"\nLanguage: {lang['value'] or 'unknown'} (declared {lang.get('declared') or '-'}; "
+        f"detected {lang['detected'] or '-'} with confidence {lang['confidence']:.2f})"
+    )
+    lines.append("Countries (about), strongest first:")
+    for tag in evidence["countries"] or [{"code": None}]:
+        if tag["code"] is None:
+            lines.append("  none above the threshold")
+            continue
+        where = ", in the title" if tag["in_title"] else ""
+        lines.append(
+            f"  {tag['code']} {tag['name']}: score {tag['score']:.2f}, {tag['mentions']} mentions{where}; "
+            f"matched {', '.join(tag['matched'])}"
+        )
+    lines.append("Topics, strongest first:")
+    for tag in evidence["topics"] or [{"slug": None}]:
+        if tag["slug"] is None:
+            lines.append("  none above its threshold")
+            continue
+        lines.append(f"  {tag['slug']} ({tag['label']}): score {tag['score']:.2f}; matched {', '.join(tag['matched'])}")
+    tone = evidence["sentiment"]
+    value = "not scored" if tone["compound"] is None else f"{tone['compound']:+.3f} {tone['label']}"
+    lines.append(f"Sentiment: {value}: {tone['reason']}")
+    for text, score in tone["strongest"]:
+        lines.append(f"  {score:+.2f}  {text}")
+    if tone["news_terms"]:
+        lines.append(f"  news-lexicon terms: {', '.join(tone['news_terms'])}")
+    lines.append("Keywords: " + ", ".join(phrase for phrase, _ in evidence["keywords"]))
+    stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyze`)"
+    lines.append(f"Rules: {evidence['rules']}{stale}")
+    return lines
 
 
 # ---- sources -----------------------------------------------------------------------------------

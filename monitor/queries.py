@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Filters:
     topics: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     query: str | None = None  # FTS5 syntax: phrases, OR, NOT, prefix*
+    sentiment: tuple[float, float] | None = None  # compound range; excludes articles with no score
 
 
 def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None:
@@ -60,7 +62,7 @@ def _marks(values) -> str:
     return ",".join("?" * len(values))
 
 
-def where_articles(db: sqlite_utils.Database, filters: Filters, alias: str = "a") -> Where:
+def where_articles(filters: Filters, alias: str = "a") -> Where:
     """WHERE clause over the articles table (aliased `alias`) for these filters."""
     where = Where()
     if filters.since:
@@ -73,27 +75,23 @@ def where_articles(db: sqlite_utils.Database, filters: Filters, alias: str = "a"
         where.add(f"{alias}.language IN ({_marks(filters.languages)})", *[lang.lower() for lang in filters.languages])
     if filters.published_in:
         codes = [code.upper() for code in filters.published_in]
-        where.add(f"{alias}.source_id IN (SELECT id FROM sources WHERE country IN ({_marks(codes)}))", *codes)
+        where.add(f"{alias}.published_in IN ({_marks(codes)})", *codes)
     if filters.countries:
-        _require_table(db, "article_countries", "country")
         codes = [code.upper() for code in filters.countries]
         where.add(
             f"{alias}.id IN (SELECT article_id FROM article_countries WHERE country IN ({_marks(codes)}))", *codes
         )
     if filters.topics:
-        _require_table(db, "article_topics", "topic")
         where.add(
             f"{alias}.id IN (SELECT article_id FROM article_topics WHERE topic IN ({_marks(filters.topics)}))",
             *filters.topics,
         )
+    if filters.sentiment:
+        low, high = filters.sentiment
+        where.add(f"{alias}.sentiment BETWEEN ? AND ?", low, high)
     if filters.query and filters.query.strip():
         where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", filters.query)
     return where
-
-
-def _require_table(db: sqlite_utils.Database, table: str, what: str) -> None:
-    if not db[table].exists():
-        raise QueryError(f"no article has {what} tags yet: they come from the analysis (newsmon analyze)")
 
 
 def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite3.Cursor:
@@ -127,10 +125,9 @@ def article_rows(
     db: sqlite_utils.Database, filters: Filters, *, full_text: bool = False, limit: int | None = None
 ) -> Iterator[dict]:
     """Filtered articles, newest first, as dicts with ARTICLE_COLUMNS (+ body). Streams from a cursor."""
-    where = where_articles(db, filters)
-    analysis = _analysis_columns(db)
+    where = where_articles(filters)
     body = ", a.body" if full_text else ""
-    sql = f"""SELECT a.id, a.url, a.title, a.source, a.author, a.published_at, a.language, {analysis}{body}
+    sql = f"""SELECT a.id, a.url, a.title, a.source, a.author, a.published_at, a.language, {ANALYSIS_COLUMNS}{body}
               FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC"""
     params = list(where.params)
     if limit is not None:
@@ -141,22 +138,15 @@ def article_rows(
     return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
-def _analysis_columns(db: sqlite_utils.Database) -> str:
-    """The analysis columns, empty until the analysis tables exist."""
-    tables = set(db.table_names())
-    countries = (
-        "(SELECT group_concat(country, ';') FROM (SELECT country FROM article_countries "
-        "WHERE article_id = a.id ORDER BY score DESC))"
-        if "article_countries" in tables
-        else "NULL"
-    )
-    topics = (
-        "(SELECT group_concat(topic, ';') FROM (SELECT topic FROM article_topics "
-        "WHERE article_id = a.id ORDER BY score DESC))"
-        if "article_topics" in tables
-        else "NULL"
-    )
-    return f"{countries} AS countries, {topics} AS topics, NULL AS sentiment, NULL AS keywords, NULL AS story_id"
+ANALYSIS_COLUMNS = """
+    (SELECT group_concat(country, ';') FROM
+        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+    (SELECT group_concat(topic, ';') FROM
+        (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
+    a.sentiment,
+    (SELECT group_concat(keyword, ';') FROM
+        (SELECT keyword FROM article_keywords WHERE article_id = a.id ORDER BY score DESC)) AS keywords,
+    a.story_id"""
 
 
 def recent_runs(db: sqlite_utils.Database, limit: int = 20, *, failed_only: bool = False) -> list[dict]:
@@ -167,5 +157,35 @@ def recent_runs(db: sqlite_utils.Database, limit: int = 20, *, failed_only: bool
             f"""SELECT r.*, s.name AS source_name FROM runs r LEFT JOIN sources s ON s.id = r.source_id
                 {where} ORDER BY r.id DESC LIMIT ?""",
             [limit],
+        )
+    )
+
+
+def article_detail(db: sqlite_utils.Database, article_id: int) -> dict | None:
+    """One article with its analysis evidence (parsed) and the other articles of its story."""
+    rows = list(
+        db.query(
+            """SELECT a.*, x.rules, x.evidence FROM articles a
+               LEFT JOIN article_analysis x ON x.article_id = a.id WHERE a.id = ?""",
+            [article_id],
+        )
+    )
+    if not rows:
+        return None
+    article = rows[0]
+    article["evidence"] = json.loads(article["evidence"]) if article["evidence"] else None
+    article["story"] = story_articles(db, article["story_id"], exclude=article_id) if article["story_id"] else []
+    return article
+
+
+def story_articles(
+    db: sqlite_utils.Database, story_id: int, *, exclude: int | None = None, limit: int = 50
+) -> list[dict]:
+    """The articles of one story, oldest first."""
+    return list(
+        db.query(
+            """SELECT id, title, source, published_at, url FROM articles
+               WHERE story_id = ? AND id != ? ORDER BY published_at, id LIMIT ?""",
+            [story_id, exclude or -1, limit],
         )
     )

@@ -404,6 +404,7 @@ def _record(db: sqlite_utils.Database, result: _Retrieved, run_id: int, now: dat
                 source_name=outcome.name,
                 source_id=source["id"],
                 default_language=source["language"] or parsed.language,
+                published_in=source["country"],
             )
             outcome.fetched, outcome.added, outcome.duplicates = len(parsed.articles), saved.added, saved.duplicates
             outcome.problems = [*parsed.problems, *result.page_problems]

@@ -6,19 +6,26 @@ index, daily rollups), so a crash at any moment leaves either the whole article 
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from monitor import config
+from monitor.analysis import clusters
 from monitor.normalise import iso
 
-VERSION = 1
+if TYPE_CHECKING:
+    from monitor.analysis.article import ArticleAnalysis
+
+VERSION = 2
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -58,7 +65,12 @@ CREATE TABLE articles (
     published_at  TEXT NOT NULL,            -- ISO-8601 UTC
     date_inferred INTEGER NOT NULL DEFAULT 0,  -- 1: no date in the input, published_at = fetched_at
     fetched_at    TEXT NOT NULL,
-    language      TEXT
+    language      TEXT,                     -- ISO 639-1: declared by the input, or detected by the analysis
+    -- v2: filled in the article's transaction by the analysis (monitor/analysis)
+    published_in  TEXT,                     -- the source's configured country when the article was stored
+    sentiment     REAL,                     -- compound -1..1; NULL when the language is not scored
+    sentiment_label TEXT,                   -- negative, neutral, positive
+    story_id      INTEGER                   -- id of the first article of the same story
 );
 -- Date-range filters and "latest first" paging.
 CREATE INDEX articles_published_at ON articles(published_at);
@@ -82,8 +94,62 @@ CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
     INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
 END;
 
+-- Stories: "count stories, not copies" and "other articles of this story".
+CREATE INDEX articles_story_id ON articles(story_id);
+-- Publisher-country filter ("published in").
+CREATE INDEX articles_published_in ON articles(published_in, published_at);
+
+-- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyze`),
+-- its MinHash signature for story matching, and the evidence behind every tag (JSON, for `explain`).
+CREATE TABLE article_analysis (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    rules      TEXT NOT NULL,
+    signature  BLOB,
+    evidence   TEXT NOT NULL
+);
+-- `newsmon analyze`: find articles analysed with other rules.
+CREATE INDEX article_analysis_rules ON article_analysis(rules);
+
+-- Countries an article is about, topics and key phrases, strongest first by score.
+CREATE TABLE article_countries (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    country    TEXT NOT NULL,               -- ISO alpha-2
+    score      REAL NOT NULL,
+    PRIMARY KEY (article_id, country)
+) WITHOUT ROWID;
+-- Country filter: the articles about a country.
+CREATE INDEX article_countries_country ON article_countries(country, article_id);
+CREATE TABLE article_topics (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    topic      TEXT NOT NULL,               -- slug from data/taxonomy.toml
+    score      REAL NOT NULL,
+    PRIMARY KEY (article_id, topic)
+) WITHOUT ROWID;
+-- Topic filter: the articles on a topic.
+CREATE INDEX article_topics_topic ON article_topics(topic, article_id);
+CREATE TABLE article_keywords (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    keyword    TEXT NOT NULL,
+    score      REAL NOT NULL,
+    PRIMARY KEY (article_id, keyword)
+) WITHOUT ROWID;
+-- Keyword trends: the articles with a key phrase.
+CREATE INDEX article_keywords_keyword ON article_keywords(keyword, article_id);
+
+-- LSH band keys of each article's text and title MinHash: articles sharing a key within a few days are
+-- story candidates (monitor/analysis/clusters.py).
+CREATE TABLE story_bands (
+    band       INTEGER NOT NULL,
+    day        TEXT NOT NULL,               -- YYYY-MM-DD of published_at
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, day, article_id)
+) WITHOUT ROWID;
+-- Deleting an article deletes its bands.
+CREATE INDEX story_bands_article ON story_bands(article_id);
+
 -- Daily rollups kept up to date at write time, so charts never scan the articles table.
--- dimension: 'all', 'source', 'language' (the analysis adds 'country', 'topic', ...).
+-- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword'.
+-- sentiment_sum / sentiment_n: over the articles that have a sentiment score (mean = sum / n).
 CREATE TABLE daily_counts (
     day           TEXT NOT NULL,            -- YYYY-MM-DD (UTC) of published_at
     dimension     TEXT NOT NULL,
@@ -117,8 +183,24 @@ CREATE TABLE runs (
 CREATE INDEX runs_source_started ON runs(source_id, started_at);
 """
 
+
+def update_from_1_to_2(conn: sqlite3.Connection) -> None:
+    """The analysis: columns on articles, tag tables, story bands. Articles are analysed by `newsmon analyze`."""
+    for column in ("published_in TEXT", "sentiment REAL", "sentiment_label TEXT", "story_id INTEGER"):
+        conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
+    conn.execute(
+        "UPDATE articles SET published_in = (SELECT country FROM sources WHERE sources.id = articles.source_id)"
+    )
+    _create_missing(conn)
+    conn.execute(
+        """INSERT INTO daily_counts (day, dimension, value, articles)
+           SELECT substr(published_at, 1, 10), 'published_in', published_in, count(*) FROM articles
+           WHERE published_in IS NOT NULL GROUP BY 1, 3"""
+    )
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: update_from_1_to_2}
 
 
 class StoreError(Exception):
@@ -172,6 +254,15 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles'").fetchone()[0] > 0
 
 
+def _create_missing(conn: sqlite3.Connection) -> None:
+    """Run the CREATE statements of SCHEMA whose table, index or trigger does not exist yet."""
+    existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    for statement in _statements(SCHEMA):
+        name = re.match(r"CREATE (?:VIRTUAL )?(?:TABLE|INDEX|TRIGGER) (\w+)", statement)
+        if name and name.group(1) not in existing:
+            conn.execute(statement)
+
+
 def _statements(script: str) -> Iterator[str]:
     """Split a script into statements (executescript would commit mid-transaction)."""
     buffer = ""
@@ -202,7 +293,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """An article ready to store: canonical URL, UTC ISO dates, clean text."""
+    """An article ready to store: canonical URL, UTC ISO dates, clean text, and its analysis."""
 
     url: str
     content_hash: str
@@ -214,8 +305,10 @@ class ArticleRecord:
     date_inferred: bool = False
     summary: str = ""
     author: str = ""
-    language: str | None = None
+    language: str | None = None  # as declared by the input; the analysis may detect another
     source_id: int | None = None
+    published_in: str | None = None
+    analysis: ArticleAnalysis | None = None
 
 
 @dataclass
@@ -229,58 +322,176 @@ class SaveResult:
         return self
 
 
-# Derived writes run inside the article's transaction: f(conn, article_id, record).
-ArticleHook = Callable[[sqlite3.Connection, int, ArticleRecord], None]
-ARTICLE_HOOKS: list[ArticleHook] = []
+STORY_WINDOW_DAYS = 3  # a story's copies are looked for among articles published this close
+STORY_CANDIDATES = 50
 
 
 def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -> SaveResult:
-    """Insert the articles that are new (by canonical URL and by content hash) in one transaction,
-    with their full-text rows and daily rollups. Returns how many were added and how many were known."""
+    """Insert the articles that are new (by canonical URL and by content hash) in one transaction, with
+    their full-text rows, analysis, story and daily rollups. Returns how many were added and how many known."""
     result = SaveResult()
     with transaction(db) as conn:
         for record in records:
+            analysis = record.analysis
+            sentiment = analysis.sentiment if analysis else None
             cursor = conn.execute(
                 """INSERT INTO articles (url, content_hash, source_id, source, title, body, summary, author,
-                                         published_at, date_inferred, fetched_at, language)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         published_at, date_inferred, fetched_at, language, published_in,
+                                         sentiment, sentiment_label)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                           coalesce(?, (SELECT country FROM sources WHERE id = ?)), ?, ?)
                    ON CONFLICT DO NOTHING""",
                 (
-                    record.url,
-                    record.content_hash,
-                    record.source_id,
-                    record.source,
-                    record.title,
-                    record.body,
-                    record.summary,
-                    record.author,
-                    record.published_at,
-                    int(record.date_inferred),
-                    record.fetched_at,
-                    record.language,
+                    record.url, record.content_hash, record.source_id, record.source, record.title,
+                    record.body, record.summary, record.author, record.published_at,
+                    int(record.date_inferred), record.fetched_at,
+                    analysis.language if analysis and analysis.language else record.language,
+                    record.published_in, record.source_id,
+                    sentiment.compound if sentiment else None, sentiment.label if sentiment else None,
                 ),
-            )
+            )  # fmt: skip
             if cursor.rowcount == 0:
                 result.duplicates += 1
                 continue
             article_id = cursor.lastrowid
-            _count_daily(conn, record)
-            for hook in ARTICLE_HOOKS:
-                hook(conn, article_id, record)
+            if analysis:
+                _write_analysis(conn, article_id, analysis, declared_language=record.language)
+                _assign_story(conn, article_id, record.title, record.published_at[:10], analysis.signature)
+            _count_daily(conn, article_id, +1)
             result.added += 1
     return result
 
 
-def _count_daily(conn: sqlite3.Connection, record: ArticleRecord) -> None:
-    day = record.published_at[:10]
-    dimensions = [("all", ""), ("source", record.source)]
-    if record.language:
-        dimensions.append(("language", record.language))
-    conn.executemany(
-        """INSERT INTO daily_counts (day, dimension, value, articles) VALUES (?, ?, ?, 1)
-           ON CONFLICT (dimension, value, day) DO UPDATE SET articles = articles + 1""",
-        [(day, dimension, value) for dimension, value in dimensions],
+def _write_analysis(
+    conn: sqlite3.Connection, article_id: int, analysis: ArticleAnalysis, *, declared_language: str | None
+) -> None:
+    evidence = analysis.evidence()
+    evidence["language"]["declared"] = declared_language
+    conn.execute(
+        "INSERT OR REPLACE INTO article_analysis (article_id, rules, signature, evidence) VALUES (?, ?, ?, ?)",
+        (article_id, analysis.rules, analysis.signature, json.dumps(evidence, ensure_ascii=False)),
     )
+    conn.executemany(
+        "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
+        [(article_id, tag.code, tag.score) for tag in analysis.countries],
+    )
+    conn.executemany(
+        "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+        [(article_id, tag.slug, tag.score) for tag in analysis.topics],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO article_keywords (article_id, keyword, score) VALUES (?, ?, ?)",
+        [(article_id, keyword.phrase, keyword.score) for keyword in analysis.keywords],
+    )
+
+
+def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: str, signature: bytes) -> int:
+    """Join the story of the most similar recent article sharing an LSH band, or start a new story."""
+    bands = clusters.band_keys(signature) + clusters.title_band_keys(title)
+    start, end = _shift_day(day, -STORY_WINDOW_DAYS), _shift_day(day, STORY_WINDOW_DAYS)
+    marks = ",".join("?" * len(bands))
+    candidates = conn.execute(
+        f"""SELECT a.id, a.title, a.story_id, x.signature FROM articles a
+            JOIN article_analysis x ON x.article_id = a.id
+            WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands
+                           WHERE band IN ({marks}) AND day BETWEEN ? AND ? LIMIT ?)
+              AND a.story_id IS NOT NULL""",
+        (*bands, start, end, STORY_CANDIDATES),
+    ).fetchall()
+    best: tuple[float, int] | None = None
+    for _, other_title, other_story, other_signature in candidates:
+        match = clusters.same_story(signature, title, other_signature, other_title)
+        if match.same and (best is None or match.text_similarity > best[0]):
+            best = (match.text_similarity, other_story)
+    story_id = best[1] if best else article_id
+    conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+    conn.executemany(
+        "INSERT OR IGNORE INTO story_bands (band, day, article_id) VALUES (?, ?, ?)",
+        [(band, day, article_id) for band in bands],
+    )
+    return story_id
+
+
+def _shift_day(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int) -> None:
+    """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups, read from its rows."""
+    row = conn.execute(
+        "SELECT substr(published_at, 1, 10), source, language, published_in, sentiment FROM articles WHERE id = ?",
+        (article_id,),
+    ).fetchone()
+    day, source, language, published_in, sentiment = row
+    dimensions = [("all", ""), ("source", source)]
+    if language:
+        dimensions.append(("language", language))
+    if published_in:
+        dimensions.append(("published_in", published_in))
+    for dimension, table, column in (
+        ("country", "article_countries", "country"),
+        ("topic", "article_topics", "topic"),
+        ("keyword", "article_keywords", "keyword"),
+    ):
+        values = conn.execute(f"SELECT {column} FROM {table} WHERE article_id = ?", (article_id,))
+        dimensions.extend((dimension, value) for (value,) in values)
+    scored = sentiment is not None
+    conn.executemany(
+        """INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (dimension, value, day) DO UPDATE SET
+               articles = articles + excluded.articles,
+               sentiment_sum = sentiment_sum + excluded.sentiment_sum,
+               sentiment_n = sentiment_n + excluded.sentiment_n""",
+        [
+            (day, dimension, value, sign, sign * sentiment if scored else 0.0, sign * int(scored))
+            for dimension, value in dimensions
+        ],
+    )
+
+
+def articles_to_analyse(db: sqlite_utils.Database, rules: str, *, everything: bool = False) -> list[int]:
+    """Ids of the articles never analysed or analysed with other rules (all with `everything`), oldest first."""
+    if everything:
+        sql = "SELECT id FROM articles ORDER BY published_at, id"
+        return [row[0] for row in db.execute(sql)]
+    sql = """SELECT a.id FROM articles a LEFT JOIN article_analysis x ON x.article_id = a.id
+             WHERE x.rules IS NULL OR x.rules != ? ORDER BY a.published_at, a.id"""
+    return [row[0] for row in db.execute(sql, (rules,))]
+
+
+def articles_text(db: sqlite_utils.Database, ids: list[int]) -> list[dict]:
+    """id, title, body and the declared language of these articles (the analysis input)."""
+    marks = ",".join("?" * len(ids))
+    return list(
+        db.query(
+            f"""SELECT a.id, a.title, a.body, a.published_at, a.story_id,
+                       coalesce(json_extract(x.evidence, '$.language.declared'), a.language) AS declared_language,
+                       x.article_id IS NOT NULL AS analysed
+                FROM articles a LEFT JOIN article_analysis x ON x.article_id = a.id
+                WHERE a.id IN ({marks}) ORDER BY a.published_at, a.id""",
+            ids,
+        )
+    )
+
+
+def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, ArticleAnalysis]]) -> None:
+    """Re-analysis in one transaction: take back each article's rollup share, swap its tags, count it again.
+    Story assignments stay, except for articles that never had one."""
+    with transaction(db) as conn:
+        for article, analysis in analysed:
+            article_id = article["id"]
+            _count_daily(conn, article_id, -1)
+            for table in ("article_countries", "article_topics", "article_keywords"):
+                conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+            conn.execute(
+                "UPDATE articles SET language = coalesce(?, language), sentiment = ?, sentiment_label = ? WHERE id = ?",
+                (analysis.language, analysis.sentiment.compound, analysis.sentiment.label, article_id),
+            )
+            _write_analysis(conn, article_id, analysis, declared_language=article["declared_language"])
+            if article["story_id"] is None:
+                _assign_story(conn, article_id, article["title"], article["published_at"][:10], analysis.signature)
+            _count_daily(conn, article_id, +1)
 
 
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
@@ -429,3 +640,9 @@ def finish_run(
                failed = ?, http_status = ?, error = ? WHERE id = ?""",
             (iso(now_utc()), status, fetched, added, duplicates, failed, http_status, error, run_id),
         )
+
+
+def prune_rollups(db: sqlite_utils.Database) -> None:
+    """Drop rollup rows that re-analysis brought down to zero articles (a tag no longer given)."""
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM daily_counts WHERE articles <= 0")

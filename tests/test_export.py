@@ -117,11 +117,6 @@ def test_fts_syntax_error_is_a_short_query_error(filled, tmp_path):
     assert not target.exists()
 
 
-def test_country_filter_before_analysis_says_why(filled):
-    with pytest.raises(QueryError, match="analysis"):
-        export_rows(filled, Filters(countries=("PK",)))
-
-
 def test_parse_when():
     assert queries.parse_when("2025-11-06", end_of_day=True) == datetime(2025, 11, 6, 23, 59, 59, tzinfo=UTC)
     with pytest.raises(QueryError, match="not a date"):

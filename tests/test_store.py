@@ -68,10 +68,10 @@ def test_daily_rollups_counted_at_write_time(db):
 
 
 def test_a_failing_write_leaves_no_half_written_article(db, monkeypatch):
-    def broken_hook(conn, article_id, record):
-        raise RuntimeError("analysis crashed")
+    def broken_rollup(conn, article_id, sign):
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "ARTICLE_HOOKS", [broken_hook])
+    monkeypatch.setattr(store, "_count_daily", broken_rollup)
     with pytest.raises(RuntimeError):
         store.save_articles(db, [RECORD])
     assert db["articles"].count == 0

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from monitor import store
+from monitor.analysis.article import analyse
 from monitor.models import ParsedArticle
 from monitor.normalise import canonical_url, clean_text, content_hash, content_url, iso, to_utc
 
@@ -25,8 +26,9 @@ def prepare(
     source_name: str | None = None,
     source_id: int | None = None,
     default_language: str | None = None,
+    published_in: str | None = None,
 ) -> store.ArticleRecord | None:
-    """The storable form of a parsed article, or None when it has neither title nor body."""
+    """The storable form of a parsed article with its analysis, or None when it has neither title nor body."""
     title = clean_text(article.title or "").replace("\n", " ")
     body = clean_text(article.body or "")
     if not title and not body:
@@ -38,6 +40,8 @@ def prepare(
     source = (article.source or source_name or _host(article.url) or "unknown").strip()
     language = (article.language or default_language or "").split("-")[0].lower()[:2] or None
     return store.ArticleRecord(
+        analysis=analyse(title, body, language),
+        published_in=published_in,
         url=url,
         content_hash=content_hash(title, body),
         source=source,
@@ -67,6 +71,7 @@ def store_parsed(
     source_name: str | None = None,
     source_id: int | None = None,
     default_language: str | None = None,
+    published_in: str | None = None,
 ) -> store.SaveResult:
     """Prepare and save articles in batches; an article with no title and no body counts as a duplicate
     of nothing and is skipped (the caller reports it through the parser's problems)."""
@@ -79,6 +84,7 @@ def store_parsed(
             source_name=source_name,
             source_id=source_id,
             default_language=default_language,
+            published_in=published_in,
         )
         if record is None:
             continue

@@ -1,0 +1,130 @@
+"""One article's full analysis: language, countries, topics, sentiment, keywords and story signature.
+
+Pure: text and the rule files in, an ArticleAnalysis with its evidence out. The store writes it in the
+same transaction as the article; `newsmon analyze` re-runs it when the rules change (see `rules_fingerprint`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from monitor import config
+from monitor.analysis import clusters, countries, keywords, language, sentiment, topics
+
+# Bump when the analysis code changes in a way that should re-tag stored articles.
+CODE_VERSION = "1"
+# A detected language replaces the declared one only when the detector is this sure (feeds often
+# declare their CMS default, say "en-us", for every entry).
+LANGUAGE_OVERRIDE_CONFIDENCE = 0.9
+KEYWORDS_PER_ARTICLE = 10
+
+
+@dataclass(frozen=True)
+class ArticleAnalysis:
+    language: str | None
+    language_detected: language.LanguageGuess
+    countries: tuple[countries.CountryTag, ...]
+    topics: tuple[topics.TopicTag, ...]
+    sentiment: sentiment.Sentiment
+    keywords: tuple[keywords.Keyword, ...]
+    signature: bytes
+    rules: str  # fingerprint of the code and rule files that produced it
+
+    def evidence(self) -> dict:
+        """Why each tag was given, as JSON-ready data (stored, shown by `newsmon explain` and the reader)."""
+        return {
+            "rules": self.rules,
+            "language": {
+                "value": self.language,
+                "detected": self.language_detected.code,
+                "confidence": round(self.language_detected.confidence, 3),
+            },
+            "countries": [
+                {
+                    "code": tag.code,
+                    "name": tag.name,
+                    "score": round(tag.score, 3),
+                    "mentions": tag.mentions,
+                    "matched": list(tag.matched),
+                    "in_title": tag.in_title,
+                }
+                for tag in self.countries
+            ],
+            "topics": [
+                {"slug": tag.slug, "label": tag.label, "score": round(tag.score, 3), "matched": list(tag.matched)}
+                for tag in self.topics
+            ],
+            "sentiment": {
+                "compound": None if self.sentiment.compound is None else round(self.sentiment.compound, 4),
+                "label": self.sentiment.label,
+                "reason": self.sentiment.reason,
+                "sentences": self.sentiment.sentences,
+                "strongest": [[text, round(value, 3)] for text, value in self.sentiment.strongest],
+                "news_terms": list(self.sentiment.news_terms),
+            },
+            "keywords": [[keyword.phrase, round(keyword.score, 3)] for keyword in self.keywords],
+        }
+
+
+def analyse(title: str, body: str, declared_language: str | None = None) -> ArticleAnalysis:
+    """Every tag for one article, with the evidence for each."""
+    detected = language.detect(f"{title}\n{body}")
+    chosen = declared_language
+    if detected.code and (not declared_language or detected.confidence >= LANGUAGE_OVERRIDE_CONFIDENCE):
+        chosen = detected.code
+    return ArticleAnalysis(
+        language=chosen,
+        language_detected=detected,
+        countries=tuple(countries.tag(title, body)),
+        topics=tuple(topics.tag(title, body)),
+        sentiment=sentiment.score(title, body, chosen),
+        keywords=tuple(keywords.extract(title, body, chosen, top=KEYWORDS_PER_ARTICLE)),
+        signature=clusters.signature(title, body),
+        rules=rules_fingerprint(),
+    )
+
+
+class RulesError(Exception):
+    """A rule file (taxonomy, gazetteer, lexicon) cannot be read; the message names the file and line."""
+
+
+def check_rules() -> None:
+    """Load every rule file now, so a broken one stops a command before it stores unanalysed articles."""
+    try:
+        countries.load_gazetteer()
+        topics.load_taxonomy()
+        sentiment.load_lexicon()
+    except (ValueError, OSError) as error:  # TaxonomyError and GazetteerError are ValueErrors
+        raise RulesError(str(error)) from error
+
+
+def rules_fingerprint() -> str:
+    """Changes whenever the analysis code version or a rule file (taxonomy, gazetteer, lexicon) changes."""
+    paths = (config.TAXONOMY, config.COUNTRY_ALIASES, config.NEWS_LEXICON)
+    return _fingerprint(tuple((str(path), _mtime(path)) for path in paths))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@lru_cache(maxsize=8)
+def _fingerprint(files: tuple[tuple[str, float], ...]) -> str:
+    digest = hashlib.sha1(CODE_VERSION.encode())
+    for path, _ in files:
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()[:12]
+
+
+def evidence_json(analysis: ArticleAnalysis) -> str:
+    return json.dumps(analysis.evidence(), ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,433 @@
+"""Topic tagging from an editable taxonomy (data/taxonomy.toml): weighted terms, exclusions, thresholds.
+
+Why this shape: an analyst must be able to read and change why an article got a topic. The rules live in the TOML
+file (its header documents the format); this module only compiles them and counts evidence:
+
+* One Aho-Corasick automaton (pyahocorasick) holds every term of every topic. The text is lower-cased, punctuation
+  becomes a space, and each section is scanned once; keys carry a leading space (and a trailing one for whole-word
+  terms), so every hit is already on word boundaries: no per-term regexes.
+* A plain term also matches its simple plural (goal/goals, match/matches, battery/batteries); a trailing ``*``
+  matches any word starting with the term (``legislat*``). When hits overlap, a longer phrase hides the words inside
+  it ("central bank" counts, the "bank" inside it does not).
+* score = (title x3 + lead x1.5 + rest x1) / max(1, words / 100): evidence per 100 words, so a long article is not
+  multi-topic just because it is long. An exclusion term damps its topic (x0.2 by default).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from monitor import config
+
+__all__ = ["Taxonomy", "TaxonomyError", "Topic", "TopicTag", "load_taxonomy", "score_topics", "tag"]
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_TOPIC_KEYS = {"label", "threshold", "exclude", "terms", "description"}
+_DEFAULT_SETTINGS: dict[str, float] = {
+    "title_weight": 3.0,
+    "lead_weight": 1.5,
+    "body_weight": 1.0,
+    "lead_words": 60,
+    "words_per_unit": 100,
+    "min_units": 1.0,
+    "exclude_damping": 0.2,
+    "default_threshold": 4.0,
+}
+# Punctuation (ASCII and the usual typographic marks) reads as a space; letters of any script are kept.
+_PUNCT = str.maketrans(
+    {c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"}
+)
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be used; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class TopicTag:
+    """One topic found in an article, with the evidence: matched terms, strongest contribution first."""
+
+    slug: str
+    label: str
+    score: float
+    matched: tuple[str, ...]
+    excluded: tuple[str, ...] = ()  # exclusion terms found (they damped the score)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic as written in the taxonomy file."""
+
+    slug: str
+    label: str
+    threshold: float
+    terms: tuple[tuple[str, float], ...]  # (term as written, weight)
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Topics plus the compiled matcher; build it with load_taxonomy()."""
+
+    path: Path
+    topics: tuple[Topic, ...]
+    settings: dict[str, float] = field(compare=False)
+    # key -> tuple of (topic index, weight or None for an exclusion, term as written)
+    _automaton: Any = field(compare=False, repr=False)
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(t.slug for t in self.topics)
+
+
+# ----------------------------------------------------------------------------------------------- loading
+
+
+def _shown(path: Path) -> str:
+    """The path as a person would write it: relative to the project when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(config.PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _normalise(text: str) -> str:
+    """Lower-case, punctuation to spaces, single spaces, padded with one space on each side."""
+    return " " + " ".join(text.lower().translate(_PUNCT).split()) + " "
+
+
+def _plurals(word: str) -> tuple[str, ...]:
+    """Simple English plurals of the last word of a term: goal->goals, match->matches, battery->batteries."""
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return (word + "es",)
+    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        return (word[:-1] + "ies",)
+    return (word + "s",)
+
+
+def _keys_for(term: str) -> list[str]:
+    """Automaton keys for a term: ' stem' for a wildcard, ' term ' plus plural forms for a plain term."""
+    wildcard = term.rstrip().endswith("*")
+    stem = _normalise(term.rstrip().rstrip("*")).strip()
+    if not stem:
+        return []
+    if wildcard:
+        return [" " + stem]
+    head, _, last = stem.rpartition(" ")
+    prefix = f" {head} " if head else " "
+    keys = [f" {stem} "]
+    if not last.isdigit():
+        keys += [prefix + p + " " for p in _plurals(last)]
+    return keys
+
+
+class _Lines:
+    """Finds the line of a topic's table header (or of a key inside it) in the file text, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    @staticmethod
+    def _header_parts(line: str) -> list[str] | None:
+        s = line.strip()
+        if not (s.startswith("[") and "]" in s) or s.startswith("[["):
+            return None
+        inner = s[1 : s.index("]")]
+        return [p.strip().strip("\"'") for p in inner.split(".")]
+
+    def header(self, *parts: str) -> int | None:
+        for i, line in enumerate(self.lines):
+            if self._header_parts(line) == list(parts):
+                return i + 1
+        return None
+
+    def key(self, key: str, *section: str) -> int | None:
+        """Line of `key = ...` inside the table `section` (the top of the file when no section), else None."""
+        start = self.header(*section) if section else 0
+        if start is None:
+            return None
+        pat = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+        for i in range(start, len(self.lines)):
+            if self._header_parts(self.lines[i]) is not None:
+                break
+            if pat.match(self.lines[i]):
+                return i + 1
+        return None
+
+    def topic(self, slug: str, key: str | None = None, sub: str | None = None) -> int:
+        """Best line for a problem in a topic: the key's line, else the sub-table header, else the topic header."""
+        candidates = []
+        if key is not None and sub is not None:
+            candidates.append(self.key(key, "topics", slug, sub))
+        if key is not None:
+            candidates.append(self.key(key, "topics", slug))
+        if sub is not None:
+            candidates.append(self.header("topics", slug, sub))
+        candidates.append(self.header("topics", slug))
+        for c in candidates:
+            if c:
+                return c
+        for i, line in enumerate(self.lines):  # topic written as a dotted key or inline table
+            if re.search(r"(^|[.\s\[])[\"']?" + re.escape(slug) + r"[\"']?\s*[.=\]]", line):
+                return i + 1
+        return 1
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _parse_weight(raw: str) -> float | None:
+    try:
+        w = float(raw)
+    except ValueError:
+        return None
+    return w if math.isfinite(w) else None
+
+
+def _build(path: Path, text: str) -> Taxonomy:
+    shown = _shown(path)
+    lines = _Lines(text)
+
+    def fail(line: int, message: str) -> TaxonomyError:
+        return TaxonomyError(f"{shown}, line {line}: {message}")
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", msg)
+        if m:
+            base = msg[: m.start()]
+            twice = re.match(r"Cannot declare \('topics', '([^']+)'\) twice", base)
+            if twice:
+                base = f"topic '{twice.group(1)}' is declared twice (duplicate slug)"
+            raise TaxonomyError(f"{shown}, line {m.group(1)}, column {m.group(2)}: {base}") from None
+        raise TaxonomyError(f"{shown}: {msg}") from None
+
+    for key in data:
+        if key not in ("settings", "topics"):
+            line = lines.header(key) or lines.key(key) or 1
+            raise fail(line, f"unknown key '{key}' (expected [settings] or [topics.<slug>])")
+
+    settings = dict(_DEFAULT_SETTINGS)
+    raw_settings = data.get("settings", {})
+    if not isinstance(raw_settings, dict):
+        raise fail(lines.key("settings") or 1, "settings must be a table: [settings]")
+    for key, value in raw_settings.items():
+        line = lines.key(key, "settings") or lines.header("settings") or 1
+        if key not in _DEFAULT_SETTINGS:
+            raise fail(line, f"unknown setting '{key}' (known: {', '.join(sorted(_DEFAULT_SETTINGS))})")
+        if not _is_number(value) or value < 0:
+            raise fail(line, f"setting '{key}' must be a number >= 0, got {value!r}")
+        settings[key] = float(value)
+
+    raw_topics = data.get("topics")
+    if not isinstance(raw_topics, dict) or not raw_topics:
+        raise fail(lines.key("topics") or 1, "no topics: add at least one [topics.<slug>] table")
+
+    topics: list[Topic] = []
+    seen: dict[str, str] = {}
+    for slug, body in raw_topics.items():
+        line = lines.topic(slug)
+        if not _SLUG.match(slug):
+            raise fail(line, f"topic slug '{slug}' must be lower-case letters, digits and hyphens")
+        if slug.lower() in seen:
+            raise fail(line, f"duplicate slug '{slug}'")
+        seen[slug.lower()] = slug
+        if not isinstance(body, dict):
+            raise fail(line, f"topic '{slug}' must be a table: [topics.{slug}]")
+        for key in body:
+            if key not in _TOPIC_KEYS:
+                raise fail(
+                    lines.topic(slug, key=key),
+                    f"topic '{slug}' has an unknown key '{key}' (known: {', '.join(sorted(_TOPIC_KEYS))})",
+                )
+        label = body.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise fail(line, f"topic '{slug}' has no label (add label = \"...\")")
+        threshold = body.get("threshold", settings["default_threshold"])
+        if not _is_number(threshold) or threshold < 0:
+            raise fail(
+                lines.topic(slug, key="threshold"),
+                f"topic '{slug}': threshold must be a number >= 0, got {threshold!r}",
+            )
+        exclude = body.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(x, str) and x.strip() for x in exclude):
+            raise fail(lines.topic(slug, key="exclude"), f"topic '{slug}': exclude must be a list of terms")
+
+        raw_terms = body.get("terms")
+        if not raw_terms:
+            raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}' has no terms")
+        if not isinstance(raw_terms, dict):
+            raise fail(lines.topic(slug, key="terms"), f"topic '{slug}': terms must be a table of weight = [terms]")
+        terms: list[tuple[str, float]] = []
+        for key, value in raw_terms.items():
+            where = lines.topic(slug, key=key, sub="terms")
+            if isinstance(value, list):
+                weight = _parse_weight(key)
+                if weight is None:
+                    raise fail(where, f"topic '{slug}': weight '{key}' is not a number")
+                for term in value:
+                    if not isinstance(term, str) or not term.strip():
+                        raise fail(where, f"topic '{slug}': weight {key} lists {term!r}, which is not a term")
+                    terms.append((term.strip(), weight))
+            elif _is_number(value):
+                terms.append((key.strip(), float(value)))
+            else:
+                raise fail(where, f"topic '{slug}': weight of '{key}' is not a number: {value!r}")
+        if not terms:
+            raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}' has no terms")
+        keys_seen: dict[str, str] = {}
+        for term, weight in terms:
+            if weight <= 0:
+                raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}': weight of '{term}' must be > 0")
+            keys = _keys_for(term)
+            if not keys:
+                raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}': term '{term}' has no letters or digits")
+            if keys[0] in keys_seen:
+                raise fail(
+                    lines.topic(slug, sub="terms"),
+                    f"topic '{slug}': term '{term}' repeats '{keys_seen[keys[0]]}'",
+                )
+            keys_seen[keys[0]] = term
+        topics.append(Topic(slug, label.strip(), float(threshold), tuple(terms), tuple(x.strip() for x in exclude)))
+
+    automaton = ahocorasick.Automaton()
+    entries: dict[str, dict[tuple[int, bool], tuple[int, float | None, str]]] = {}
+    for index, topic in enumerate(topics):
+        for term, weight in topic.terms:
+            for key in _keys_for(term):
+                slot = entries.setdefault(key, {})
+                old = slot.get((index, False))
+                if old is None or (old[1] or 0) < weight:  # a plural form listed on its own keeps the larger weight
+                    slot[(index, False)] = (index, weight, term)
+        for term in topic.exclude:
+            for key in _keys_for(term):
+                entries.setdefault(key, {})[(index, True)] = (index, None, term)
+    for key, slot in entries.items():
+        automaton.add_word(key, (len(key), tuple(slot.values())))
+    automaton.make_automaton()
+    return Taxonomy(Path(path), tuple(topics), settings, automaton)
+
+
+_CACHE: dict[tuple[str, int, int], Taxonomy] = {}
+
+
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    """Load and compile a taxonomy file (default config.TAXONOMY, read at call time); cached on (path, mtime, size),
+    so an edited file is picked up."""
+    path = Path(path) if path is not None else config.TAXONOMY
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise TaxonomyError(f"{_shown(path)}: cannot read the taxonomy ({exc.strerror})") from None
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    taxonomy = _build(path, path.read_text(encoding="utf-8"))
+    for old in [k for k in _CACHE if k[0] == key[0]]:
+        del _CACHE[old]
+    _CACHE[key] = taxonomy
+    return taxonomy
+
+
+# ----------------------------------------------------------------------------------------------- scoring
+
+
+def _sections(title: str, body: str, lead_words: int) -> tuple[str, str, str, int]:
+    """Normalised title, lead (first paragraph, capped) and rest, plus the total word count."""
+    body = body.strip()
+    cut = body.find("\n")
+    first, rest = (body, "") if cut < 0 else (body[:cut], body[cut:])
+    lead = first.lower().translate(_PUNCT).split()
+    rest_words = rest.lower().translate(_PUNCT).split()
+    if len(lead) > lead_words:
+        rest_words = lead[lead_words:] + rest_words
+        lead = lead[:lead_words]
+    title_words = title.lower().translate(_PUNCT).split()
+    words = len(title_words) + len(lead) + len(rest_words)
+    return (
+        " " + " ".join(title_words) + " ",
+        " " + " ".join(lead) + " ",
+        " " + " ".join(rest_words) + " ",
+        words,
+    )
+
+
+def _scan(
+    automaton: Any,
+    text: str,
+    multiplier: float,
+    scores: list[float],
+    evidence: list[dict[str, float]],
+    excluded: list[set[str]],
+) -> None:
+    """Add the weighted hits in one normalised section; a hit inside a longer hit is not counted."""
+    if len(text) < 3:
+        return
+    hits = []
+    for end, (length, entries) in automaton.iter(text):
+        start = end - length + 1
+        if text[end] != " ":  # wildcard: the hit covers the rest of its word
+            end = text.find(" ", end)
+        hits.append((start, -end, entries))
+    hits.sort(key=lambda h: (h[0], h[1]))
+    cover_start, cover_end = -1, -1
+    for start, neg_end, entries in hits:
+        end = -neg_end
+        if end < cover_end or (end == cover_end and start != cover_start):
+            continue  # inside a longer phrase
+        if end > cover_end:
+            cover_start, cover_end = start, end
+        for index, weight, term in entries:
+            if weight is None:
+                excluded[index].add(term)
+            else:
+                scores[index] += weight * multiplier
+                ev = evidence[index]
+                ev[term] = ev.get(term, 0.0) + weight * multiplier
+
+
+def score_topics(title: str, body: str, taxonomy: Taxonomy | None = None) -> list[TopicTag]:
+    """Every topic with any evidence in the article, strongest first (see the module docstring for the score)."""
+    tax = taxonomy if taxonomy is not None else load_taxonomy()
+    s = tax.settings
+    t_text, lead_text, rest_text, words = _sections(title or "", body or "", int(s["lead_words"]))
+    n = len(tax.topics)
+    scores = [0.0] * n
+    evidence: list[dict[str, float]] = [{} for _ in range(n)]
+    excluded: list[set[str]] = [set() for _ in range(n)]
+    _scan(tax._automaton, t_text, s["title_weight"], scores, evidence, excluded)
+    _scan(tax._automaton, lead_text, s["lead_weight"], scores, evidence, excluded)
+    _scan(tax._automaton, rest_text, s["body_weight"], scores, evidence, excluded)
+    units = max(s["min_units"], words / s["words_per_unit"]) if s["words_per_unit"] else 1.0
+    units = units or 1.0
+    tags = []
+    for i, topic in enumerate(tax.topics):
+        if not evidence[i]:
+            continue
+        score = scores[i] / units
+        if excluded[i]:
+            score *= s["exclude_damping"]
+        matched = tuple(sorted(evidence[i], key=lambda t, ev=evidence[i]: (-ev[t], t)))
+        tags.append(TopicTag(topic.slug, topic.label, round(score, 3), matched, tuple(sorted(excluded[i]))))
+    tags.sort(key=lambda t: (-t.score, t.slug))
+    return tags
+
+
+def tag(title: str, body: str, taxonomy: Taxonomy | None = None) -> list[TopicTag]:
+    """The topics scoring at or above their threshold, strongest first."""
+    tax = taxonomy if taxonomy is not None else load_taxonomy()
+    thresholds = {t.slug: t.threshold for t in tax.topics}
+    return [t for t in score_topics(title, body, tax) if t.score >= thresholds[t.slug]]

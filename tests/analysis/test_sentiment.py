@@ -1,0 +1,178 @@
+"""Sentiment: sentence-level aggregation, headline weight, language gate, the news lexicon and its file."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from monitor.analysis import sentiment
+from monitor.analysis.sentiment import NewsLexiconError, load_news_lexicon, score
+
+NEUTRAL_SENTENCES = [
+    "The committee met on Tuesday in the capital.",
+    "Officials said the report would be published next month.",
+    "The meeting was attended by representatives of twelve regions.",
+    "A spokesperson said the agenda included transport and housing.",
+    "The council has nine members, three of them appointed this year.",
+    "Documents were circulated to delegates before the session.",
+    "The next session is scheduled for the first week of March.",
+    "Minutes of the meeting will be posted on the council website.",
+    "Delegates travelled from the northern and southern provinces.",
+    "The chair opened the session shortly after nine in the morning.",
+]
+
+
+def test_long_mostly_neutral_article_with_one_bad_sentence_is_not_saturated():
+    bad = "One delegate said the floods had killed dozens of people in his district."
+    body = " ".join(NEUTRAL_SENTENCES * 2 + [bad])
+    whole_body = SentimentIntensityAnalyzer().polarity_scores(body)["compound"]
+    result = score("Regional council holds its autumn session", body, "en")
+    assert result.sentences == 22
+    assert -0.1 < result.compound < 0  # one sentence in 21 moves the mean a little...
+    assert result.label == "neutral"
+    assert result.compound > whole_body / 5  # ...far less than VADER on the whole body
+    assert result.strongest[0][0] == bad and result.strongest[0][1] < -0.5
+    assert "21 without sentiment words scored 0" in result.reason or "20 without" in result.reason
+
+
+def test_many_bad_sentences_make_a_negative_article():
+    body = (
+        "Floods killed at least 40 people. Rescuers searched the rubble for survivors. "
+        "Thousands were displaced and homes were destroyed. Officials warned of more deadly rain."
+    )
+    result = score("Deadly floods devastate northern towns", body, "en")
+    assert result.label == "negative" and result.compound < -0.3
+
+
+def test_headline_counts_twice():
+    sad = "The accident left many people injured and grieving."
+    as_title = score(sad, " ".join(NEUTRAL_SENTENCES[:3]), "en")
+    in_body = score("Council meets", " ".join([*NEUTRAL_SENTENCES[:3], sad]), "en")
+    # as headline: weight 2 of 5 (headline x2 + 3 sentences); in the body: 1 of 6 (neutral headline x2 + 4 sentences)
+    assert as_title.compound == pytest.approx(in_body.compound * (2 / 5) / (1 / 6), rel=0.01)
+    assert "headline counted 2 times" in as_title.reason
+    assert sentiment.HEADLINE_WEIGHT == 2.0
+
+
+def test_non_english_is_not_scored_and_never_a_fake_zero():
+    result = score("Pakistan aur Afghanistan", "Dono mulkon ke darmiyan mazakrat jari hain.", "ur")
+    assert result.compound is None and result.label is None
+    assert result.reason == "not scored: VADER reads English only (language 'ur')"
+    assert result.sentences == 0 and result.strongest == () and result.news_terms == ()
+
+
+def test_unknown_language_is_scored_only_when_the_text_looks_english():
+    french = score("Les pourparlers reprennent", "Les deux pays ont repris les discussions à Istanbul mardi.", None)
+    assert french.compound is None and "does not look English" in french.reason
+    english = score("Talks resume", "The two countries resumed their talks in Istanbul on Tuesday.", None)
+    assert english.compound is not None and "language unknown, text looks English" in english.reason
+    assert score("Talks", "The talks resumed.", "en-GB").compound is not None
+
+
+def test_empty_text_is_not_scored():
+    assert score("", "", "en").compound is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Shares fell after the results.", -1),
+        ("Shares plunged 20% on Monday.", -1),
+        ("Profit rose in the third quarter.", 1),
+        ("Profit fell in the third quarter.", -1),
+        ("The ceasefire holds in the region.", 1),
+        ("An airstrike killed four people.", -1),
+        ("Casualties were reported after clashes.", -1),
+        ("The company announced layoffs.", -1),
+    ],
+)
+def test_news_lexicon_directions(text, sign):
+    result = score("", text, "en")
+    assert result.compound * sign > 0, result
+    assert result.news_terms
+
+
+def test_news_lexicon_fixes_what_vader_gets_wrong():
+    plain = score("", "Shares fell after the results.", "en", news_lexicon=False)
+    news = score("", "Shares fell after the results.", "en")
+    assert plain.compound > 0 > news.compound  # VADER alone reads "shares" as +1.2
+    assert news.news_terms == ("shares fell",)
+    assert "VADER only" in plain.reason
+
+
+def test_phrases_keep_vaders_negation():
+    warned = score("", "The company issued a profit warning.", "en")
+    not_warned = score("", "The company issued no profit warning.", "en")
+    assert warned.compound < 0 < not_warned.compound
+    assert not_warned.news_terms == ("profit warning",)
+
+
+def test_border_talks_article_is_negative_to_neutral():
+    title = "Pakistan and Afghan Taliban resume ceasefire talks in Istanbul after deadly border clashes"
+    body = (
+        "Delegations from Pakistan and Afghanistan's Taliban government met in Istanbul on Thursday for a second "
+        "round of talks aimed at shoring up a fragile ceasefire. Fighting along the border last month killed dozens "
+        "of soldiers and civilians, the worst violence between the neighbours in years. Turkish and Qatari mediators "
+        "said both sides had agreed to keep the truce while a monitoring mechanism is worked out. Islamabad accuses "
+        "Kabul of sheltering militants who carry out attacks inside Pakistan, a charge the Taliban deny. Pakistan's "
+        "defence minister warned that the talks would be pointless without guarantees."
+    )
+    result = score(title, body, "en")
+    assert result.compound <= 0.05
+    assert result.label in ("negative", "neutral")
+    assert {"deadly", "clashes", "ceasefire"} <= set(result.news_terms)
+
+
+def test_evidence_is_small_and_readable():
+    body = " ".join(["The war killed thousands and left the economy in ruins, officials said on Monday evening."] * 5)
+    result = score("War", body, "en")
+    assert len(result.strongest) == 3
+    assert all(len(excerpt) <= 120 and -1 <= value <= 1 for excerpt, value in result.strongest)
+    assert abs(result.strongest[0][1]) >= abs(result.strongest[-1][1])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.compound = 0  # type: ignore[misc]
+
+
+def test_label_threshold():
+    assert sentiment.label_for(sentiment.LABEL_THRESHOLD) == "positive"
+    assert sentiment.label_for(-sentiment.LABEL_THRESHOLD) == "negative"
+    assert sentiment.label_for(0.0) == "neutral"
+
+
+def test_sentences_are_split_on_end_punctuation_and_lines():
+    parts = sentiment._split_sentences('He said "It is over." Then U.S. forces left.\nPrices rose 3.5% in May! Why?')
+    assert parts == ['He said "It is over."', "Then U.S. forces left.", "Prices rose 3.5% in May!", "Why?"]
+
+
+def test_skipping_vaders_emoji_pass_changes_no_score():
+    analyzer = SentimentIntensityAnalyzer()
+    for text in ["Shares fell sharply.", "It was NOT good at all!!", "Not bad, but the rest was terrible.", "Calm."]:
+        assert sentiment._vader_compound(analyzer, text) == analyzer.polarity_scores(text)["compound"]
+
+
+def test_default_news_lexicon_loads_with_phrases_and_words():
+    lex = load_news_lexicon()
+    assert lex.phrases["shares fell"] < 0 < lex.phrases["profit rose"]
+    assert lex.words["layoffs"] < 0 < lex.words["ceasefire"]
+    assert lex.words["shares"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("term\tvalence\nlayoffs -2\n", "line 2: expected term<TAB>valence"),
+        ("# comment\nlayoffs\tbad\n", "line 2: valence 'bad' of 'layoffs' is not a number"),
+        ("layoffs\t-9\n", "line 1: valence of 'layoffs' must be within -4..4"),
+        ("layoffs\t-2\nLayoffs\t-1\n", "line 2: 'layoffs' is listed twice"),
+        ("lay*offs\t-2\n", "line 1: '*' is only allowed at the end of a phrase"),
+    ],
+)
+def test_bad_lexicon_lines_name_the_line(tmp_path: Path, content, message):
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(NewsLexiconError, match=re.escape(message)):
+        load_news_lexicon(path)

@@ -1,0 +1,174 @@
+"""The analysis as stored: tags in the article's transaction, rollups, stories, re-analysis, explain, migration."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor import config, export, store, trends
+from monitor.cli import app
+from monitor.queries import Filters
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ANALYSIS = FIXTURES / "analysis"
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def rules(tmp_path, monkeypatch) -> Path:
+    """Copies of the rule files that a test may edit."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for name in ("TAXONOMY", "COUNTRY_ALIASES", "NEWS_LEXICON"):
+        original = getattr(config, name)
+        shutil.copy(original, folder / original.name)
+        monkeypatch.setattr(config, name, folder / original.name)
+    return folder
+
+
+def exported(db) -> dict[str, dict]:
+    out = io.StringIO()
+    export.export_articles(db, Filters(), out)
+    return {row["title"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+
+
+def ingest_fixtures(*names: str):
+    result = run("ingest", *[str(ANALYSIS / name) for name in names])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_border_talks_article_is_tagged_and_explained(db):
+    ingest_fixtures("border-talks.txt")
+    row = exported(db)["Pakistan and Afghan Taliban open fresh round of ceasefire talks in Istanbul"]
+    countries = row["countries"].split(";")
+    assert set(countries[:2]) == {"PK", "AF"} and "TR" in countries
+    topics = row["topics"].split(";")
+    assert {"diplomacy", "conflict"} <= set(topics)
+    assert float(row["sentiment"]) <= 0.05
+    keywords = row["keywords"].lower()
+    assert "ceasefire" in keywords and "talks" in keywords and "istanbul" in keywords
+    assert row["language"] == "en" and row["story_id"] == row["id"]
+
+    explained = run("explain", row["id"])
+    assert explained.exit_code == 0, explained.output
+    assert "PK Pakistan: score" in explained.output and "matched" in explained.output
+    assert "diplomacy" in explained.output and "Sentiment:" in explained.output
+
+
+def test_wire_copies_share_a_story_and_other_stories_do_not(db):
+    ingest_fixtures("wire-copy-a.json", "wire-copy-b.json", "other-story.json")
+    rows = {row["source"]: row for row in exported(db).values()}
+    assert rows["First Daily"]["story_id"] == rows["Second Herald"]["story_id"] == rows["First Daily"]["id"]
+    assert rows["Third Times"]["story_id"] == rows["Third Times"]["id"]
+    assert "NP" in rows["First Daily"]["countries"]
+    explained = run("explain", rows["Second Herald"]["id"])
+    assert "Story" in explained.output and "Strong earthquake shakes western Nepal, dozens" in explained.output
+
+
+def rollup_matches_tags(db) -> None:
+    """The daily rollups equal a group-by over the tag tables: they were kept exactly at write time."""
+    for dimension, table, column in (("country", "article_countries", "country"), ("topic", "article_topics", "topic")):
+        expected = {
+            (day, value): count
+            for day, value, count in db.execute(
+                f"""SELECT substr(a.published_at, 1, 10), t.{column}, count(*) FROM {table} t
+                    JOIN articles a ON a.id = t.article_id GROUP BY 1, 2"""
+            )
+        }
+        actual = {
+            (day, value): count
+            for day, value, count in db.execute(
+                "SELECT day, value, articles FROM daily_counts WHERE dimension = ? AND articles > 0", [dimension]
+            )
+        }
+        assert actual == expected
+    scored = db.execute("SELECT count(sentiment), coalesce(sum(sentiment), 0) FROM articles").fetchone()
+    rolled = db.execute("SELECT sum(sentiment_n), sum(sentiment_sum) FROM daily_counts WHERE dimension = 'all'").fetchone()
+    assert rolled[0] == scored[0] and rolled[1] == pytest.approx(scored[1])
+
+
+def test_editing_the_taxonomy_and_analyze_updates_every_article(db, rules):
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "other-story.json")
+    rollup_matches_tags(db)
+    taxonomy = rules / config.TAXONOMY.name
+    taxonomy.write_text(
+        taxonomy.read_text()
+        + '\n[topics.seismology]\nlabel = "Seismology"\nthreshold = 1\nterms = { "earthquake" = 5, "quake" = 5, "magnitude" = 3 }\n'
+    )
+    assert run("analyze").exit_code == 0
+    topics = exported(db)["Strong earthquake shakes western Nepal, dozens of homes destroyed"]["topics"].split(";")
+    assert "seismology" in topics and "seismology" not in exported(db)["Lahore Qalandars win the final by six wickets"]["topics"]
+    rollup_matches_tags(db)
+    again = run("analyze")
+    assert "analysed 0 articles" in again.output  # nothing is stale any more
+    assert "analysed 3 articles" in run("analyze", "--all").output
+    rollup_matches_tags(db)
+
+
+def test_a_broken_taxonomy_stops_before_storing(db, rules):
+    taxonomy = rules / config.TAXONOMY.name
+    taxonomy.write_text(taxonomy.read_text() + "\n[topics.broken\nlabel = 'x'\n")
+    result = run("ingest", str(ANALYSIS / "other-story.json"))
+    assert result.exit_code == 2 and "line" in result.output and "Traceback" not in result.output
+    assert db["articles"].count == 0
+    assert run("analyze").exit_code == 2
+
+
+def test_trends_from_rollups_equal_trends_from_articles(db):
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "wire-copy-b.json", "other-story.json")
+    plain = Filters()
+    from_rollups = trends.counts_over_time(db, plain, by="country")
+    # A filter that keeps every article forces the SQL path over the articles.
+    everything = Filters(languages=("en",))
+    assert from_rollups == trends.counts_over_time(db, everything, by="country")
+    assert trends.counts_over_time(db, plain) == trends.counts_over_time(db, everything)
+    assert [row["articles"] for row in trends.counts_over_time(db, plain, interval="week")] == [4]
+    pk = trends.totals(db, Filters(countries=("PK",)), "topic")
+    assert {row["value"] for row in pk} >= {"diplomacy", "conflict"}
+    assert trends.term_counts(db, plain, ["earthquake", "ceasefire OR truce"]) == [
+        {"period": "2025-11-10", "term": "earthquake", "articles": 2},
+        {"period": "2025-11-12", "term": "ceasefire OR truce", "articles": 1},
+    ]
+
+
+def test_migration_from_version_1_keeps_articles_and_analyze_tags_them(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.executescript((FIXTURES / "schema_v1.sql").read_text())
+    conn.execute(
+        """INSERT INTO articles (url, content_hash, source, title, body, published_at, fetched_at, language)
+           VALUES ('https://old.example/1', 'h', 'Old', 'Floods hit Sindh as rivers overflow',
+                   'Floods hit Pakistan''s Sindh province after heavy rain, and thousands of families were displaced.',
+                   '2025-09-01T00:00:00Z', '2025-09-01T00:00:00Z', 'en')"""
+    )
+    conn.executemany(  # what version 1 counted at write time
+        "INSERT INTO daily_counts (day, dimension, value, articles) VALUES ('2025-09-01', ?, ?, 1)",
+        [("all", ""), ("source", "Old"), ("language", "en")],
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    db = store.open_db(db_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION
+    fresh = store.open_db(db_path.with_name("fresh.db"))
+
+    def schema(database):
+        return sorted(
+            (row[0], row[1]) for row in database.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        )
+
+    assert schema(db) == schema(fresh)
+    assert [c.name for c in db["articles"].columns] == [c.name for c in fresh["articles"].columns]
+    assert "analysed 1 articles" in run("analyze").output
+    row = exported(db)["Floods hit Sindh as rivers overflow"]
+    assert row["countries"].startswith("PK") and row["story_id"] == row["id"]
+    rollup_matches_tags(db)
