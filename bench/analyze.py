@@ -3,28 +3,45 @@
     .venv/bin/python bench/analyze.py            # 2,000 articles
     .venv/bin/python bench/analyze.py -n 5000
 
-Prints figures; asserts nothing.
+The articles are made of the hand-written news items of tests/analysis/labelled_news.jsonl: each one
+strings together items of one category until it reaches 500 words, so the words, sentence lengths and
+sentiment density are those of news, not of a template. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
-from datetime import UTC, datetime
-
-from ingest import article as generated_article  # bench/ingest.py: the same generated corpus
+from collections import defaultdict
+from pathlib import Path
 
 from monitor.analysis import article, clusters, countries, keywords, language, sentiment, topics
 
+LABELLED = Path(__file__).resolve().parent.parent / "tests" / "analysis" / "labelled_news.jsonl"
 
-def five_hundred_words(rng: random.Random, i: int) -> tuple[str, str]:
-    """Generated articles trimmed or extended to about 500 words."""
-    item = generated_article(i, rng, datetime(2025, 8, 1, tzinfo=UTC))
-    words = item["body"].split(" ")
-    while len(words) < 500:
-        words += generated_article(i + 1_000_000, rng, datetime(2025, 8, 1, tzinfo=UTC))["body"].split(" ")
-    return item["title"], " ".join(words[:500])
+
+def corpus(count: int, seed: int = 11) -> list[tuple[str, str]]:
+    """`count` (title, body) pairs of about 500 words, each from news items of one category."""
+    by_category: dict[str, list[dict]] = defaultdict(list)
+    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        by_category[item["category"]].append(item)
+    rng = random.Random(seed)
+    categories = sorted(by_category)
+    articles = []
+    for i in range(count):
+        items = by_category[categories[i % len(categories)]]
+        first = rng.choice(items)
+        paragraphs, words = [first["body"]], len(first["body"].split())
+        while words < 500:
+            extra = rng.choice(items)
+            paragraphs.append(extra["title"] + ". " + extra["body"])
+            words += len(paragraphs[-1].split())
+        body = " ".join(" ".join(paragraphs).split(" ")[:500])
+        articles.append((first["title"], body))
+    return articles
 
 
 def timed(label: str, function, texts, total: list[float]) -> None:
@@ -40,8 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=2000, help="articles (default 2,000)")
     args = parser.parse_args()
-    rng = random.Random(11)
-    texts = [five_hundred_words(rng, i) for i in range(args.n)]
+    texts = corpus(args.n)
     article.analyse(*texts[0])  # load the rule files and models once
     print(f"{args.n:,} articles of {len(texts[0][1].split())} words; CPU time of this one process (one core)")
     parts: list[float] = []
