@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix
 from rapidfuzz import fuzz, utils
 
 NUM_PERM = 128
@@ -58,21 +59,39 @@ def _permutations() -> np.ndarray:
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
-def _shingles(title: str, body: str) -> set[bytes]:
-    """Lower-cased word SHINGLE-grams of the body, or of the title when the body has too few words."""
+@functools.cache
+def _columns() -> tuple[np.ndarray, np.ndarray]:
+    """The permutation parameters a and b as (NUM_PERM, 1) columns, to broadcast against a row of hashes."""
+    a, b = _permutations()
+    return a.reshape(-1, 1), b.reshape(-1, 1)
+
+
+def _shingles(title: str, body: str) -> list[bytes]:
+    """Lower-cased word SHINGLE-grams of the body, or of the title when the body has too few words.
+
+    Repeated shingles stay in the list: MinHash keeps the minimum per permutation, which a repeat cannot change."""
     words = _WORD.findall(body.lower())
     if len(words) < SHINGLE:
         words = _WORD.findall(title.lower()) + words
     if len(words) < SHINGLE:
-        return {word.encode() for word in words}
-    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+        return [word.encode() for word in words]
+    return [f"{a} {b} {c}".encode() for a, b, c in zip(words, words[1:], words[2:], strict=False)]
 
 
 def signature(title: str, body: str) -> bytes:
-    """MinHash of the text's word shingles: NUM_PERM little-endian uint32 values (512 bytes)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme=SCHEME, permutations=_permutations())
-    minhash.update_batch(_shingles(title, body))
-    return minhash.hashvalues.astype(_DTYPE).tobytes()
+    """MinHash of the text's word shingles: NUM_PERM little-endian uint32 values (512 bytes).
+
+    datasketch's MinHash.update_batch for the "affine32" scheme, without building a MinHash object: CRC-32 of
+    each shingle, the MurmurHash3 finalizer, then a * h + b in uint32 (wrapping) and the minimum per permutation.
+    tests/analysis/test_clusters.py checks that it equals datasketch's own."""
+    shingles = _shingles(title, body)
+    if not shingles:
+        return _EMPTY
+    hashes = _fmix(np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles)), 32)
+    a, b = _columns()
+    permuted = a * hashes  # NUM_PERM rows of one value per shingle: the minimum runs along contiguous memory
+    permuted += b
+    return permuted.min(axis=1).astype(_DTYPE).tobytes()
 
 
 def band_keys(sig: bytes) -> list[int]:

@@ -21,6 +21,7 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -377,12 +378,13 @@ def _scan(
     if len(text) < 3:
         return
     hits = []
+    append, find = hits.append, text.find
     for end, (length, entries) in automaton.iter(text):
-        start = end - length + 1
         if text[end] != " ":  # wildcard: the hit covers the rest of its word
-            end = text.find(" ", end)
-        hits.append((start, -end, entries))
-    hits.sort(key=lambda h: (h[0], h[1]))
+            append((end - length + 1, -find(" ", end), entries))
+        else:
+            append((end - length + 1, -end, entries))
+    hits.sort(key=itemgetter(0, 1))  # by start, longest first; stable, so equal spans keep their order
     cover_start, cover_end = -1, -1
     for start, neg_end, entries in hits:
         end = -neg_end
@@ -394,9 +396,10 @@ def _scan(
             if weight is None:
                 excluded[index].add(term)
             else:
-                scores[index] += weight * multiplier
+                value = weight * multiplier
+                scores[index] += value
                 ev = evidence[index]
-                ev[term] = ev.get(term, 0.0) + weight * multiplier
+                ev[term] = ev.get(term, 0.0) + value
 
 
 def score_topics(title: str, body: str, taxonomy: Taxonomy | None = None) -> list[TopicTag]:

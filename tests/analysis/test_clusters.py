@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
+from datasketch import MinHash
 
 from monitor.analysis import clusters
 from monitor.analysis.clusters import BANDS, NUM_PERM, ROWS, StoryMatch
@@ -146,3 +148,27 @@ def test_a_rewrite_with_a_similar_headline_shares_a_title_key():
     assert set(clusters.title_band_keys(WIRE_TITLE)) & set(clusters.title_band_keys(WIRE_TITLE + " - report"))
     assert len(clusters.title_band_keys(WIRE_TITLE)) == clusters.TITLE_BANDS
     assert clusters.title_band_keys("Breaking") == []
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (WIRE_TITLE, WIRE),
+        (REWRITE[1], REWRITE[0]),
+        ("", ""),
+        ("Two words", ""),
+        ("A title of words", "one"),
+        ("Çağrı", "İstanbul’da ÜNAL said — “ok”, ok, ok; same same same same same"),
+    ],
+)
+def test_signature_equals_datasketchs_minhash(title, body):
+    words = clusters._WORD.findall(body.lower())
+    if len(words) < clusters.SHINGLE:
+        words = clusters._WORD.findall(title.lower()) + words
+    if len(words) < clusters.SHINGLE:
+        shingles = {word.encode() for word in words}
+    else:
+        shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
+    minhash = MinHash(num_perm=NUM_PERM, seed=clusters.SEED, hashfunc=zlib.crc32, scheme=clusters.SCHEME)
+    minhash.update_batch(shingles)
+    assert clusters.signature(title, body) == minhash.hashvalues.astype("<u4").tobytes()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import random
 import re
 from pathlib import Path
 
@@ -176,3 +178,52 @@ def test_bad_lexicon_lines_name_the_line(tmp_path: Path, content, message):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(NewsLexiconError, match=re.escape(message)):
         load_news_lexicon(path)
+
+
+LABELLED = Path(__file__).resolve().parent / "labelled_news.jsonl"
+
+
+def _labelled_sentences() -> list[str]:
+    sentences = []
+    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        sentences.append(item["title"])
+        sentences.extend(sentiment._split_sentences(item["body"]))
+    return sentences
+
+
+def _joined(scorer, sentence: str) -> str:
+    """The sentence as VADER reads it: news phrases joined into one token, as _score_sentence does."""
+    text = sentence
+    if scorer.phrase_finder is not None:
+        for pattern, token in {value for _, value in scorer.phrase_finder.iter(sentence.lower())}:
+            text = pattern.sub(token, text)
+    return text
+
+
+_RULE_WORDS = (
+    "not no never so this without doubt least at very kind of sort but BUT GOOD good bad terrible killed the "
+    "bomb shit kiss death beating heart yeah right isn't don't extremely hardly No nor or ! ? !! ??? ... :) "
+    "great HAPPY sad win lost fell rose shares fell profit rose just enough NOT İstanbul"
+)
+
+
+def _tricky_sentences(count: int) -> list[str]:
+    """Sentences full of what VADER's rules react to: negations, boosters, "no", "least", "so"/"this", idioms,
+    "kind of", "but", capitals, ! and ?, mixed with words of the labelled sample."""
+    rules = _RULE_WORDS.split()
+    words = " ".join(_labelled_sentences()).split()
+    rng = random.Random(7)
+    return [
+        " ".join(rng.choice(rules) if rng.random() < 0.5 else rng.choice(words) for _ in range(rng.randint(1, 25)))
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("news_lexicon", [True, False])
+def test_sentence_scores_equal_vaders_own_on_every_labelled_sentence(news_lexicon):
+    scorer = sentiment._scorer(news_lexicon)
+    for sentence in _labelled_sentences() + _tricky_sentences(3000):
+        expected = scorer.analyzer.polarity_scores(_joined(scorer, sentence))["compound"]
+        assert sentiment._score_sentence(scorer, sentence, {}) == expected, sentence
+        assert sentiment._vader_compound(scorer.analyzer, _joined(scorer, sentence)) == expected, sentence
