@@ -216,10 +216,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     """The evidence of one article's analysis as readable lines."""
     lines = []
     lang = evidence["language"]
-    lines.append(
-        f"\nLanguage: {lang['value'] or 'unknown'} (declared {lang.get('declared') or '-'}; "
-        f"detected {lang['detected'] or '-'} with confidence {lang['confidence']:.2f})"
-    )
+    lines.append(f"\nLanguage: {lang['value'] or 'unknown'} ({lang['method']})")
     lines.append("Countries (about), strongest first:")
     for tag in evidence["countries"] or [{"code": None}]:
         if tag["code"] is None:

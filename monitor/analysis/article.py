@@ -27,6 +27,7 @@ KEYWORDS_PER_ARTICLE = 10
 class ArticleAnalysis:
     language: str | None
     language_detected: language.LanguageGuess
+    language_method: str  # how the language was settled, for the evidence
     countries: tuple[countries.CountryTag, ...]
     topics: tuple[topics.TopicTag, ...]
     sentiment: sentiment.Sentiment
@@ -42,6 +43,7 @@ class ArticleAnalysis:
                 "value": self.language,
                 "detected": self.language_detected.code,
                 "confidence": round(self.language_detected.confidence, 3),
+                "method": self.language_method,
             },
             "countries": [
                 {
@@ -72,13 +74,11 @@ class ArticleAnalysis:
 
 def analyse(title: str, body: str, declared_language: str | None = None) -> ArticleAnalysis:
     """Every tag for one article, with the evidence for each."""
-    detected = language.detect(f"{title}\n{body}")
-    chosen = declared_language
-    if detected.code and (not declared_language or detected.confidence >= LANGUAGE_OVERRIDE_CONFIDENCE):
-        chosen = detected.code
+    chosen, detected, method = _settle_language(title, body, declared_language)
     return ArticleAnalysis(
         language=chosen,
         language_detected=detected,
+        language_method=method,
         countries=tuple(countries.tag(title, body)),
         topics=tuple(topics.tag(title, body)),
         sentiment=sentiment.score(title, body, chosen),
@@ -86,6 +86,20 @@ def analyse(title: str, body: str, declared_language: str | None = None) -> Arti
         signature=clusters.signature(title, body),
         rules=rules_fingerprint(),
     )
+
+
+def _settle_language(title: str, body: str, declared: str | None) -> tuple[str | None, language.LanguageGuess, str]:
+    """(language, detector's guess, how it was settled). A declared English that the text's share of common
+    English words confirms is kept without running the detector (most feeds declare their language, and the
+    detector is the costliest step per article); anything else is detected."""
+    if declared == "en":
+        english, share = sentiment.looks_english(f"{title} {body}")
+        if english:
+            return "en", language.LanguageGuess(None, 0.0), f"declared en, confirmed: {share:.0%} common English words"
+    detected = language.detect(f"{title}\n{body}")
+    if detected.code and (not declared or detected.confidence >= LANGUAGE_OVERRIDE_CONFIDENCE):
+        return detected.code, detected, f"detected by py3langid ({detected.confidence:.2f})"
+    return declared, detected, f"declared {declared}" if declared else "unknown"
 
 
 class RulesError(Exception):
