@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,14 +138,14 @@ CREATE INDEX article_keywords_keyword ON article_keywords(keyword, article_id);
 
 -- LSH band keys of each article's text and title MinHash: articles sharing a key within a few days are
 -- story candidates (monitor/analysis/clusters.py).
+-- Its 36 rows per article are the largest part of the analysis, hence integers only and no foreign key
+-- (articles are never deleted; a stale row would only name a missing candidate).
 CREATE TABLE story_bands (
     band       INTEGER NOT NULL,
-    day        TEXT NOT NULL,               -- YYYY-MM-DD of published_at
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    day        INTEGER NOT NULL,            -- days since 1970-01-01 of published_at
+    article_id INTEGER NOT NULL,
     PRIMARY KEY (band, day, article_id)
 ) WITHOUT ROWID;
--- Deleting an article deletes its bands.
-CREATE INDEX story_bands_article ON story_bands(article_id);
 
 -- Daily rollups kept up to date at write time, so charts never scan the articles table.
 -- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword'.
@@ -324,6 +324,7 @@ class SaveResult:
 
 STORY_WINDOW_DAYS = 3  # a story's copies are looked for among articles published this close
 STORY_CANDIDATES = 50
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -> SaveResult:
@@ -388,7 +389,8 @@ def _write_analysis(
 def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: str, signature: bytes) -> int:
     """Join the story of the most similar recent article sharing an LSH band, or start a new story."""
     bands = clusters.band_keys(signature) + clusters.title_band_keys(title)
-    start, end = _shift_day(day, -STORY_WINDOW_DAYS), _shift_day(day, STORY_WINDOW_DAYS)
+    day_number = date.fromisoformat(day).toordinal() - EPOCH_ORDINAL
+    start, end = day_number - STORY_WINDOW_DAYS, day_number + STORY_WINDOW_DAYS
     marks = ",".join("?" * len(bands))
     candidates = conn.execute(
         f"""SELECT a.id, a.title, a.story_id, x.signature FROM articles a
@@ -407,13 +409,9 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
     conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
     conn.executemany(
         "INSERT OR IGNORE INTO story_bands (band, day, article_id) VALUES (?, ?, ?)",
-        [(band, day, article_id) for band in bands],
+        [(band, day_number, article_id) for band in bands],
     )
     return story_id
-
-
-def _shift_day(day: str, days: int) -> str:
-    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
 def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int) -> None:
@@ -496,12 +494,22 @@ def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, Artic
 
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
     """Which of these canonical URLs are stored already (to skip fetching their pages again)."""
-    urls = list(urls)
+    return _known(db, "url", list(urls))
+
+
+def known_articles(db: sqlite_utils.Database, records: list[ArticleRecord]) -> set[tuple[str, str]]:
+    """(url, content_hash) of the records whose URL or content hash is stored already."""
+    urls = _known(db, "url", [record.url for record in records])
+    hashes = _known(db, "content_hash", [record.content_hash for record in records])
+    return {(r.url, r.content_hash) for r in records if r.url in urls or r.content_hash in hashes}
+
+
+def _known(db: sqlite_utils.Database, column: str, values: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(urls), 500):
-        chunk = urls[start : start + 500]
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        found.update(row[0] for row in db.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
+        found.update(row[0] for row in db.execute(f"SELECT {column} FROM articles WHERE {column} IN ({marks})", chunk))
     return found
 
 

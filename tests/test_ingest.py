@@ -241,3 +241,15 @@ def test_large_jsonl_is_streamed_with_broken_lines_reported_by_number(db_path, t
     assert "added: 399" in result.output and "records skipped: 1" in result.output
     assert "line 251: invalid JSON" in result.output
     assert len({row["url"] for row in articles(db_path)}) == 399
+
+
+def test_known_articles_are_not_analysed_again(db_path, inputs, monkeypatch):
+    from monitor.ingest import pipeline
+
+    calls = []
+    real = pipeline.analyse
+    monkeypatch.setattr(pipeline, "analyse", lambda *args: calls.append(args) or real(*args))
+    run_cli("ingest", str(inputs))
+    assert len(calls) == 4
+    run_cli("ingest", str(inputs))
+    assert len(calls) == 4

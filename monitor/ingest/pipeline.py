@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ def prepare(
     default_language: str | None = None,
     published_in: str | None = None,
 ) -> store.ArticleRecord | None:
-    """The storable form of a parsed article with its analysis, or None when it has neither title nor body."""
+    """The storable form of a parsed article (not analysed yet), or None when it has neither title nor body."""
     title = clean_text(article.title or "").replace("\n", " ")
     body = clean_text(article.body or "")
     if not title and not body:
@@ -40,7 +41,6 @@ def prepare(
     source = (article.source or source_name or _host(article.url) or "unknown").strip()
     language = (article.language or default_language or "").split("-")[0].lower()[:2] or None
     return store.ArticleRecord(
-        analysis=analyse(title, body, language),
         published_in=published_in,
         url=url,
         content_hash=content_hash(title, body),
@@ -73,8 +73,9 @@ def store_parsed(
     default_language: str | None = None,
     published_in: str | None = None,
 ) -> store.SaveResult:
-    """Prepare and save articles in batches; an article with no title and no body counts as a duplicate
-    of nothing and is skipped (the caller reports it through the parser's problems)."""
+    """Prepare, analyse and save articles in batches. Articles already stored (by URL or content hash) are
+    not analysed again: re-ingesting a file costs a lookup per article, not an analysis. An article with no
+    title and no body is skipped (the caller reports it through the parser's problems)."""
     result = store.SaveResult()
     batch: list[store.ArticleRecord] = []
     for article in articles:
@@ -90,8 +91,20 @@ def store_parsed(
             continue
         batch.append(record)
         if len(batch) >= BATCH_SIZE:
-            result += store.save_articles(db, batch)
+            result += _save(db, batch)
             batch = []
     if batch:
-        result += store.save_articles(db, batch)
+        result += _save(db, batch)
     return result
+
+
+def _save(db: sqlite_utils.Database, batch: list[store.ArticleRecord]) -> store.SaveResult:
+    known = store.known_articles(db, batch)
+    new = [
+        replace(record, analysis=analyse(record.title, record.body, record.language))
+        for record in batch
+        if (record.url, record.content_hash) not in known
+    ]
+    saved = store.save_articles(db, new)
+    saved.duplicates += len(batch) - len(new)
+    return saved
