@@ -24,8 +24,6 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.minhash import _fmix
 from rapidfuzz import fuzz, utils
 
 NUM_PERM = 128
@@ -54,9 +52,17 @@ class StoryMatch:
 
 
 @functools.cache
+def _minhash_module():
+    """datasketch imports scipy (~0.4 s): load it with the first signature, not with every CLI command."""
+    import datasketch.minhash
+
+    return datasketch.minhash
+
+
+@functools.cache
 def _permutations() -> np.ndarray:
     """The seed's permutation parameters, drawn once rather than per signature."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return _minhash_module().MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 @functools.cache
@@ -87,7 +93,7 @@ def signature(title: str, body: str) -> bytes:
     shingles = _shingles(title, body)
     if not shingles:
         return _EMPTY
-    hashes = _fmix(np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles)), 32)
+    hashes = _minhash_module()._fmix(np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles)), 32)
     a, b = _columns()
     permuted = a * hashes  # NUM_PERM rows of one value per shingle: the minimum runs along contiguous memory
     permuted += b
@@ -116,7 +122,7 @@ TITLE_BANDS = 4  # of 2 rows: titles sharing half their words are candidates ~70
 
 @functools.cache
 def _title_permutations() -> np.ndarray:
-    return MinHash(num_perm=TITLE_PERM, seed=SEED + 1, scheme=SCHEME).permutations
+    return _minhash_module().MinHash(num_perm=TITLE_PERM, seed=SEED + 1, scheme=SCHEME).permutations
 
 
 def title_band_keys(title: str) -> list[int]:
@@ -124,7 +130,7 @@ def title_band_keys(title: str) -> list[int]:
     words = {word.encode() for word in _WORD.findall(title.lower())}
     if len(words) < 3:
         return []
-    minhash = MinHash(
+    minhash = _minhash_module().MinHash(
         num_perm=TITLE_PERM, seed=SEED + 1, hashfunc=zlib.crc32, scheme=SCHEME, permutations=_title_permutations()
     )
     minhash.update_batch(words)
