@@ -29,7 +29,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+## bench: print the quality and speed figures (takes about 10 minutes)
 bench: $(STAMP)
+	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/ingest.py
 
 clean:
