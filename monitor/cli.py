@@ -146,7 +146,8 @@ def watch() -> None:
 def _print_pass(summary: scheduler.PassSummary) -> None:
     for outcome in summary.outcomes:
         if outcome.error:
-            typer.echo(f"failed: {outcome.name} ({outcome.url}): {outcome.error}", err=True)
+            paused = f"; paused: `newsmon sources enable {outcome.source_id}` resumes it" if outcome.paused else ""
+            typer.echo(f"failed: {outcome.name} ({outcome.url}): {outcome.error}{paused}", err=True)
     typer.echo(
         f"sources fetched: {summary.attempted} (ok {summary.ok}, not modified {summary.not_modified}, "
         f"failed {summary.failed}), added: {summary.added}, duplicates: {summary.duplicates}"

@@ -440,7 +440,7 @@ def _record(db: sqlite_utils.Database, result: _Retrieved, run_id: int, now: dat
             error=result.error,
             pause_reason=pause_reason,
         )
-        log.warning("%s: %s%s", source["name"], result.error, " (paused)" if pause_reason else "")
+        log.info("%s: %s%s", source["name"], result.error, " (paused)" if pause_reason else "")  # the caller reports it
     store.finish_run(
         db,
         run_id,

@@ -105,3 +105,12 @@ def test_usage_errors(db_path):
     bad_query = run("export", "articles", "--query", '"unclosed')
     assert bad_query.exit_code == 2 and "search syntax" in bad_query.output
     assert run("export", "articles", "--since", "someday").exit_code == 2
+
+
+def test_a_source_failing_five_times_is_paused_and_said_so(db_path, web):
+    run("sources", "add", web.url("/down"), "--name", "Down")
+    for _ in range(4):
+        assert "paused" not in run("fetch", "--source", "Down").output
+    fifth = run("fetch", "--source", "Down")
+    assert "paused: `newsmon sources enable 1` resumes it" in fifth.output
+    assert run("fetch", "--source", "Down").exit_code == 2  # disabled now
