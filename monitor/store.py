@@ -148,7 +148,8 @@ CREATE TABLE story_bands (
 ) WITHOUT ROWID;
 
 -- Daily rollups kept up to date at write time, so charts never scan the articles table.
--- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword'.
+-- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword', and
+-- 'new_stories' (articles that started a story: stories counted on the day they first appeared).
 -- sentiment_sum / sentiment_n: over the articles that have a sentiment score (mean = sum / n).
 CREATE TABLE daily_counts (
     day           TEXT NOT NULL,            -- YYYY-MM-DD (UTC) of published_at
@@ -417,11 +418,14 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
 def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int) -> None:
     """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups, read from its rows."""
     row = conn.execute(
-        "SELECT substr(published_at, 1, 10), source, language, published_in, sentiment FROM articles WHERE id = ?",
+        """SELECT substr(published_at, 1, 10), source, language, published_in, sentiment, story_id = id
+           FROM articles WHERE id = ?""",
         (article_id,),
     ).fetchone()
-    day, source, language, published_in, sentiment = row
+    day, source, language, published_in, sentiment, first_of_story = row
     dimensions = [("all", ""), ("source", source)]
+    if first_of_story:  # a story counts once, on the day its first article appeared
+        dimensions.append(("new_stories", ""))
     if language:
         dimensions.append(("language", language))
     if published_in:

@@ -101,6 +101,32 @@ def totals(db: sqlite_utils.Database, filters: Filters, by: str, *, limit: int |
     return rows[:limit] if limit else rows
 
 
+def stories_over_time(db: sqlite_utils.Database, filters: Filters, *, interval: str = "day") -> list[dict]:
+    """Articles and stories per period: rows {period, articles, stories}. A story counts in the period of its
+    first article, so wire copies republished by several outlets count once."""
+    articles = {row["period"]: row["articles"] for row in counts_over_time(db, filters, interval=interval)}
+    if uses_rollups(filters):
+        start, end = _day_bounds(filters)
+        rows = db.execute(
+            f"""SELECT {_period(interval, "day")} AS period, sum(articles) FROM daily_counts
+                WHERE dimension = 'new_stories' AND day BETWEEN ? AND ? GROUP BY period""",
+            [start, end],
+        )
+    else:
+        where = where_articles(filters)
+        rows = run(
+            db,
+            f"""SELECT {_period(interval, "substr(a.published_at, 1, 10)")} AS period, count(*) FROM articles a
+                WHERE {where.sql} AND a.story_id = a.id GROUP BY period""",
+            where.params,
+            filters,
+        )
+    stories = dict(rows.fetchall())
+    return [
+        {"period": period, "articles": count, "stories": stories.get(period, 0)} for period, count in articles.items()
+    ]
+
+
 def sentiment_over_time(db: sqlite_utils.Database, filters: Filters, *, interval: str = "day") -> list[dict]:
     """Mean sentiment per period with the number of scored articles behind each point."""
     return [

@@ -93,7 +93,9 @@ def rollup_matches_tags(db) -> None:
         }
         assert actual == expected
     scored = db.execute("SELECT count(sentiment), coalesce(sum(sentiment), 0) FROM articles").fetchone()
-    rolled = db.execute("SELECT sum(sentiment_n), sum(sentiment_sum) FROM daily_counts WHERE dimension = 'all'").fetchone()
+    rolled = db.execute(
+        "SELECT sum(sentiment_n), sum(sentiment_sum) FROM daily_counts WHERE dimension = 'all'"
+    ).fetchone()
     assert rolled[0] == scored[0] and rolled[1] == pytest.approx(scored[1])
 
 
@@ -107,7 +109,10 @@ def test_editing_the_taxonomy_and_analyze_updates_every_article(db, rules):
     )
     assert run("analyze").exit_code == 0
     topics = exported(db)["Strong earthquake shakes western Nepal, dozens of homes destroyed"]["topics"].split(";")
-    assert "seismology" in topics and "seismology" not in exported(db)["Lahore Qalandars win the final by six wickets"]["topics"]
+    assert (
+        "seismology" in topics
+        and "seismology" not in exported(db)["Lahore Qalandars win the final by six wickets"]["topics"]
+    )
     rollup_matches_tags(db)
     again = run("analyze")
     assert "analysed 0 articles" in again.output  # nothing is stale any more
@@ -163,7 +168,8 @@ def test_migration_from_version_1_keeps_articles_and_analyze_tags_them(db_path):
 
     def schema(database):
         return sorted(
-            (row[0], row[1]) for row in database.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+            (row[0], row[1])
+            for row in database.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
         )
 
     assert schema(db) == schema(fresh)
@@ -172,3 +178,13 @@ def test_migration_from_version_1_keeps_articles_and_analyze_tags_them(db_path):
     row = exported(db)["Floods hit Sindh as rivers overflow"]
     assert row["countries"].startswith("PK") and row["story_id"] == row["id"]
     rollup_matches_tags(db)
+
+
+def test_stories_count_wire_copies_once(db):
+    ingest_fixtures("wire-copy-a.json", "wire-copy-b.json", "other-story.json", "border-talks.txt")
+    expected = [
+        {"period": "2025-11-10", "articles": 3, "stories": 2},
+        {"period": "2025-11-12", "articles": 1, "stories": 1},
+    ]
+    assert trends.stories_over_time(db, Filters()) == expected
+    assert trends.stories_over_time(db, Filters(languages=("en",))) == expected  # the SQL path agrees
