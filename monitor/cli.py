@@ -325,31 +325,32 @@ def _minute(timestamp: str | None) -> str | None:
     return timestamp[:16].replace("T", " ") if timestamp else None
 
 
-@sources_app.command("remove")
-def sources_remove(key: Annotated[str, typer.Argument(help="Source id, URL or name.")]) -> None:
-    """Remove a source. Its articles stay in the database."""
+SourceKey = Annotated[str, typer.Argument(help="Source id, URL or name.")]
+
+
+def _change_source(key: str, change, done: str) -> None:
     db = open_db()
     found = _source_or_fail(db, key)
-    store.remove_source(db, found["id"])
-    typer.echo(f"removed source {found['id']}: {found['name']}")
+    change(db, found["id"])
+    typer.echo(f"{done} source {found['id']}: {found['name']}")
+
+
+@sources_app.command("remove")
+def sources_remove(key: SourceKey) -> None:
+    """Remove a source. Its articles stay in the database."""
+    _change_source(key, store.remove_source, "removed")
 
 
 @sources_app.command("enable")
-def sources_enable(key: Annotated[str, typer.Argument(help="Source id, URL or name.")]) -> None:
+def sources_enable(key: SourceKey) -> None:
     """Enable (or resume a paused) source; it is due at once."""
-    db = open_db()
-    found = _source_or_fail(db, key)
-    store.set_source_enabled(db, found["id"], True)
-    typer.echo(f"enabled source {found['id']}: {found['name']}")
+    _change_source(key, lambda db, source_id: store.set_source_enabled(db, source_id, True), "enabled")
 
 
 @sources_app.command("disable")
-def sources_disable(key: Annotated[str, typer.Argument(help="Source id, URL or name.")]) -> None:
+def sources_disable(key: SourceKey) -> None:
     """Disable a source: `fetch` and `watch` skip it until it is enabled."""
-    db = open_db()
-    found = _source_or_fail(db, key)
-    store.set_source_enabled(db, found["id"], False)
-    typer.echo(f"disabled source {found['id']}: {found['name']}")
+    _change_source(key, lambda db, source_id: store.set_source_enabled(db, source_id, False), "disabled")
 
 
 @sources_app.command("import")

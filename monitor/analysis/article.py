@@ -7,7 +7,6 @@ same transaction as the article; `newsmon analyze` re-runs it when the rules cha
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -138,7 +137,3 @@ def _fingerprint(files: tuple[tuple[str, float], ...]) -> str:
         except OSError:
             digest.update(b"missing")
     return digest.hexdigest()[:12]
-
-
-def evidence_json(analysis: ArticleAnalysis) -> str:
-    return json.dumps(analysis.evidence(), ensure_ascii=False, separators=(",", ":"))
