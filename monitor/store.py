@@ -25,7 +25,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 2
+VERSION = 3
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -182,6 +182,12 @@ CREATE TABLE runs (
 );
 -- Source health: the latest runs of one source.
 CREATE INDEX runs_source_started ON runs(source_id, started_at);
+
+-- v3: facts about the database itself, e.g. demo = 1 for a database made by `newsmon demo`.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -200,8 +206,13 @@ def update_from_1_to_2(conn: sqlite3.Connection) -> None:
     )
 
 
+def update_from_2_to_3(conn: sqlite3.Connection) -> None:
+    """The meta table."""
+    _create_missing(conn)
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: update_from_1_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: update_from_1_to_2, 2: update_from_2_to_3}
 
 
 class StoreError(Exception):
@@ -620,6 +631,24 @@ def record_source_attempt(
                    paused_reason = coalesce(?, paused_reason) WHERE id = ?""",
                 (attempted_at, status, error, next_fetch_at, pause_reason, pause_reason, source_id),
             )
+
+
+# ---- facts about the database ------------------------------------------------------------------
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    with transaction(db) as conn:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """True for a database made by `newsmon demo` (its articles are generated, not real news)."""
+    return get_meta(db, "demo") == "1"
 
 
 # ---- run log -----------------------------------------------------------------------------------
