@@ -1,0 +1,70 @@
+"""`newsmon serve`: the dashboard, with the scheduler fetching in the background.
+
+On a first run without network the real database stays empty, so a separate demo database is generated
+(never mixed with real articles) and the dashboard shows it with a banner until real articles arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from monitor import config, store
+
+log = logging.getLogger(__name__)
+APP = config.PROJECT_DIR / "app.py"
+DEMO_ARTICLES = 3000
+DEMO_DAYS = 90
+
+
+def needs_demo(db_path: Path) -> bool:
+    """True when the real database has no article yet and there is no demo database to show instead."""
+    if config.DEMO_DB.exists():
+        return False
+    db = store.open_db(db_path)
+    try:
+        return db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+    finally:
+        db.conn.close()
+
+
+def make_demo(on_progress=None) -> int:
+    from monitor import demo  # the generator's templates load only when needed
+
+    db = store.open_db(config.DEMO_DB)
+    try:
+        return demo.generate(db, articles=DEMO_ARTICLES, days=DEMO_DAYS, on_progress=on_progress)
+    finally:
+        db.conn.close()
+
+
+def streamlit_command(port: int, *, headless: bool) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(port),
+        "--server.headless", "true" if headless else "false",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+def serve(db_path: Path, *, port: int, watch: bool, headless: bool) -> int:
+    """Run the dashboard in the foreground (and `newsmon watch` in the background) until interrupted."""
+    env = {**os.environ, "NEWSMON_DB": str(db_path)}
+    watcher = None
+    if watch:
+        log_path = db_path.with_suffix(".watch.log")
+        with log_path.open("a") as log_file:
+            watcher = subprocess.Popen(
+                [sys.executable, "-m", "monitor", "watch"], env=env, stdout=log_file, stderr=subprocess.STDOUT
+            )
+    try:
+        return subprocess.call(streamlit_command(port, headless=headless), env=env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if watcher is not None:
+            watcher.terminate()
+            watcher.wait(timeout=10)

@@ -1,0 +1,157 @@
+"""Sources: health of every feed, add / remove / pause / resume, OPML import, file upload, fetch now."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from monitor import dashboard as ui
+from monitor import scheduler, sources, store, trends
+from monitor.ingest import jobs
+from monitor.models import IngestError
+
+view = ui.current()
+st.title("Sources")
+
+if message := st.session_state.pop("sources_message", None):
+    kind, text = message
+    getattr(st, kind)(text)
+
+health = ui.cached(sources.list_sources)
+activity = ui.cached(trends.sources_activity, days=14, now=ui.anchor(view))
+if health:
+    st.dataframe(
+        ui.health_table(health, activity, view.today), hide_index=True, key="sources_health",
+        column_config=ui.HEALTH_COLUMNS, column_order=list(ui.HEALTH_COLUMNS),
+    )  # fmt: skip
+    failing = [source for source in health if source.last_error]
+    if failing:
+        with st.expander(f"Last errors ({len(failing)})"):
+            for source in failing:
+                st.text(f"{source.name}: {source.last_error}")
+else:
+    st.info("No sources yet. Add a feed below, import an OPML file, or upload files you already have.")
+
+if view.demo:
+    st.warning(
+        "This is the demo database: its sources are made up and never fetched, and nothing can be added "
+        "to it. Open your own database (button above) to manage real sources."
+    )
+    st.stop()
+
+
+def done(kind: str, text: str) -> None:
+    """Show the outcome after the rerun that refreshes the figures."""
+    st.session_state["sources_message"] = (kind, text)
+    st.rerun()
+
+
+add_tab, manage_tab, fetch_tab, upload_tab, opml_tab = st.tabs(
+    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"]
+)
+with add_tab, st.form("add_source", clear_on_submit=True):
+    url = st.text_input("Feed or page URL", placeholder="https://example.org/rss.xml")
+    columns = st.columns(4)
+    name = columns[0].text_input("Name (optional)", help="Default: the title the feed announces")
+    country = columns[1].text_input("Publisher country", placeholder="PK", help="ISO 3166 alpha-2")
+    language = columns[2].text_input("Language", placeholder="en", help="ISO 639-1")
+    every = columns[3].text_input("Fetch every", value="30m", help="e.g. 15m, 2h, 1d")
+    full_text = st.checkbox("Fetch each entry's page for the full text")
+    if st.form_submit_button("Add source"):
+        try:
+            if not url.strip().lower().startswith(("http://", "https://")):
+                raise ValueError("the URL must start with http:// or https://")
+            with ui.connect(view.db_path) as db:
+                source_id, created = store.add_source(
+                    db, url.strip(), name=name.strip() or None,
+                    country=sources.normalise_country(country) if country.strip() else None,
+                    language=sources.normalise_language(language) if language.strip() else None,
+                    every_seconds=sources.parse_every(every), full_text=full_text,
+                )  # fmt: skip
+            verb = "Added" if created else "Updated"
+            done("success", f"{verb} source {source_id}: {url.strip()}. It is fetched on the next *Fetch now*.")
+        except ValueError as error:
+            st.error(f"Not added: {error}")
+
+with manage_tab:
+    if not health:
+        st.caption("No sources yet.")
+    else:
+        by_id = {source.id: source for source in health}
+        chosen = st.selectbox(
+            "Source", list(by_id), key="sources_manage",
+            format_func=lambda key: f"{by_id[key].name} ({by_id[key].state}) — {by_id[key].url}",
+        )  # fmt: skip
+        picked = by_id[chosen]
+        buttons = st.columns(3)
+        if buttons[0].button("Pause", disabled=not picked.enabled, key="sources_pause"):
+            with ui.connect(view.db_path) as db:
+                store.set_source_enabled(db, picked.id, False)
+            done("success", f"Paused {picked.name}: it is not fetched until resumed.")
+        if buttons[1].button("Resume", disabled=picked.enabled, key="sources_resume"):
+            with ui.connect(view.db_path) as db:
+                store.set_source_enabled(db, picked.id, True)
+            done("success", f"Resumed {picked.name}; its failure count was reset and it is due now.")
+        confirm = buttons[2].checkbox("Yes, remove it", key="sources_confirm_remove")
+        if buttons[2].button("Remove", disabled=not confirm, key="sources_remove"):
+            with ui.connect(view.db_path) as db:
+                store.remove_source(db, picked.id)
+            done("success", f"Removed {picked.name}. Its {picked.articles_total:,} articles stay in the database.")
+
+with fetch_tab:
+    enabled = [source for source in health if source.enabled]
+    st.caption(f"Fetches all {len(enabled)} enabled sources now, whether due or not (4 hosts at a time).")
+    if st.button("Fetch now", disabled=not enabled, type="primary", key="sources_fetch"):
+        bar = st.progress(0.0, text="Fetching…")
+        outcomes: list[scheduler.SourceOutcome] = []
+
+        def progress(outcome: scheduler.SourceOutcome) -> None:
+            outcomes.append(outcome)
+            bar.progress(len(outcomes) / len(enabled), text=f"{len(outcomes)}/{len(enabled)}: {outcome.name}")
+
+        with ui.connect(view.db_path) as db:
+            summary = scheduler.fetch_due(db, force=True, progress=progress)
+        lines = [
+            f"Fetched {summary.attempted} sources: {summary.ok} ok, {summary.not_modified} unchanged, "
+            f"{summary.failed} failed; {summary.added} new articles, {summary.duplicates} already known."
+        ]
+        lines += [f"- {outcome.name}: {outcome.error}" for outcome in summary.failures]
+        done("warning" if summary.failed else "success", "\n".join(lines))
+
+with upload_tab:
+    uploads = st.file_uploader(
+        "Articles you already have: feed XML, HTML pages, scraped text, JSON/JSONL, CSV (gzip too)",
+        accept_multiple_files=True, key="sources_upload",
+    )  # fmt: skip
+    source_name = st.text_input("Source name for these articles (optional)", key="sources_upload_name")
+    if uploads and st.button("Ingest the files", key="sources_ingest"):
+        with tempfile.TemporaryDirectory(prefix="newsmon-upload-") as folder:
+            paths = []
+            for upload in uploads:
+                path = Path(folder) / Path(upload.name).name  # never a path from the browser
+                path.write_bytes(upload.getvalue())
+                paths.append(str(path))
+            with ui.connect(view.db_path) as db:
+                summary = jobs.ingest(db, paths, source=source_name.strip() or None)
+        lines = [
+            f"Read {summary.read} of {len(paths)} files: {summary.added} new articles, "
+            f"{summary.duplicates} already known, {summary.skipped_records} records skipped."
+        ]
+        for outcome in summary.outcomes:
+            if outcome.error:
+                lines.append(f"- {Path(outcome.input).name}: {outcome.error}")
+            lines += [f"- {Path(outcome.input).name}: {problem}" for problem in outcome.problems[:5]]
+        done("warning" if summary.failed or summary.skipped_records else "success", "\n".join(lines))
+
+with opml_tab:
+    opml = st.file_uploader("OPML file (from another feed reader)", type=["opml", "xml"], key="sources_opml")
+    if opml and st.button("Import", key="sources_import"):
+        try:
+            with ui.connect(view.db_path) as db:
+                added, updated, problems = sources.import_opml(db, opml.getvalue())
+            text = "\n".join([f"Imported: {added} sources added, {updated} updated."] + [f"- {p}" for p in problems])
+            done("warning" if problems else "success", text)
+        except IngestError as error:
+            st.error(f"Not imported: {error}")

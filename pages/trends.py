@@ -1,0 +1,158 @@
+"""Trends: terms compared over time, topic heatmap, country-by-topic matrix, sentiment by country and topic,
+rising keywords with their daily counts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from monitor import dashboard as ui
+from monitor import trends
+from monitor.queries import QueryError
+
+MAX_TERMS = 6
+
+view = ui.current()
+st.title("Trends")
+st.caption(ui.describe(view))
+interval = ui.interval(view)
+
+if not ui.cached(trends.headline, view.filters)["articles"].value:
+    ui.empty_state(view)
+    st.stop()
+
+st.subheader("Compare terms")
+text = st.text_area(
+    f"Up to {MAX_TERMS} words or queries, one per line",
+    key="trends_terms",
+    placeholder='ceasefire\n"border crossing"\nrefugee* OR migrant*',
+    help="Each line is a full-text query (FTS5 syntax) counted within the current filters.",
+    height=110,
+)
+terms = [line.strip() for line in text.splitlines() if line.strip()]
+if len(terms) > MAX_TERMS:
+    st.warning(f"Only the first {MAX_TERMS} lines are compared.")
+    terms = terms[:MAX_TERMS]
+if terms:
+    normalised = st.toggle("Per 1,000 articles (normalised by the period's volume)", key="trends_normalised")
+    try:
+        counts = pd.DataFrame(ui.cached(trends.term_counts, view.filters, tuple(terms), interval=interval))
+    except QueryError as error:
+        st.error(str(error))
+        counts = pd.DataFrame()
+    if counts.empty:
+        st.info("None of these terms appears in the selected articles.")
+    else:
+        totals = {
+            row["period"]: row["articles"]
+            for row in ui.cached(trends.counts_over_time, view.filters, interval=interval)
+        }
+        counts["all_articles"] = counts["period"].map(totals).fillna(0).astype(int)
+        counts["per_1000"] = (
+            1000 * counts["articles"] / counts["all_articles"].where(counts["all_articles"] > 0)
+        ).round(2)
+        y = "per_1000" if normalised else "articles"
+        chart = px.line(
+            counts, x="period", y=y, color="term", markers=True, color_discrete_map=ui.colours(terms),
+            hover_data={"articles": True, "all_articles": True, "per_1000": ":.2f"},
+            labels={"articles": "Articles", "per_1000": "Per 1,000 articles", "all_articles": "All articles",
+                    "term": "Term", "period": interval.capitalize()},
+        )  # fmt: skip
+        title = f"Articles matching each term per {interval}" + (" per 1,000 articles" if normalised else "")
+        st.plotly_chart(
+            ui.figure_defaults(
+                chart, title=title, y_title="Per 1,000 articles" if normalised else "Articles", x_title=""
+            ),
+            key="trends_terms_chart",
+        )
+else:
+    st.caption("Type a few terms to compare how often they appear over time.")
+
+st.subheader("Topics over time")
+by_topic = pd.DataFrame(ui.cached(trends.counts_over_time, view.filters, by="topic", interval=interval))
+if by_topic.empty:
+    st.info("No topic tags in this selection.")
+else:
+    by_topic["topic"] = [ui.label("topic", slug) for slug in by_topic["value"]]
+    grid = by_topic.pivot_table(index="topic", columns="period", values="articles", aggfunc="sum", fill_value=0)
+    grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index]
+    chart = px.imshow(
+        grid, aspect="auto", color_continuous_scale="Blues",
+        labels={"x": interval.capitalize(), "y": "Topic", "color": "Articles"},
+    )  # fmt: skip
+    st.plotly_chart(ui.figure_defaults(chart, title=f"Articles per topic and {interval}"), key="trends_topic_heatmap")
+
+left, right = st.columns(2)
+matrix = pd.DataFrame(ui.cached(trends.country_topic_matrix, view.filters, countries_limit=15))
+with left:
+    st.subheader("Countries × topics")
+    measure = st.segmented_control(
+        "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure",
+        format_func={"articles": "Articles", "mean_sentiment": "Mean sentiment"}.get,
+    ) or "articles"  # fmt: skip
+    if matrix.empty:
+        st.info("No article in this selection has both a country and a topic tag.")
+    else:
+        matrix["country"] = [ui.label("country", code) for code in matrix["country"]]
+        matrix["topic_name"] = [ui.label("topic", slug) for slug in matrix["topic"]]
+        matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(matrix["sentiment_n"] > 0)
+        grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
+        order = matrix.groupby("country")["articles"].sum().sort_values(ascending=False).index
+        grid = grid.loc[order]
+        chart = px.imshow(
+            grid, aspect="auto", text_auto=".0f" if measure == "articles" else ".2f",
+            color_continuous_scale="Blues" if measure == "articles" else "RdBu",
+            zmin=None if measure == "articles" else -0.5, zmax=None if measure == "articles" else 0.5,
+            labels={"x": "Topic", "y": "Country (about)",
+                    "color": "Articles" if measure == "articles" else "Mean sentiment"},
+        )  # fmt: skip
+        title = "Articles per country and topic" if measure == "articles" else "Mean sentiment per country and topic"
+        st.plotly_chart(ui.figure_defaults(chart, title=title), key="trends_matrix")
+with right:
+    st.subheader("Sentiment by country and topic")
+    dimension = (
+        st.segmented_control(
+            "By", ["country", "topic"], default="country", key="trends_sentiment_by", format_func=str.capitalize
+        )
+        or "country"
+    )
+    rows = pd.DataFrame(ui.cached(trends.totals, view.filters, dimension, limit=15))
+    scored = rows.dropna(subset=["mean_sentiment"]) if not rows.empty else rows
+    if scored.empty:
+        st.info("No scored article in this selection (only English articles get a sentiment score).")
+    else:
+        scored = scored.assign(name=[ui.label(dimension, value) for value in scored["value"]]).iloc[::-1]
+        chart = px.bar(
+            scored, x="mean_sentiment", y="name", orientation="h", color="value",
+            color_discrete_map=ui.colours(scored["value"]),
+            hover_data={"value": False, "sentiment_n": True, "articles": True, "mean_sentiment": ":.3f"},
+            labels={"mean_sentiment": "Mean sentiment (−1 to 1)", "name": "", "sentiment_n": "Scored articles",
+                    "articles": "Articles"},
+        )  # fmt: skip
+        chart.update_layout(showlegend=False)
+        chart.update_xaxes(range=[-1, 1])
+        st.plotly_chart(
+            ui.figure_defaults(chart, title=f"Mean sentiment by {dimension} (15 largest)"), key="trends_sentiment"
+        )
+
+st.subheader("Rising keywords")
+rising = ui.cached(trends.rising_keywords, view.filters, now=ui.anchor(view))
+if not rising:
+    st.caption("No keyword is significantly more frequent in the last 2 days than in the 28 days before.")
+else:
+    keywords = tuple(term.keyword for term in rising)
+    since = ui.anchor(view) - pd.Timedelta(days=29)
+    daily = ui.cached(
+        trends.counts_over_time, ui.replace(view.filters, since=since.to_pydatetime(), until=ui.anchor(view)),
+        by="keyword", values=keywords,
+    )  # fmt: skip
+    table = ui.rising_table(rising)
+    series = ui.daily_series(daily, keywords, since.date(), ui.anchor(view).date())
+    for row in table:
+        row["last_30_days"] = series[row["keyword"]]
+    st.dataframe(
+        table, hide_index=True, key="trends_rising",
+        column_config=ui.RISING_COLUMNS
+        | {"last_30_days": st.column_config.LineChartColumn("Articles per day, last 30 days")},
+    )  # fmt: skip
