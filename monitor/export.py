@@ -1,17 +1,37 @@
-"""CSV exports. Every cell a spreadsheet would run as a formula is neutralised."""
+"""CSV exports for analysts: the filtered articles and summaries of them, each with a JSON manifest.
+
+The same registry (`SUMMARIES`) drives the CLI (`newsmon export KIND`) and the dashboard's Export page. Counts
+come from `monitor.trends`, which answers a selection that is only a date range from the daily rollups, so a
+summary never loads the articles table. Every text cell a spreadsheet would run as a formula is neutralised.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+import pycountry
 import sqlite_utils
 
-from monitor import queries
+from monitor import __version__, queries, trends
+from monitor.analysis import topics
+from monitor.normalise import iso
 from monitor.queries import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+DECIMALS = 4  # shares and mean sentiment
+KEYWORDS_TOP = 20  # keywords in the `keywords` summary unless told
+INTERVALS = ("day", "week")
+
+
+class ExportError(ValueError):
+    """A summary that cannot be made as asked (unknown kind, grouping or interval); one line for the analyst."""
 
 
 def safe_cell(value: object) -> object:
@@ -21,7 +41,7 @@ def safe_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def write_csv(rows, columns: list[str], out: TextIO) -> int:
+def write_csv(rows: Iterable[dict], columns: list[str], out: TextIO) -> int:
     """Write rows (dicts) with a header; returns the number of rows written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -32,12 +52,498 @@ def write_csv(rows, columns: list[str], out: TextIO) -> int:
     return count
 
 
-def export_articles(db: sqlite_utils.Database, filters: Filters, out: TextIO | Path, *, full_text: bool = False) -> int:
-    """The filtered articles, newest first; `body` as the last column with full_text.
-    A bad filter raises QueryError before a file is created."""
-    columns = list(queries.ARTICLE_COLUMNS) + (["body"] if full_text else [])
-    rows = queries.article_rows(db, filters, full_text=full_text)
+# ---- the registry --------------------------------------------------------------------------------
+
+PERIOD = "{period}"  # column placeholders, named when the options are known: `day` or `week`, and the grouping
+BY = "{by}"
+
+PERIOD_MEANING = {
+    "day": "UTC day of publication (YYYY-MM-DD)",
+    "week": "week of publication, named by its Monday (YYYY-MM-DD, UTC)",
+}
+BY_MEANING = {
+    "topic": "topic slug (data/taxonomy.toml) the articles were tagged with",
+    "country": "country the articles are about, ISO 3166-1 alpha-2",
+    "source": "source (outlet) name",
+    "language": "language of the articles, ISO 639-1",
+    "published_in": "country of the publisher (the source's configured country), ISO alpha-2",
+}
+SENTIMENT_MEANINGS = {
+    "mean_sentiment": "mean VADER compound score, -1 (negative) to 1 (positive), over the scored articles",
+    "scored_articles": "articles with a sentiment score (English only) behind mean_sentiment",
+}
+ARTICLE_MEANINGS = {
+    "id": "article id (`newsmon explain ID` shows why it got its tags)",
+    "url": "canonical URL",
+    "title": "headline",
+    "source": "source (outlet) name",
+    "author": "byline as published",
+    "published_at": "publication time, ISO 8601 UTC",
+    "language": "language, ISO 639-1",
+    "countries": "countries the article is about, ISO alpha-2, ';'-separated, strongest first",
+    "topics": "topic slugs, ';'-separated, strongest first",
+    "sentiment": "VADER compound score, -1 to 1; empty when not scored (non-English)",
+    "keywords": "key phrases, ';'-separated, strongest first",
+    "story_id": "id of the first article of its story (copies of one story share it)",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One kind of export: what it is, the groupings and intervals it offers, and what its columns mean.
+    Column names `{period}` and `{by}` are named from the options (see `column_meanings`)."""
+
+    kind: str
+    title: str
+    description: str  # one line, for `newsmon export --help` and the Export page
+    columns: dict[str, str]  # column -> meaning, for the manifest
+    by: tuple[str, ...] = ()  # the groupings it offers, default first
+    intervals: bool = False  # takes interval="day" | "week"
+    top: bool = False  # takes top=N (keywords)
+    full_text: bool = False  # takes full_text (articles)
+
+    def resolve_by(self, by: str | None) -> str | None:
+        """The grouping to use: `by`, or the default; ExportError when this summary does not offer it."""
+        if by is None:
+            return self.by[0] if self.by else None
+        if by not in self.by:
+            if not self.by:
+                raise ExportError(f"the {self.kind} export has no grouping (--by)")
+            raise ExportError(f"cannot group {self.kind} by {by!r}: choose one of {', '.join(self.by)}")
+        return by
+
+    def column_meanings(self, by: str | None = None, interval: str = "day", *, full_text: bool = False) -> dict:
+        """Column -> meaning for these options, in CSV order."""
+        by = self.resolve_by(by)
+        _check_interval(interval)
+        named: dict[str, str] = {}
+        for column, meaning in self.columns.items():
+            if column == BY and by == "day":  # sentiment by day: the period is the grouping
+                column, meaning = interval, PERIOD_MEANING[interval]
+            elif column == BY:
+                column, meaning = by, BY_MEANING[by]
+            elif column == PERIOD:
+                column, meaning = interval, PERIOD_MEANING[interval]
+            named[column] = meaning
+        if full_text and self.full_text:
+            named["body"] = "full text of the article"
+        return named
+
+
+SUMMARIES: dict[str, Summary] = {
+    summary.kind: summary
+    for summary in (
+        Summary(
+            "articles",
+            "Filtered articles",
+            "The filtered articles, newest first, with their countries, topics, sentiment and keywords.",
+            ARTICLE_MEANINGS,
+            full_text=True,
+        ),
+        Summary(
+            "daily",
+            "Articles per day",
+            "Articles per day (or week) by topic, country, source, language or publisher country.",
+            {
+                PERIOD: "",
+                BY: "",
+                "articles": "articles in the period with this value",
+                "share": "articles / all articles of the selection in the period (tags overlap: may add up to > 1)",
+                **SENTIMENT_MEANINGS,
+            },
+            by=("topic", "country", "source", "language", "published_in"),
+            intervals=True,
+        ),
+        Summary(
+            "sentiment",
+            "Sentiment",
+            "Mean sentiment (VADER, English articles) by day or week, country, topic, source or publisher country.",
+            {BY: "", **SENTIMENT_MEANINGS, "articles": "all articles, scored or not"},
+            by=("day", "country", "topic", "source", "published_in"),
+            intervals=True,
+        ),
+        Summary(
+            "keywords",
+            "Keyword trends",
+            "The top keywords of the selection: articles per day (or week) with each, zeros included.",
+            {
+                PERIOD: "",
+                "keyword": "key phrase (as extracted from titles and text)",
+                "rank": "1 for the keyword in most articles of the whole selection",
+                "articles": "articles in the period with the keyword",
+                "share": "articles / all articles of the selection in the period",
+                "total_articles": "articles with the keyword in the whole selection",
+            },
+            intervals=True,
+            top=True,
+        ),
+        Summary(
+            "topics",
+            "Topic totals",
+            "Articles, share and mean sentiment per topic over the whole selection.",
+            {
+                "topic": BY_MEANING["topic"],
+                "label": "the topic's label in data/taxonomy.toml",
+                "articles": "articles with the topic",
+                "share": "articles / all articles of the selection (tags overlap: may add up to > 1)",
+                **SENTIMENT_MEANINGS,
+            },
+        ),
+        Summary(
+            "countries",
+            "Country totals",
+            "Articles, share and mean sentiment per country the articles are about, with ISO codes and names.",
+            {
+                "country": "ISO 3166-1 alpha-2 (Kosovo: XK)",
+                "alpha_3": "ISO 3166-1 alpha-3 (Kosovo: XKX)",
+                "name": "English name (pycountry's common name, else its ISO name)",
+                "articles": "articles about the country",
+                "share": "articles / all articles of the selection (an article about two countries counts for both)",
+                **SENTIMENT_MEANINGS,
+            },
+        ),
+    )
+}
+
+COUNTING_NOTES = (
+    "Counts are articles. An article about two countries (or on two topics, or with two keywords) counts once "
+    "for each, so shares of tags can add up to more than 1.",
+    "Days are UTC days of publication; a week is named by its Monday.",
+    "Sentiment is the mean VADER compound score (-1 to 1) over English articles only; scored_articles says how "
+    "many articles are behind each mean.",
+    "Text cells that start with = + - @ tab, CR or LF have a leading apostrophe so spreadsheets show them as text.",
+)
+
+
+def _summary(kind: str) -> Summary:
+    if kind not in SUMMARIES:
+        raise ExportError(f"unknown export {kind!r}: choose one of {', '.join(SUMMARIES)}")
+    return SUMMARIES[kind]
+
+
+def _check_interval(interval: str) -> None:
+    if interval not in INTERVALS:
+        raise ExportError(f"unknown interval {interval!r}: choose day or week")
+
+
+# ---- rows ----------------------------------------------------------------------------------------
+
+
+def summary_rows(
+    db: sqlite_utils.Database,
+    kind: str,
+    filters: Filters,
+    *,
+    by: str | None = None,
+    interval: str = "day",
+    limit: int | None = None,
+    top: int = KEYWORDS_TOP,
+    full_text: bool = False,
+) -> tuple[list[str], Iterator[dict]]:
+    """(columns, rows) of one summary; articles stream from a cursor. `limit` caps the rows (a preview).
+    The query runs now: a bad full-text query raises QueryError here, before anything is written."""
+    summary = _summary(kind)
+    columns = list(summary.column_meanings(by, interval, full_text=full_text))
+    by = summary.resolve_by(by)
+    if kind == "articles":
+        return columns, queries.article_rows(db, filters, full_text=full_text, limit=limit)
+    if kind == "daily":
+        rows = _daily(db, filters, by, interval)
+    elif kind == "sentiment":
+        rows = _sentiment(db, filters, by, interval)
+    elif kind == "keywords":
+        rows = _keywords(db, filters, interval, top)
+    elif kind == "topics":
+        rows = _topics(db, filters)
+    else:
+        rows = _countries(db, filters)
+    return columns, iter(rows[:limit] if limit is not None else rows)
+
+
+def _mean(row: dict) -> float | None:
+    return round(row["sentiment_sum"] / row["sentiment_n"], DECIMALS) if row["sentiment_n"] else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, DECIMALS) if whole else None
+
+
+def _all_per_period(db: sqlite_utils.Database, filters: Filters, interval: str) -> dict[str, int]:
+    return {row["period"]: row["articles"] for row in trends.counts_over_time(db, filters, interval=interval)}
+
+
+def _daily(db: sqlite_utils.Database, filters: Filters, by: str, interval: str) -> list[dict]:
+    whole = _all_per_period(db, filters, interval)
+    counts = trends.counts_over_time(db, filters, by=by, interval=interval)
+    counts.sort(key=lambda row: (row["period"], -row["articles"], row["value"]))
+    return [
+        {
+            interval: row["period"],
+            by: row["value"],
+            "articles": row["articles"],
+            "share": _share(row["articles"], whole.get(row["period"], 0)),
+            "mean_sentiment": _mean(row),
+            "scored_articles": row["sentiment_n"],
+        }
+        for row in counts
+    ]
+
+
+def _sentiment(db: sqlite_utils.Database, filters: Filters, by: str, interval: str) -> list[dict]:
+    if by == "day":
+        return [
+            {
+                interval: row["period"],
+                "mean_sentiment": None if row["mean_sentiment"] is None else round(row["mean_sentiment"], DECIMALS),
+                "scored_articles": row["scored_articles"],
+                "articles": row["articles"],
+            }
+            for row in trends.sentiment_over_time(db, filters, interval=interval)
+        ]
+    return [
+        {
+            by: row["value"],
+            "mean_sentiment": _mean(row),
+            "scored_articles": row["sentiment_n"],
+            "articles": row["articles"],
+        }
+        for row in trends.totals(db, filters, by)
+    ]
+
+
+def _totals_with_share(db: sqlite_utils.Database, filters: Filters, by: str) -> list[dict]:
+    whole = sum(_all_per_period(db, filters, "day").values())
+    return [
+        {
+            "value": row["value"],
+            "articles": row["articles"],
+            "share": _share(row["articles"], whole),
+            "mean_sentiment": _mean(row),
+            "scored_articles": row["sentiment_n"],
+        }
+        for row in trends.totals(db, filters, by)
+    ]
+
+
+def _topics(db: sqlite_utils.Database, filters: Filters) -> list[dict]:
+    labels = _topic_labels()
+    rows = []
+    for row in _totals_with_share(db, filters, "topic"):
+        slug = row.pop("value")
+        rows.append({"topic": slug, "label": labels.get(slug, ""), **row})
+    return rows
+
+
+def _topic_labels() -> dict[str, str]:
+    try:
+        return {topic.slug: topic.label for topic in topics.load_taxonomy().topics}
+    except (ValueError, OSError):  # a broken taxonomy file: the slugs still say enough
+        return {}
+
+
+def _countries(db: sqlite_utils.Database, filters: Filters) -> list[dict]:
+    rows = []
+    for row in _totals_with_share(db, filters, "country"):
+        code = row.pop("value")
+        alpha_3, name = country_names(code)
+        rows.append({"country": code, "alpha_3": alpha_3, "name": name, **row})
+    return rows
+
+
+def country_names(code: str) -> tuple[str, str]:
+    """(ISO alpha-3, English name) of an alpha-2 code; Kosovo (XK, not in ISO 3166) as XKX, "Kosovo"."""
+    if code.upper() == "XK":
+        return "XKX", "Kosovo"
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return "", ""
+    return country.alpha_3, getattr(country, "common_name", None) or country.name
+
+
+def _keywords(db: sqlite_utils.Database, filters: Filters, interval: str, top: int) -> list[dict]:
+    """Every period of the selection × the `top` keywords in most of its articles, zeros included."""
+    whole = _all_per_period(db, filters, interval)
+    leaders = top_keywords(db, filters, top)
+    counts = keyword_counts(db, filters, [keyword for keyword, _ in leaders], interval=interval)
+    return [
+        {
+            interval: period,
+            "keyword": keyword,
+            "rank": rank,
+            "articles": counts.get((period, keyword), 0),
+            "share": _share(counts.get((period, keyword), 0), articles),
+            "total_articles": total,
+        }
+        for period, articles in sorted(whole.items())
+        for rank, (keyword, total) in enumerate(leaders, start=1)
+    ]
+
+
+# The two keyword queries below ask for a few keywords only, where trends.counts_over_time(by="keyword") would
+# return every (day, keyword) pair of the selection (millions at 1M articles). They follow trends.py's two paths.
+
+
+def _keyword_rollups(filters: Filters) -> tuple[str, str] | None:
+    """The first and last UTC day when the daily rollups answer the selection (a date range alone), else None."""
+    if replace(filters, since=None, until=None) != Filters():
+        return None
+    start = filters.since.astimezone(UTC).strftime("%Y-%m-%d") if filters.since else "0000-00-00"
+    end = filters.until.astimezone(UTC).strftime("%Y-%m-%d") if filters.until else "9999-99-99"
+    return start, end
+
+
+PERIOD_SQL = {"day": "{day}", "week": "date({day}, 'weekday 0', '-6 days')"}  # as in trends: a week is its Monday
+
+
+def top_keywords(db: sqlite_utils.Database, filters: Filters, top: int = KEYWORDS_TOP) -> list[tuple[str, int]]:
+    """(keyword, articles) for the `top` keywords in most articles of the selection, most first."""
+    days = _keyword_rollups(filters)
+    if days is not None:
+        return db.execute(
+            """SELECT value, sum(articles) AS n FROM daily_counts
+               WHERE dimension = 'keyword' AND day BETWEEN ? AND ?
+               GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT ?""",
+            [*days, top],
+        ).fetchall()
+    where = queries.where_articles(filters)
+    return queries.run(
+        db,
+        f"""SELECT k.keyword, count(*) AS n FROM article_keywords k JOIN articles a ON a.id = k.article_id
+            WHERE {where.sql} GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?""",
+        [*where.params, top],
+        filters,
+    ).fetchall()
+
+
+def keyword_counts(
+    db: sqlite_utils.Database, filters: Filters, keywords: list[str], *, interval: str = "day"
+) -> dict[tuple[str, str], int]:
+    """{(period, keyword): articles} for these keywords within the selection."""
+    if not keywords:
+        return {}
+    marks = ",".join("?" * len(keywords))
+    days = _keyword_rollups(filters)
+    if days is not None:
+        rows = db.execute(
+            f"""SELECT {PERIOD_SQL[interval].format(day="day")} AS period, value, sum(articles)
+                FROM daily_counts WHERE dimension = 'keyword' AND value IN ({marks}) AND day BETWEEN ? AND ?
+                GROUP BY period, value""",
+            [*keywords, *days],
+        )
+    else:
+        where = queries.where_articles(filters)
+        period = PERIOD_SQL[interval].format(day="substr(a.published_at, 1, 10)")
+        rows = queries.run(
+            db,
+            f"""SELECT {period} AS period, k.keyword, count(*) FROM article_keywords k
+                JOIN articles a ON a.id = k.article_id
+                WHERE k.keyword IN ({marks}) AND {where.sql} GROUP BY period, k.keyword""",
+            [*keywords, *where.params],
+            filters,
+        )
+    return {(period, keyword): count for period, keyword, count in rows}
+
+
+# ---- files, downloads and the manifest -----------------------------------------------------------
+
+
+def write_summary(
+    db: sqlite_utils.Database,
+    kind: str,
+    filters: Filters,
+    out: TextIO | Path,
+    *,
+    by: str | None = None,
+    interval: str = "day",
+    top: int = KEYWORDS_TOP,
+    full_text: bool = False,
+) -> int:
+    """Write one summary as CSV (UTF-8, header row) to a file or stream; returns the rows written.
+    A bad filter raises QueryError (a bad grouping ExportError) before a file is created."""
+    columns, rows = summary_rows(db, kind, filters, by=by, interval=interval, top=top, full_text=full_text)
     if isinstance(out, Path):
         with out.open("w", encoding="utf-8", newline="") as file:
             return write_csv(rows, columns, file)
     return write_csv(rows, columns, out)
+
+
+def summary_csv(
+    db: sqlite_utils.Database,
+    kind: str,
+    filters: Filters,
+    *,
+    by: str | None = None,
+    interval: str = "day",
+    max_rows: int | None = None,
+    top: int = KEYWORDS_TOP,
+    full_text: bool = False,
+) -> tuple[bytes, int]:
+    """(UTF-8 CSV bytes, rows) for a download button; at most `max_rows` rows when given."""
+    columns, rows = summary_rows(
+        db, kind, filters, by=by, interval=interval, limit=max_rows, top=top, full_text=full_text
+    )
+    out = io.StringIO()
+    count = write_csv(itertools.islice(rows, max_rows), columns, out)
+    return out.getvalue().encode("utf-8"), count
+
+
+def export_articles(db: sqlite_utils.Database, filters: Filters, out: TextIO | Path, *, full_text: bool = False) -> int:
+    """The filtered articles, newest first; `body` as the last column with full_text."""
+    return write_summary(db, "articles", filters, out, full_text=full_text)
+
+
+def manifest(
+    kind: str,
+    filters: Filters,
+    *,
+    by: str | None = None,
+    interval: str = "day",
+    rows: int,
+    snapshot_at: datetime,
+    database: str | None = None,
+    top: int = KEYWORDS_TOP,
+    full_text: bool = False,
+) -> dict:
+    """What a CSV holds, as JSON-ready data to keep beside it: the tool, the selection, the options, the time of
+    the snapshot, the row count and what each column means."""
+    summary = _summary(kind)
+    columns = summary.column_meanings(by, interval, full_text=full_text)
+    return {
+        "tool": "newsmon",
+        "version": __version__,
+        "kind": kind,
+        "title": summary.title,
+        "description": summary.description,
+        "snapshot_at": iso(snapshot_at),
+        **({"database": database} if database is not None else {}),
+        "filters": filters_dict(filters),
+        "options": _options(summary, by, interval, top, full_text),
+        "rows": rows,
+        "columns": columns,
+        "notes": list(COUNTING_NOTES),
+    }
+
+
+def _options(summary: Summary, by: str | None, interval: str, top: int, full_text: bool) -> dict:
+    options: dict[str, object] = {}
+    by = summary.resolve_by(by)
+    if by is not None:
+        options["by"] = by
+    if summary.intervals and (summary.kind != "sentiment" or by == "day"):  # sentiment by country: no periods
+        options["interval"] = interval
+    if summary.top:
+        options["top"] = top
+    if summary.full_text:
+        options["full_text"] = full_text
+    return options
+
+
+def filters_dict(filters: Filters) -> dict:
+    """The selection as JSON-ready data: dates ISO 8601 UTC, lists for the tuples, restrictions only."""
+    data: dict[str, object] = {}
+    for name in Filters.__dataclass_fields__:
+        value = getattr(filters, name)
+        if value is None or value == () or (isinstance(value, str) and not value.strip()):
+            continue
+        data[name] = iso(value) if isinstance(value, datetime) else list(value) if isinstance(value, tuple) else value
+    return data
