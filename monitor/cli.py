@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 import logging
 import sys
 import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from monitor import config, export, queries, scheduler, sources, store
+from monitor import config, demo, export, queries, scheduler, sources, store
 from monitor.analysis import stored
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.ingest import jobs
@@ -45,6 +49,16 @@ def open_db():
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def refuse_demo(db) -> None:
+    """Real articles never go into a demo database: its articles are generated (`newsmon demo`)."""
+    if store.is_demo(db):
+        fail(
+            f"{config.db_path(State.db_path)} holds generated demo articles; "
+            "ingest into your real database (--db or NEWSMON_DB)",
+            code=2,
+        )
 
 
 def require_rules() -> None:
@@ -91,6 +105,7 @@ def ingest(
     """Ingest articles from files, pages and feeds. Exit 0 when every input was read, 1 when some failed."""
     require_rules()
     db = open_db()
+    refuse_demo(db)
 
     def report(outcome: jobs.InputOutcome) -> None:
         if outcome.error:
@@ -119,6 +134,7 @@ def fetch(
     """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
     require_rules()
     db = open_db()
+    refuse_demo(db)
     chosen = [_source_or_fail(db, key) for key in source or ()]
     for found in chosen:
         if not found["enabled"]:
@@ -134,6 +150,7 @@ def watch() -> None:
     """Run the scheduler until interrupted: fetch each source when it is due."""
     require_rules()
     db = open_db()
+    refuse_demo(db)
     stop = threading.Event()
     typer.echo("watching sources; Ctrl-C to stop")
     try:
@@ -245,6 +262,52 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyze`)"
     lines.append(f"Rules: {evidence['rules']}{stale}")
     return lines
+
+
+@app.command("demo")
+def demo_command(
+    path: Annotated[
+        Path | None, typer.Option(help="Demo database file (default: data/demo.db; --db and $NEWSMON_DB are ignored).")
+    ] = None,
+    articles: Annotated[int, typer.Option(min=1, help="How many articles to add.")] = 3000,
+    days: Annotated[int, typer.Option(min=1, help="Spread them over this many days up to now.")] = 90,
+    seed: Annotated[int, typer.Option(help="The same seed on the same day gives the same articles.")] = 7,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Reuse the analysis of texts that differ only in numbers (benchmarks).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete the demo database first (never one that is not a demo).")
+    ] = False,
+) -> None:
+    """Generate fictional news into a separate demo database, analysed like real articles, for trying the
+    dashboard without a network. It never writes into a database that holds real articles or sources."""
+    require_rules()
+    path = path or config.DEMO_DB
+    try:
+        if replace:
+            demo.delete_demo_db(path)
+        try:
+            db = store.open_db(path)
+        except (store.StoreError, OSError) as error:
+            fail(f"cannot open the database {path}: {error}", code=2)
+        demo.claim(db)  # refuse a real database before drawing the progress bar
+        started = time.perf_counter()
+        with typer.progressbar(length=articles, label="generating", file=sys.stderr) as bar:
+            added = demo.generate(
+                db,
+                articles=articles,
+                days=days,
+                seed=seed,
+                fast=fast,
+                on_progress=lambda done, total: bar.update(done - bar.pos),
+            )
+    except demo.DemoError as error:
+        fail(str(error), code=2)
+    seconds = time.perf_counter() - started
+    typer.echo(
+        f"demo database {path}: added {added} articles over {days} days in {seconds:.1f} s "
+        f"({added / seconds if seconds else 0:,.0f}/s), {db['articles'].count} in all"
+    )
 
 
 # ---- sources -----------------------------------------------------------------------------------
@@ -388,24 +451,100 @@ def sources_load_starter() -> None:
 # ---- export ------------------------------------------------------------------------------------
 
 
-@export_app.command("articles")
-def export_articles(
-    since: Annotated[str | None, typer.Option(help="From this date or time (e.g. 2025-11-01, '7 days ago').")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Source name; repeat for several.")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")] = None,
-    published_in: Annotated[
-        list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")
-    ] = None,
-    topic: Annotated[list[str] | None, typer.Option(help="Topic slug; repeat for several.")] = None,
-    language: Annotated[list[str] | None, typer.Option(help="Language (ISO 639-1); repeat.")] = None,
-    query: Annotated[str | None, typer.Option(help="Full-text query in FTS5 syntax.")] = None,
-    full_text: Annotated[bool, typer.Option("--full-text", help="Add the article body as a last column.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV file (default: stdout).")] = None,
+def _option(name: str, annotation, default=None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+# The filter and output options every `newsmon export KIND` command takes (one list, not six copies).
+EXPORT_FILTERS = [
+    _option("since", Annotated[str | None, typer.Option(help="From this date or time (2025-11-01, '7 days ago').")]),
+    _option(
+        "until", Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")]
+    ),
+    _option("source", Annotated[list[str] | None, typer.Option(help="Source name; repeat for several.")]),
+    _option("country", Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")]),
+    _option(
+        "published_in",
+        Annotated[list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")],
+    ),
+    _option("topic", Annotated[list[str] | None, typer.Option(help="Topic slug; repeat for several.")]),
+    _option("language", Annotated[list[str] | None, typer.Option(help="Language (ISO 639-1); repeat.")]),
+    _option("query", Annotated[str | None, typer.Option(help="Full-text query in FTS5 syntax.")]),
+    _option(
+        "sentiment_min",
+        Annotated[float | None, typer.Option(min=-1, max=1, help="Only articles scored at least this.")],
+    ),
+    _option(
+        "sentiment_max",
+        Annotated[float | None, typer.Option(min=-1, max=1, help="Only articles scored at most this.")],
+    ),
+    _option("output", Annotated[Path | None, typer.Option("--output", "-o", help="CSV file (default: stdout).")]),
+    _option(
+        "manifest",
+        Annotated[
+            Path | None, typer.Option(help="Also write a JSON manifest: filters, snapshot time, column meanings.")
+        ],
+    ),
+]
+
+
+def _summary_options(summary: export.Summary) -> list[inspect.Parameter]:
+    """The options only some summaries take: --by, --interval, --top, --full-text."""
+    options = []
+    if summary.by:
+        choices = ", ".join(summary.by)
+        options.append(_option("by", Annotated[str, typer.Option(help=f"Group by {choices}.")], summary.by[0]))
+    if summary.intervals:
+        help_text = "day or week (a week is named by its Monday)."
+        options.append(_option("interval", Annotated[str, typer.Option(help=help_text)], "day"))
+    if summary.top:
+        help_text = "How many keywords (those in most articles of the selection)."
+        options.append(_option("top", Annotated[int, typer.Option(min=1, help=help_text)], export.KEYWORDS_TOP))
+    if summary.full_text:
+        help_text = "Add the article body as a last column."
+        options.append(_option("full_text", Annotated[bool, typer.Option("--full-text", help=help_text)], False))
+    return options
+
+
+def _export_command(summary: export.Summary):
+    """`newsmon export KIND`: the summary's own options, then the shared filter and output options."""
+
+    def command(**options) -> None:
+        _export(summary.kind, **options)
+
+    command.__signature__ = inspect.Signature([*_summary_options(summary), *EXPORT_FILTERS])
+    columns = ", ".join(summary.column_meanings())
+    command.__doc__ = f"{summary.description}\n\nColumns (with the default options): {columns}."
+    return command
+
+
+def _export(
+    kind: str,
+    *,
+    since: str | None,
+    until: str | None,
+    source: list[str] | None,
+    country: list[str] | None,
+    published_in: list[str] | None,
+    topic: list[str] | None,
+    language: list[str] | None,
+    query: str | None,
+    sentiment_min: float | None,
+    sentiment_max: float | None,
+    output: Path | None,
+    manifest: Path | None,
+    **options,
 ) -> None:
-    """Filtered articles as CSV (UTF-8, header row), newest first."""
+    """Write one summary (CSV to a file or stdout) and, when asked, its manifest."""
+    snapshot_at = datetime.now(UTC)
     db = open_db()
     try:
+        sentiment = None
+        if sentiment_min is not None or sentiment_max is not None:
+            sentiment = (
+                -1.0 if sentiment_min is None else sentiment_min,
+                1.0 if sentiment_max is None else sentiment_max,
+            )
         filters = Filters(
             since=queries.parse_when(since),
             until=queries.parse_when(until, end_of_day=True),
@@ -415,14 +554,23 @@ def export_articles(
             topics=tuple(topic or ()),
             languages=tuple(language or ()),
             query=query,
+            sentiment=sentiment,
         )
-        if output:
-            count = export.export_articles(db, filters, output, full_text=full_text)
-            typer.echo(f"exported {count} articles to {output}", err=True)
-        else:
-            export.export_articles(db, filters, sys.stdout, full_text=full_text)
-    except QueryError as error:
+        count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
+    except (QueryError, export.ExportError) as error:
         fail(str(error), code=2)
+    if output:
+        typer.echo(f"exported {count} rows to {output}", err=True)
+    if manifest:
+        described = export.manifest(
+            kind, filters, rows=count, snapshot_at=snapshot_at, database=str(config.db_path(State.db_path)), **options
+        )
+        manifest.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        typer.echo(f"wrote the manifest to {manifest}", err=True)
+
+
+for _summary in export.SUMMARIES.values():
+    export_app.command(_summary.kind, short_help=_summary.description)(_export_command(_summary))
 
 
 def main() -> None:
