@@ -204,6 +204,18 @@ def _clear_filters() -> None:
     _load_url_into_widgets(Selection())
 
 
+def _write_url(wanted: dict[str, str | list[str]]) -> None:
+    """Put the selection in the link; other parameters (db, article) are left as they are."""
+    for key in selection.SELECTION_PARAMS:
+        value = wanted.get(key)
+        current_values = st.query_params.get_all(key)
+        if value is None:
+            if current_values:
+                del st.query_params[key]
+        elif current_values != (value if isinstance(value, list) else [value]):
+            st.query_params[key] = value
+
+
 def sidebar() -> View:
     """Draw the shared filters, keep them in the URL, and store the View for the pages."""
     params = {key: st.query_params.get_all(key) for key in st.query_params}
@@ -274,13 +286,7 @@ def sidebar() -> View:
     if chosen.sentiment == SENTIMENT_FULL:
         chosen = replace(chosen, sentiment=SENTIMENT_FULL)
     filters = chosen.filters(today=today, now=datetime.now(UTC) if not demo else None)
-    url = chosen.params()
-    if wanted_db:
-        url["db"] = wanted_db
-    if {key: st.query_params.get_all(key) for key in st.query_params} != {
-        key: value if isinstance(value, list) else [value] for key, value in url.items()
-    }:
-        st.query_params.from_dict(url)
+    _write_url(chosen.params())
     view = View(str(db_path), demo, version, filters, chosen, today, _browser_timezone())
     st.session_state[STATE_KEY] = view
     return view

@@ -35,6 +35,8 @@ LIST_PARAMS = {
     "lang": "languages",
 }
 
+SELECTION_PARAMS = ("period", "from", "to", *LIST_PARAMS, "sent", "q")
+
 
 @dataclass(frozen=True)
 class Selection:

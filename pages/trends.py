@@ -3,6 +3,9 @@ rising keywords with their daily counts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -142,13 +145,14 @@ if not rising:
     st.caption("No keyword is significantly more frequent in the last 2 days than in the 28 days before.")
 else:
     keywords = tuple(term.keyword for term in rising)
-    since = ui.anchor(view) - pd.Timedelta(days=29)
+    end = ui.anchor(view)
+    since = end - timedelta(days=29)
     daily = ui.cached(
-        trends.counts_over_time, ui.replace(view.filters, since=since.to_pydatetime(), until=ui.anchor(view)),
+        trends.counts_over_time, replace(view.filters, since=since, until=end),
         by="keyword", values=keywords,
     )  # fmt: skip
     table = ui.rising_table(rising)
-    series = ui.daily_series(daily, keywords, since.date(), ui.anchor(view).date())
+    series = ui.daily_series(daily, keywords, since.date(), end.date())
     for row in table:
         row["last_30_days"] = series[row["keyword"]]
     st.dataframe(

@@ -1,0 +1,248 @@
+"""Every dashboard page through Streamlit's AppTest: empty database, demo database, filters from the sidebar
+and from the link, the reader, exports and source management."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from monitor import config, demo, export, store
+from monitor.ingest import jobs
+from monitor.queries import Filters
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")  # AppTest resolves paths against the caller
+HARNESS = str(Path(__file__).resolve().parent / "page_harness.py")
+PAGES = ("overview", "trends", "articles", "sources", "export")
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+HOSTILE_TITLE = "Border talks resume [click](javascript:alert(1)) <b>now</b>"
+ARTICLES = [
+    {
+        "title": "Pakistan and Afghanistan reopen the Torkham border crossing",
+        "body": "Pakistan and Afghanistan reopened the Torkham border crossing on Monday after talks in Kabul.\n"
+        "Traders welcomed the decision, and officials in Islamabad said the ceasefire was holding.",
+        "source": "=Frontier Desk",
+        "days_ago": 1,
+    },
+    {
+        "title": HOSTILE_TITLE,
+        "body": "Officials from Pakistan met Afghan Taliban envoys in Istanbul to discuss the border ceasefire.\n"
+        "The talks ended without agreement; militants attacked a checkpoint near the border, killing two soldiers.",
+        "source": "Wire One",
+        "days_ago": 2,
+    },
+    {
+        "title": "Central bank in India holds interest rates steady",
+        "body": "The Reserve Bank of India kept its policy rate unchanged, citing easing inflation in New Delhi and Mumbai.\n"
+        "Markets rose modestly after the announcement.",
+        "source": "Wire One",
+        "days_ago": 3,
+    },
+]
+
+
+def write_news(path: Path) -> None:
+    lines = []
+    for number, article in enumerate(ARTICLES):
+        published = NOW - timedelta(days=article["days_ago"])
+        lines.append(
+            json.dumps(
+                {
+                    "url": f"https://news.example/{number}",
+                    "title": article["title"],
+                    "body": article["body"],
+                    "source": article["source"],
+                    "published_at": published.isoformat(),
+                    "language": "en",
+                }
+            )
+        )
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.fixture
+def no_demo(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "DEMO_DB", tmp_path / "no-demo.db")
+
+
+@pytest.fixture
+def news(db, tmp_path, no_demo):
+    """A real database with three hand-written articles (one with a hostile title and a formula source)."""
+    write_news(tmp_path / "news.jsonl")
+    summary = jobs.ingest(db, [str(tmp_path / "news.jsonl")])
+    assert summary.added == 3
+    return db
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    database = store.open_db(path)
+    demo.generate(database, articles=400, days=60, seed=3)
+    database.conn.close()
+    return path
+
+
+@pytest.fixture
+def demo_only(demo_path, db_path, monkeypatch):
+    """An empty real database and a demo one: the first run without network."""
+    monkeypatch.setattr(config, "DEMO_DB", demo_path)
+    return demo_path
+
+
+def open_page(page: str, **params) -> AppTest:
+    """A page as the app shows it (sidebar, banner, page) through the harness, ready for interactions."""
+    at = AppTest.from_file(HARNESS, default_timeout=60)
+    at.session_state["page"] = page
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [error.value for error in at.exception]
+    return at
+
+
+def switch(at: AppTest, page: str) -> AppTest:
+    at.session_state["page"] = page
+    at.run()
+    assert not at.exception, [error.value for error in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_app_navigation_opens_every_page(page, news):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [error.value for error in at.exception]
+    assert [title.value for title in at.title] == [page.capitalize()]
+
+
+def by_key(elements, key: str):
+    return next(element for element in elements if element.key == key)
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        element.value
+        for kind in ("markdown", "info", "warning", "error", "success", "caption")
+        for element in getattr(at, kind)
+    ]
+    return "\n".join(str(part) for part in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_an_empty_database_says_what_to_do(page, db, no_demo):
+    at = open_page(page)
+    shown = texts(at)
+    assert "No articles yet" in shown or "No sources yet" in shown, shown
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_the_demo_database_shows_the_banner_and_data(page, demo_only):
+    at = open_page(page)
+    assert any("Demo data" in warning.value for warning in at.warning)
+    assert "No articles yet" not in texts(at)
+    if page in ("overview", "trends"):
+        assert len(at.get("plotly_chart")) >= 3
+    if page == "articles":
+        assert len(at.dataframe[0].value) == 50
+
+
+def test_overview_figures_match_the_database(news):
+    at = open_page("overview")
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Articles"] == "3"
+    assert metrics["Sources"] == "2"
+    assert metrics["Countries"] == str(
+        news.execute("SELECT count(DISTINCT country) FROM article_countries").fetchone()[0]
+    )
+
+
+def test_filters_from_the_link_fill_the_sidebar_and_apply(news):
+    at = open_page("overview", country="IN")
+    assert at.multiselect(key="f_country").value == ["IN"]
+    switch(at, "articles")
+    table = at.dataframe[0].value
+    assert list(table["title"]) == ["Central bank in India holds interest rates steady"]
+    assert "about India (IN)" in texts(at)
+
+
+def test_a_sidebar_filter_goes_into_the_link_and_stays_across_pages(news):
+    at = open_page("overview")
+    at.multiselect(key="f_source").select("Wire One").run()
+    assert at.query_params["source"] in ("Wire One", ["Wire One"])
+    switch(at, "articles")
+    assert not at.exception
+    assert at.session_state["f_source"] == ["Wire One"]
+    assert len(at.dataframe[0].value) == 2
+    assert at.query_params["source"] in ("Wire One", ["Wire One"])
+
+
+def test_a_search_syntax_error_is_one_short_message(news):
+    at = open_page("overview")
+    at.text_input(key="f_query").input("border AND").run()
+    assert not at.exception
+    errors = [error.value for error in at.sidebar.error]
+    assert len(errors) == 1 and errors[0].startswith("search syntax:") and "border AND" in errors[0]
+    switch(at, "articles")
+    assert len(at.dataframe[0].value) == 3  # the broken search is ignored, not applied
+
+
+def test_the_reader_shows_text_safely_with_evidence_and_highlights(news):
+    article_id, title = news.execute("SELECT id, title FROM articles WHERE url = 'https://news.example/1'").fetchone()
+    assert "[click](javascript:alert(1))" in title
+    at = open_page("articles", article=str(article_id), q="ceasefire")
+    headings = [element.value for element in at.subheader]
+    assert "Border talks resume \\[click\\]\\(javascript\\:alert\\(1\\)\\)" in headings[0], headings
+    body = "\n".join(element.value for element in at.markdown)
+    assert ":orange-background[**ceasefire**]" in body
+    countries = next(frame.value for frame in at.dataframe if "mentions" in frame.value.columns)
+    assert countries["country"].iloc[0] == "Pakistan (PK)"
+    assert "Pakistan" in countries["matched"].iloc[0]
+    topics = next(frame.value for frame in at.dataframe if "matched terms" in frame.value.columns)
+    assert "ceasefire" in " ".join(topics["matched terms"])
+
+
+def test_export_preview_and_csv_match_the_database_cell_by_cell(news):
+    at = open_page("export")
+    at.selectbox(key="export_kind").select("topics").run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    expected = {
+        topic: count
+        for topic, count in news.execute("SELECT topic, count(*) FROM article_topics GROUP BY topic").fetchall()
+    }
+    assert dict(zip(preview["topic"], preview["articles"], strict=True)) == expected
+    data, rows = export.summary_csv(news, "articles", Filters(since=NOW - timedelta(days=30)))
+    table = list(csv.DictReader(io.StringIO(data.decode())))
+    assert rows == 3
+    assert [row["source"] for row in table] == ["'=Frontier Desk", "Wire One", "Wire One"]
+    assert table[1]["title"] == "Border talks resume [click](javascript:alert(1)) now"  # markup stripped at ingest
+
+
+def test_sources_can_be_added_paused_and_removed(db, no_demo):
+    at = open_page("sources")
+    form = at.main.get("form")[0]
+    form.text_input[0].input("ftp://nope.example/feed")
+    form.button[0].click().run()
+    assert any("must start with http" in error.value for error in at.error)
+    form = at.main.get("form")[0]
+    form.text_input[0].input("https://feeds.example/rss.xml")
+    form.text_input[2].input("pk")
+    form.button[0].click().run()
+    assert not at.exception
+    assert any("Added source" in message.value for message in at.success)
+    source = db.execute("SELECT name, country FROM sources").fetchall()
+    assert source == [("https://feeds.example/rss.xml", "PK")]
+    at.button(key="sources_pause").click().run()
+    assert db.execute("SELECT enabled FROM sources").fetchone()[0] == 0
+    at.checkbox(key="sources_confirm_remove").check().run()
+    at.button(key="sources_remove").click().run()
+    assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
