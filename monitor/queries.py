@@ -6,11 +6,12 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlite_utils
 
 from monitor.normalise import iso, parse_date
+from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS
 
 
 class QueryError(Exception):
@@ -92,6 +93,73 @@ def where_articles(filters: Filters, alias: str = "a") -> Where:
     if filters.query and filters.query.strip():
         where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", filters.query)
     return where
+
+
+# ---- rollups --------------------------------------------------------------------------------------
+
+# Filters field -> the dimension of the cross rollups (daily_cross) that holds one of its values, and how
+# where_articles spells a value of it.
+CROSS_FIELDS = {
+    "countries": ("country", str.upper),
+    "topics": ("topic", str),
+    "sources": ("source", str),
+    "languages": ("language", str.lower),
+    "published_in": ("published_in", str.upper),
+}
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """The rollup rows that answer a selection: `daily_counts` for a date range alone, `daily_cross` for a date
+    range and one value of one filter (one country, topic, source, language or publisher country).
+    Rollups count whole UTC days: since/until count from the start of their day to the end of theirs."""
+
+    start: str  # first day, YYYY-MM-DD
+    end: str  # last day
+    filter_dimension: str | None = None
+    filter_value: str | None = None
+
+    def rows(self, dimension: str, values: tuple[str, ...] | None = None) -> Where:
+        """`FROM ... WHERE ...` (without the keywords) over the rows of one dimension of this rollup."""
+        where = Where()
+        if self.filter_dimension is None:
+            where.add("dimension = ?", dimension)
+            table = "daily_counts"
+        else:
+            where.add("filter_dimension = ? AND filter_value = ? AND dimension = ?", self.filter_dimension,
+                      self.filter_value, dimension)  # fmt: skip
+            table = "daily_cross"
+        where.add("day BETWEEN ? AND ?", self.start, self.end)
+        if values is not None:
+            where.add(f"value IN ({_marks(values)})", *values)
+        return Where([f"{table} WHERE {where.sql}"], where.params)
+
+
+def day_bounds(filters: Filters) -> tuple[str, str]:
+    """The first and last UTC day of the selection's date range (open ends stay open)."""
+    start = filters.since.astimezone(UTC).strftime("%Y-%m-%d") if filters.since else "0000-00-00"
+    end = filters.until.astimezone(UTC).strftime("%Y-%m-%d") if filters.until else "9999-99-99"
+    return start, end
+
+
+def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
+    """The rollup that answers this selection's counts by `dimension`, or None when only SQL over the
+    filtered articles can: a full-text query, a sentiment range, several filter values, or a keyword count
+    within a filter."""
+    if dimension not in ROLLUP_DIMENSIONS:
+        raise ValueError(f"no rollup of {dimension!r}")
+    query = filters.query if filters.query and filters.query.strip() else None
+    if query is not None or filters.sentiment is not None:
+        return None
+    start, end = day_bounds(filters)
+    chosen = [(name, getattr(filters, name)) for name in CROSS_FIELDS if getattr(filters, name)]
+    if not chosen:
+        return Rollup(start, end)
+    if len(chosen) > 1 or len(chosen[0][1]) != 1 or dimension not in CROSS_DIMENSIONS:
+        return None
+    name, (value,) = chosen[0]
+    filter_dimension, spell = CROSS_FIELDS[name]
+    return Rollup(start, end, filter_dimension, spell(value))
 
 
 def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite3.Cursor:
@@ -189,3 +257,61 @@ def story_articles(
             [story_id, exclude or -1, limit],
         )
     )
+
+
+# ---- the articles table of the dashboard ------------------------------------------------------------
+
+# sort name -> ORDER BY (with {d} the direction). Each matches an index (see store.SCHEMA), so a page of
+# the newest, by-source or by-sentiment articles reads LIMIT + OFFSET index entries instead of sorting the
+# selection. Title has no index: sorting by it sorts the selection (about a second at a million articles).
+SORTS = {
+    "published_at": "a.published_at {d}, a.id {d}",
+    "source": "a.source {d}, a.published_at {d}, a.id {d}",
+    "sentiment": "coalesce(a.sentiment, 0) {d}, a.published_at {d}, a.id {d}",
+    "title": "a.title {d}, a.id {d}",
+}
+
+PAGE_COLUMNS = """a.id, a.url, a.title, a.source, a.author, a.published_at, a.language,
+    (SELECT group_concat(country, ';') FROM
+        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+    (SELECT group_concat(topic, ';') FROM
+        (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
+    a.sentiment, a.story_id, a.sentiment_label"""
+
+
+def article_page(
+    db: sqlite_utils.Database,
+    filters: Filters,
+    *,
+    sort: str = "published_at",
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+) -> list[dict]:
+    """One page (1-based) of the selection's articles: ARTICLE_COLUMNS without keywords, plus sentiment_label.
+    Sorts: published_at, source, sentiment (unscored counts as 0) or title; ties go by date in the same
+    direction. An unknown sort is a ValueError."""
+    if sort not in SORTS:
+        raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+    if page < 1 or page_size < 1:
+        raise ValueError("page and page_size start at 1")
+    where = where_articles(filters)
+    order = SORTS[sort].format(d="DESC" if descending else "ASC")
+    cursor = run(
+        db,
+        f"SELECT {PAGE_COLUMNS} FROM articles a WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*where.params, page_size, (page - 1) * page_size],
+        filters,
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def count_articles(db: sqlite_utils.Database, filters: Filters) -> int:
+    """How many articles the selection holds: from the rollups when they answer it (whole days), else SQL."""
+    rollup = rollup_for(filters)
+    if rollup is not None:
+        rows = rollup.rows("all")
+        return db.execute(f"SELECT coalesce(sum(articles), 0) FROM {rows.sql}", rows.params).fetchone()[0]
+    where = where_articles(filters)
+    return run(db, f"SELECT count(*) FROM articles a WHERE {where.sql}", where.params, filters).fetchone()[0]

@@ -98,6 +98,9 @@ END;
 CREATE INDEX articles_story_id ON articles(story_id);
 -- Publisher-country filter ("published in").
 CREATE INDEX articles_published_in ON articles(published_in, published_at);
+-- v3: queries.article_page sorted by sentiment (unscored articles rank as neutral); sorted by source it uses
+-- articles_source_published_at, by date articles_published_at, so a page never sorts the whole table.
+CREATE INDEX articles_sentiment ON articles(coalesce(sentiment, 0), published_at);
 
 -- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyze`),
 -- its MinHash signature for story matching, and the evidence behind every tag (JSON, for `explain`).
@@ -163,6 +166,24 @@ CREATE TABLE daily_counts (
 -- Whole-period totals per dimension over a date range.
 CREATE INDEX daily_counts_day ON daily_counts(dimension, day);
 
+-- v3: cross rollups, the daily rollups again within the articles of one filter value (the articles about PK,
+-- on a topic, from a source, in a language, published in a country), so that a date range plus one such
+-- value is answered without scanning articles (monitor/queries.py: rollup_for). Kept at write time with
+-- daily_counts. filter_dimension: country, topic, source, language, published_in; dimension: the same
+-- plus 'all' and 'new_stories' (not 'keyword': tens of rows per article per filter value).
+-- Key order: one filter value's series of one dimension is a contiguous range.
+CREATE TABLE daily_cross (
+    filter_dimension TEXT NOT NULL,
+    filter_value     TEXT NOT NULL,
+    dimension        TEXT NOT NULL,
+    value            TEXT NOT NULL,
+    day              TEXT NOT NULL,         -- YYYY-MM-DD (UTC) of published_at
+    articles         INTEGER NOT NULL DEFAULT 0,
+    sentiment_sum    REAL NOT NULL DEFAULT 0,
+    sentiment_n      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (filter_dimension, filter_value, dimension, value, day)
+) WITHOUT ROWID;
+
 -- The run log: one row per input of every ingest or fetch pass.
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
@@ -207,8 +228,9 @@ def update_from_1_to_2(conn: sqlite3.Connection) -> None:
 
 
 def update_from_2_to_3(conn: sqlite3.Connection) -> None:
-    """The meta table."""
+    """The meta table, the cross rollups (counted from the stored tags) and the sentiment index."""
     _create_missing(conn)
+    _fill_rollups(conn, "daily_cross")
 
 
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
@@ -343,6 +365,7 @@ def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -
     """Insert the articles that are new (by canonical URL and by content hash) in one transaction, with
     their full-text rows, analysis, story and daily rollups. Returns how many were added and how many known."""
     result = SaveResult()
+    tally: dict[tuple, Share] = {}
     with transaction(db) as conn:
         for record in records:
             analysis = record.analysis
@@ -370,8 +393,11 @@ def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -
             if analysis:
                 _write_analysis(conn, article_id, analysis, declared_language=record.language)
                 _assign_story(conn, article_id, record.title, record.published_at[:10], analysis.signature)
-            _count_daily(conn, article_id, +1)
+            _count_daily(conn, article_id, +1, tally)
             result.added += 1
+        _write_tally(conn, tally)
+        if result.added:
+            _changed(conn)
     return result
 
 
@@ -426,41 +452,150 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
     return story_id
 
 
-def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int) -> None:
-    """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups, read from its rows."""
+# Dimensions of the rollups. CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
+ROLLUP_DIMENSIONS = ("all", "new_stories", "source", "language", "published_in", "country", "topic", "keyword")
+CROSS_FILTERS = ("country", "topic", "source", "language", "published_in")
+CROSS_DIMENSIONS = ("all", "new_stories", "country", "topic", "source", "language", "published_in")
+
+# dimension -> (article_id, value) of every article that has it: the rollups recomputed in SQL.
+FACETS = {
+    "all": "SELECT id AS article_id, '' AS value FROM articles",
+    "new_stories": "SELECT id AS article_id, '' AS value FROM articles WHERE story_id = id",
+    "source": "SELECT id AS article_id, source AS value FROM articles",
+    "language": "SELECT id AS article_id, language AS value FROM articles WHERE coalesce(language, '') != ''",
+    "published_in": (
+        "SELECT id AS article_id, published_in AS value FROM articles WHERE coalesce(published_in, '') != ''"
+    ),
+    "country": "SELECT article_id, country AS value FROM article_countries",
+    "topic": "SELECT article_id, topic AS value FROM article_topics",
+    "keyword": "SELECT article_id, keyword AS value FROM article_keywords",
+}
+
+
+Share = list  # [articles, sentiment_sum, sentiment_n] added to one rollup row
+
+
+def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: dict[tuple, Share] | None = None) -> None:
+    """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups and the cross rollups,
+    read from its rows. With a `tally`, the shares are added up there and written by _write_tally at the end
+    of the transaction: a batch of articles on the same days shares most rows, so it costs far fewer upserts."""
     row = conn.execute(
         """SELECT substr(published_at, 1, 10), source, language, published_in, sentiment, story_id = id
            FROM articles WHERE id = ?""",
         (article_id,),
     ).fetchone()
     day, source, language, published_in, sentiment, first_of_story = row
-    dimensions = [("all", ""), ("source", source)]
-    if first_of_story:  # a story counts once, on the day its first article appeared
-        dimensions.append(("new_stories", ""))
-    if language:
-        dimensions.append(("language", language))
-    if published_in:
-        dimensions.append(("published_in", published_in))
+    facets: dict[str, list[str]] = {
+        "all": [""],
+        "new_stories": [""] if first_of_story else [],  # a story counts once, on the day its first article appeared
+        "source": [source],
+        "language": [language] if language else [],
+        "published_in": [published_in] if published_in else [],
+    }
     for dimension, table, column in (
         ("country", "article_countries", "country"),
         ("topic", "article_topics", "topic"),
         ("keyword", "article_keywords", "keyword"),
     ):
         values = conn.execute(f"SELECT {column} FROM {table} WHERE article_id = ?", (article_id,))
-        dimensions.extend((dimension, value) for (value,) in values)
+        facets[dimension] = [value for (value,) in values]
     scored = sentiment is not None
+    own = tally is None
+    if own:
+        tally = {}
+    keys = [(day, dimension, value) for dimension, values in facets.items() for value in values]
+    keys += [
+        (day, dimension, value, filter_dimension, filter_value)
+        for filter_dimension in CROSS_FILTERS
+        for filter_value in facets[filter_dimension]
+        for dimension in CROSS_DIMENSIONS
+        for value in facets[dimension]
+    ]
+    for key in keys:
+        share = tally.get(key)
+        if share is None:
+            share = tally[key] = [0, 0.0, 0]
+        share[0] += sign
+        if scored:
+            share[1] += sign * sentiment
+            share[2] += sign
+    if own:
+        _write_tally(conn, tally)
+
+
+def _write_tally(conn: sqlite3.Connection, tally: dict[tuple, Share]) -> None:
+    """Add the shares gathered by _count_daily to daily_counts (3-part keys) and daily_cross (5-part keys)."""
+    changed = [(*key, *share) for key, share in tally.items() if share[0] or share[2] or abs(share[1]) > 1e-12]
+    upsert = """ON CONFLICT ({key}) DO UPDATE SET
+                    articles = articles + excluded.articles,
+                    sentiment_sum = sentiment_sum + excluded.sentiment_sum,
+                    sentiment_n = sentiment_n + excluded.sentiment_n"""
     conn.executemany(
         """INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (dimension, value, day) DO UPDATE SET
-               articles = articles + excluded.articles,
-               sentiment_sum = sentiment_sum + excluded.sentiment_sum,
-               sentiment_n = sentiment_n + excluded.sentiment_n""",
-        [
-            (day, dimension, value, sign, sign * sentiment if scored else 0.0, sign * int(scored))
-            for dimension, value in dimensions
-        ],
+           VALUES (?, ?, ?, ?, ?, ?) """
+        + upsert.format(key="dimension, value, day"),
+        [row for row in changed if len(row) == 6],
     )
+    conn.executemany(
+        """INSERT INTO daily_cross (day, dimension, value, filter_dimension, filter_value,
+                                    articles, sentiment_sum, sentiment_n)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) """
+        + upsert.format(key="filter_dimension, filter_value, dimension, value, day"),
+        [row for row in changed if len(row) == 8],
+    )
+    tally.clear()
+
+
+def _fill_rollups(conn: sqlite3.Connection, table: str) -> None:
+    """Recompute daily_counts or daily_cross from the articles and their tags (GROUP BY in SQL)."""
+    conn.execute(f"DELETE FROM {table}")
+    day = "substr(a.published_at, 1, 10)"
+    sums = "count(*), coalesce(sum(a.sentiment), 0), count(a.sentiment)"
+    if table == "daily_counts":
+        for dimension in ROLLUP_DIMENSIONS:
+            conn.execute(
+                f"""INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
+                    SELECT {day}, ?, f.value, {sums} FROM ({FACETS[dimension]}) f
+                    JOIN articles a ON a.id = f.article_id GROUP BY 1, 3""",
+                (dimension,),
+            )
+        return
+    for filter_dimension in CROSS_FILTERS:
+        for dimension in CROSS_DIMENSIONS:
+            conn.execute(
+                f"""INSERT INTO daily_cross (filter_dimension, filter_value, dimension, value, day,
+                                             articles, sentiment_sum, sentiment_n)
+                    SELECT ?, f.value, ?, d.value, {day}, {sums} FROM ({FACETS[filter_dimension]}) f
+                    JOIN ({FACETS[dimension]}) d ON d.article_id = f.article_id
+                    JOIN articles a ON a.id = f.article_id GROUP BY 2, 4, 5""",
+                (filter_dimension, dimension),
+            )
+
+
+def rebuild_rollups(db: sqlite_utils.Database) -> None:
+    """Recompute every rollup from the articles and their tags, for data written with plain SQL (a bulk
+    load, a generated demo). Minutes at a million articles; the write path keeps them exact otherwise."""
+    with transaction(db) as conn:
+        _fill_rollups(conn, "daily_counts")
+        _fill_rollups(conn, "daily_cross")
+        _changed(conn)
+
+
+def _changed(conn: sqlite3.Connection) -> None:
+    """Count one more change of what the dashboard shows (articles, analysis, sources): see data_version."""
+    conn.execute(
+        """INSERT INTO meta (key, value) VALUES ('changes', '1')
+           ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"""
+    )
+
+
+def data_version(db: sqlite_utils.Database) -> str:
+    """A token that changes whenever articles, their analysis or the sources change, for cache keys.
+    It is meta 'changes' (counted in the transaction of every such write, so every process sees it) and
+    the largest article id (which also moves for articles written with plain SQL)."""
+    changes = get_meta(db, "changes") or "0"
+    newest = db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    return f"{changes}.{newest}"
 
 
 def articles_to_analyse(db: sqlite_utils.Database, rules: str, *, everything: bool = False) -> list[int]:
@@ -491,10 +626,11 @@ def articles_text(db: sqlite_utils.Database, ids: list[int]) -> list[dict]:
 def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, ArticleAnalysis]]) -> None:
     """Re-analysis in one transaction: take back each article's rollup share, swap its tags, count it again.
     Story assignments stay, except for articles that never had one."""
+    tally: dict[tuple, Share] = {}
     with transaction(db) as conn:
         for article, analysis in analysed:
             article_id = article["id"]
-            _count_daily(conn, article_id, -1)
+            _count_daily(conn, article_id, -1, tally)
             for table in ("article_countries", "article_topics", "article_keywords"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             conn.execute(
@@ -504,7 +640,10 @@ def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, Artic
             _write_analysis(conn, article_id, analysis, declared_language=article["declared_language"])
             if article["story_id"] is None:
                 _assign_story(conn, article_id, article["title"], article["published_at"][:10], analysis.signature)
-            _count_daily(conn, article_id, +1)
+            _count_daily(conn, article_id, +1, tally)
+        _write_tally(conn, tally)
+        if analysed:
+            _changed(conn)
 
 
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
@@ -547,6 +686,7 @@ def add_source(
     this URL. A new source fetches every 30 minutes without full text unless told otherwise.
     Returns (id, created)."""
     with transaction(db) as conn:
+        _changed(conn)
         row = conn.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
         full_text_flag = None if full_text is None else int(full_text)
         if row:
@@ -568,6 +708,7 @@ def add_source(
 def name_unnamed_source(db: sqlite_utils.Database, source_id: int, name: str) -> None:
     """Give a source added without a name (its name is its URL) the title its feed announces."""
     with transaction(db) as conn:
+        _changed(conn)
         conn.execute("UPDATE sources SET name = ? WHERE id = ? AND name = url", (name, source_id))
 
 
@@ -585,12 +726,14 @@ def find_source(db: sqlite_utils.Database, key: str) -> dict | None:
 def remove_source(db: sqlite_utils.Database, source_id: int) -> None:
     """Delete a source; its articles stay (their source name is kept, the link is cleared)."""
     with transaction(db) as conn:
+        _changed(conn)
         conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
 
 def set_source_enabled(db: sqlite_utils.Database, source_id: int, enabled: bool) -> None:
     """Enable (clearing failures and back-off, so it is due at once) or disable a source."""
     with transaction(db) as conn:
+        _changed(conn)
         if enabled:
             conn.execute(
                 """UPDATE sources SET enabled = 1, paused_reason = NULL, consecutive_failures = 0,
@@ -616,6 +759,7 @@ def record_source_attempt(
 ) -> None:
     """Store the outcome of one fetch of a source: health columns, cache validators, schedule."""
     with transaction(db) as conn:
+        _changed(conn)
         if ok:
             conn.execute(
                 """UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_status = ?,
@@ -676,6 +820,7 @@ def finish_run(
     error: str | None = None,
 ) -> None:
     with transaction(db) as conn:
+        _changed(conn)
         conn.execute(
             """UPDATE runs SET finished_at = ?, status = ?, fetched = ?, added = ?, duplicates = ?,
                failed = ?, http_status = ?, error = ? WHERE id = ?""",
@@ -687,3 +832,4 @@ def prune_rollups(db: sqlite_utils.Database) -> None:
     """Drop rollup rows that re-analysis brought down to zero articles (a tag no longer given)."""
     with transaction(db) as conn:
         conn.execute("DELETE FROM daily_counts WHERE articles <= 0")
+        conn.execute("DELETE FROM daily_cross WHERE articles <= 0")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlite_utils
 
-from monitor.queries import Filters, run, where_articles
+from monitor import store
+from monitor.queries import Filters, Where, day_bounds, rollup_for, run, where_articles
 
 DIMENSIONS = {
     # dimension -> (tag table, its column) for the filtered-articles path; None: a column of articles
@@ -26,6 +27,24 @@ DIMENSIONS = {
 }
 INTERVALS = {"day": "{day}", "week": "date({day}, 'weekday 0', '-6 days')"}  # a week is named by its Monday
 SIGNIFICANT_G2 = 10.83  # log-likelihood for p < 0.001 with one degree of freedom
+OTHER = "other"  # the value under which counts_over_time(top=N) adds up everything but the top N
+
+# dimension -> (its value, a join, a condition) over the filtered articles `a`: the SQL path of the rollups
+ARTICLE_VALUES = {
+    "all": ("''", "", "1"),
+    "new_stories": ("''", "", "a.story_id = a.id"),
+    "source": ("a.source", "", "1"),
+    "language": ("a.language", "", "coalesce(a.language, '') != ''"),
+    "published_in": ("a.published_in", "", "coalesce(a.published_in, '') != ''"),
+    **{
+        dimension: (f"t.{column}", f"JOIN {table} t ON t.article_id = a.id", "1")
+        for dimension, (table, column) in (
+            ("country", ("article_countries", "country")),
+            ("topic", ("article_topics", "topic")),
+            ("keyword", ("article_keywords", "keyword")),
+        )
+    },
+}
 
 
 def _period(interval: str, day_sql: str) -> str:
@@ -35,95 +54,148 @@ def _period(interval: str, day_sql: str) -> str:
 
 
 def uses_rollups(filters: Filters) -> bool:
-    """True when the selection is only a date range, which the daily rollups answer exactly."""
+    """True when the selection is only a date range, which the daily rollups (daily_counts) answer exactly.
+    A date range plus one value of one filter is answered by the cross rollups: see queries.rollup_for."""
     return replace(filters, since=None, until=None) == Filters()
 
 
-def _day_bounds(filters: Filters) -> tuple[str, str]:
-    start = filters.since.astimezone(UTC).strftime("%Y-%m-%d") if filters.since else "0000-00-00"
-    end = filters.until.astimezone(UTC).strftime("%Y-%m-%d") if filters.until else "9999-99-99"
-    return start, end
+_day_bounds = day_bounds
 
 
-def counts_over_time(
-    db: sqlite_utils.Database, filters: Filters, *, by: str | None = None, interval: str = "day"
-) -> list[dict]:
-    """Articles per period: rows {period, value, articles, sentiment_sum, sentiment_n}; `value` is the
-    dimension's value (a country, topic, source...) or '' for all articles."""
+def _check_dimension(by: str | None) -> None:
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"cannot count by {by!r}: choose one of {', '.join(DIMENSIONS)}")
-    if uses_rollups(filters):
-        start, end = _day_bounds(filters)
-        period = _period(interval, "day")
-        return list(
-            db.query(
-                f"""SELECT {period} AS period, value, sum(articles) AS articles,
-                           sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n
-                    FROM daily_counts WHERE dimension = ? AND day BETWEEN ? AND ?
-                    GROUP BY period, value HAVING sum(articles) > 0 ORDER BY period, value""",
-                [by or "all", start, end],
-            )
-        )
-    where = where_articles(filters)
-    period = _period(interval, "substr(a.published_at, 1, 10)")
-    if by is None:
-        value, join = "''", ""
-    elif DIMENSIONS[by] is None:
-        value, join = f"a.{by}", ""
+
+
+def _marks(values) -> str:
+    return ",".join("?" * len(values))
+
+
+def _grouped(
+    db: sqlite_utils.Database,
+    filters: Filters,
+    dimension: str,
+    *,
+    interval: str | None = None,
+    values: tuple[str, ...] | None = None,
+    keep: tuple[str, ...] | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """Rows {period (with an interval), value, articles, sentiment_sum, sentiment_n} of the selection counted
+    by one dimension, from the rollups when they answer it, else from the filtered articles. `values`: only
+    these; `keep`: these, and all others added up as OTHER. Without an interval: largest first, `limit` rows."""
+    rollup = rollup_for(filters, dimension)
+    where = Where()
+    if rollup is not None:
+        rows = rollup.rows(dimension, values)
+        day, value, source = "day", "value", rows.sql
+        count = "sum(articles) AS articles, sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n"
+        having = "HAVING sum(articles) > 0"
     else:
-        table, column = DIMENSIONS[by]
-        value, join = f"t.{column}", f"JOIN {table} t ON t.article_id = a.id"
-    cursor = run(
-        db,
-        f"""SELECT {period} AS period, {value} AS value, count(*) AS articles,
-                   coalesce(sum(a.sentiment), 0) AS sentiment_sum, count(a.sentiment) AS sentiment_n
-            FROM articles a {join} WHERE {where.sql} AND {value} IS NOT NULL
-            GROUP BY period, value ORDER BY period, value""",
-        where.params,
-        filters,
-    )
+        rows = where_articles(filters)
+        value, join, condition = ARTICLE_VALUES[dimension]
+        if values is not None:
+            condition += f" AND {value} IN ({_marks(values)})"
+            rows.params.extend(values)
+        day, source = "substr(a.published_at, 1, 10)", f"articles a {join} WHERE {rows.sql} AND {condition}"
+        count = """count(*) AS articles, coalesce(sum(a.sentiment), 0.0) AS sentiment_sum,
+                   count(a.sentiment) AS sentiment_n"""
+        having = ""
+    if keep is not None:
+        where.params.extend(keep)
+        value = f"CASE WHEN {value} IN ({_marks(keep)}) THEN {value} ELSE '{OTHER}' END"
+    where.params.extend(rows.params)
+    if interval is not None:
+        sql = f"""SELECT {_period(interval, day)} AS period, {value} AS value, {count} FROM {source}
+                  GROUP BY period, 2 {having} ORDER BY period, 2"""
+    else:
+        sql = f"SELECT {value} AS value, {count} FROM {source} GROUP BY 1 {having} ORDER BY articles DESC, 1"
+        if limit is not None:
+            sql += " LIMIT ?"
+            where.params.append(limit)
+    cursor = run(db, sql, where.params, filters)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
+def counts_over_time(
+    db: sqlite_utils.Database,
+    filters: Filters,
+    *,
+    by: str | None = None,
+    interval: str = "day",
+    values: tuple[str, ...] | None = None,
+    top: int | None = None,
+) -> list[dict]:
+    """Articles per period: rows {period, value, articles, sentiment_sum, sentiment_n}; `value` is the
+    dimension's value (a country, topic, source...) or '' for all articles. `values`: only these (a few
+    keywords for sparklines); `top`: the `top` largest values over the selection, plus OTHER adding up the
+    rest (tag mentions: an article about two other countries counts in OTHER twice)."""
+    _check_dimension(by)
+    if (values is not None or top is not None) and by is None:
+        raise ValueError("values and top need a dimension (by=...)")
+    if values is not None and top is not None:
+        raise ValueError("give values or top, not both")
+    keep = tuple(top_values(db, filters, by, top)) if top is not None and by is not None else None
+    return _grouped(db, filters, by or "all", interval=interval, values=values, keep=keep)
+
+
+def top_values(db: sqlite_utils.Database, filters: Filters, by: str, limit: int = 10) -> list[str]:
+    """The `limit` values of a dimension with the most articles in the selection, largest first."""
+    _check_dimension(by)
+    return [row["value"] for row in _grouped(db, filters, by, limit=limit)]
+
+
 def totals(db: sqlite_utils.Database, filters: Filters, by: str, *, limit: int | None = None) -> list[dict]:
-    """Articles and mean sentiment per value of a dimension over the whole selection, largest first."""
-    merged: dict[str, dict] = {}
-    for row in counts_over_time(db, filters, by=by):
-        total = merged.setdefault(
-            row["value"], {"value": row["value"], "articles": 0, "sentiment_sum": 0.0, "sentiment_n": 0}
-        )
-        for key in ("articles", "sentiment_sum", "sentiment_n"):
-            total[key] += row[key]
-    rows = sorted(merged.values(), key=lambda row: (-row["articles"], row["value"]))
+    """Articles and mean sentiment per value of a dimension over the whole selection, largest first:
+    rows {value, articles, sentiment_sum, sentiment_n, mean_sentiment}."""
+    _check_dimension(by)
+    rows = _grouped(db, filters, by, limit=limit or None)
     for row in rows:
         row["mean_sentiment"] = row["sentiment_sum"] / row["sentiment_n"] if row["sentiment_n"] else None
-    return rows[:limit] if limit else rows
+    return rows
+
+
+def share_over_time(
+    db: sqlite_utils.Database,
+    filters: Filters,
+    by: str,
+    interval: str = "day",
+    limit: int = 10,
+    *,
+    values: tuple[str, ...] | None = None,
+) -> list[dict]:
+    """Each of the top `limit` values' (or these `values`') share of the selection's articles per period:
+    rows {period, value, articles, total, share}, with a row (0 articles) for every value in every period
+    that has articles, values in order of size."""
+    _check_dimension(by)
+    keep = tuple(values) if values is not None else tuple(top_values(db, filters, by, limit))
+    totals_by_period = {row["period"]: row["articles"] for row in _grouped(db, filters, "all", interval=interval)}
+    counts = {
+        (row["period"], row["value"]): row["articles"]
+        for row in (_grouped(db, filters, by, interval=interval, values=keep) if keep else [])
+    }
+    return [
+        {
+            "period": period,
+            "value": value,
+            "articles": counts.get((period, value), 0),
+            "total": total,
+            "share": counts.get((period, value), 0) / total if total else None,
+        }
+        for period, total in totals_by_period.items()
+        for value in keep
+    ]
 
 
 def stories_over_time(db: sqlite_utils.Database, filters: Filters, *, interval: str = "day") -> list[dict]:
     """Articles and stories per period: rows {period, articles, stories}. A story counts in the period of its
     first article, so wire copies republished by several outlets count once."""
-    articles = {row["period"]: row["articles"] for row in counts_over_time(db, filters, interval=interval)}
-    if uses_rollups(filters):
-        start, end = _day_bounds(filters)
-        rows = db.execute(
-            f"""SELECT {_period(interval, "day")} AS period, sum(articles) FROM daily_counts
-                WHERE dimension = 'new_stories' AND day BETWEEN ? AND ? GROUP BY period""",
-            [start, end],
-        )
-    else:
-        where = where_articles(filters)
-        rows = run(
-            db,
-            f"""SELECT {_period(interval, "substr(a.published_at, 1, 10)")} AS period, count(*) FROM articles a
-                WHERE {where.sql} AND a.story_id = a.id GROUP BY period""",
-            where.params,
-            filters,
-        )
-    stories = dict(rows.fetchall())
+    articles = _grouped(db, filters, "all", interval=interval)
+    stories = {row["period"]: row["articles"] for row in _grouped(db, filters, "new_stories", interval=interval)}
     return [
-        {"period": period, "articles": count, "stories": stories.get(period, 0)} for period, count in articles.items()
+        {"period": row["period"], "articles": row["articles"], "stories": stories.get(row["period"], 0)}
+        for row in articles
     ]
 
 
@@ -138,6 +210,223 @@ def sentiment_over_time(db: sqlite_utils.Database, filters: Filters, *, interval
         }
         for row in counts_over_time(db, filters, interval=interval)
     ]
+
+
+# ---- headline figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline figure, the same figure over the previous period of equal length, and value - previous
+    (None when there is no previous period or no value, e.g. no mean sentiment without scored articles)."""
+
+    value: float | None
+    previous: float | None
+    change: float | None
+
+
+def headline(db: sqlite_utils.Database, filters: Filters, *, now: datetime | None = None) -> dict[str, Figure]:
+    """The selection's articles, stories (started in it), sources, countries (about) and mean sentiment, each
+    with the previous period: the same number of whole UTC days just before `since`, up to `until` or `now`.
+    Without `since` there is no previous period: previous and change are None."""
+    current = _figures(db, filters)
+    previous: dict[str, float | None] = dict.fromkeys(current)
+    if filters.since is not None:
+        first = filters.since.astimezone(UTC).date()
+        last = (filters.until or now or datetime.now(UTC)).astimezone(UTC).date()
+        length = max((last - first).days + 1, 1)
+        before = replace(
+            filters, since=_start_of(first - timedelta(days=length)), until=_end_of(first - timedelta(days=1))
+        )
+        previous = _figures(db, before)
+    return {
+        key: Figure(
+            value,
+            previous[key],
+            value - previous[key] if value is not None and previous[key] is not None else None,
+        )
+        for key, value in current.items()
+    }
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0, 0), tzinfo=UTC)
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+def _figures(db: sqlite_utils.Database, filters: Filters) -> dict[str, float | None]:
+    rollup = rollup_for(filters)
+    if rollup is not None:
+
+        def one(sql: str, dimension: str):
+            rows = rollup.rows(dimension)
+            return db.execute(sql.format(rows=rows.sql), rows.params).fetchone()
+
+        articles, sentiment_sum, sentiment_n = one(
+            "SELECT coalesce(sum(articles), 0), sum(sentiment_sum), sum(sentiment_n) FROM {rows}", "all"
+        )
+        (stories,) = one("SELECT coalesce(sum(articles), 0) FROM {rows}", "new_stories")
+        distinct = "SELECT count(*) FROM (SELECT value FROM {rows} GROUP BY value HAVING sum(articles) > 0)"
+        (sources,) = one(distinct, "source")
+        (countries,) = one(distinct, "country")
+    else:
+        where = where_articles(filters)
+        articles, stories, sources, sentiment_sum, sentiment_n = run(
+            db,
+            f"""SELECT count(*), coalesce(sum(a.story_id = a.id), 0), count(DISTINCT a.source),
+                       sum(a.sentiment), count(a.sentiment) FROM articles a WHERE {where.sql}""",
+            where.params,
+            filters,
+        ).fetchone()
+        (countries,) = run(
+            db,
+            f"""SELECT count(DISTINCT t.country) FROM articles a JOIN article_countries t ON t.article_id = a.id
+                WHERE {where.sql}""",
+            where.params,
+            filters,
+        ).fetchone()
+    return {
+        "articles": articles,
+        "stories": stories,
+        "sources": sources,
+        "countries": countries,
+        "mean_sentiment": sentiment_sum / sentiment_n if sentiment_n else None,
+    }
+
+
+# ---- tables for the pages ------------------------------------------------------------------------------
+
+
+def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countries_limit: int = 15) -> list[dict]:
+    """Articles about each of the selection's top countries on each topic: rows {country, topic, articles,
+    sentiment_sum, sentiment_n}, countries largest first, then topics largest first. From the cross rollups
+    for a date range alone; any other selection counts the filtered articles."""
+    countries = top_values(db, filters, "country", countries_limit)
+    if not countries:
+        return []
+    rollup = rollup_for(filters)
+    if rollup is not None and rollup.filter_dimension is None:
+        sql = f"""SELECT filter_value AS country, value AS topic, sum(articles) AS articles,
+                         sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n
+                  FROM daily_cross WHERE filter_dimension = 'country' AND filter_value IN ({_marks(countries)})
+                    AND dimension = 'topic' AND day BETWEEN ? AND ?
+                  GROUP BY 1, 2 HAVING sum(articles) > 0"""
+        params = [*countries, rollup.start, rollup.end]
+    else:
+        where = where_articles(filters)
+        sql = f"""SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
+                         coalesce(sum(a.sentiment), 0.0) AS sentiment_sum, count(a.sentiment) AS sentiment_n
+                  FROM articles a JOIN article_countries c ON c.article_id = a.id
+                  JOIN article_topics t ON t.article_id = a.id
+                  WHERE {where.sql} AND c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
+        params = [*where.params, *countries]
+    cursor = run(db, sql, params, filters)
+    names = [column[0] for column in cursor.description]
+    rank = {country: n for n, country in enumerate(countries)}
+    rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    return sorted(rows, key=lambda row: (rank[row["country"]], -row["articles"], row["topic"]))
+
+
+LATEST_SCAN = 30  # latest_stories reads this many newest articles per story asked for
+
+
+def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 10) -> list[dict]:
+    """The stories of the selection's newest articles, newest first: rows {story_id, title (of its first
+    article), articles, sources, first_seen, last_seen}, counted over the whole story (all its articles,
+    in the selection or not). Reads the newest limit x LATEST_SCAN selected articles (published_at index),
+    then each story through the story_id index."""
+    where = where_articles(filters)
+    newest = run(
+        db,
+        f"SELECT a.story_id FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
+        [*where.params, limit * LATEST_SCAN],
+        filters,
+    )
+    story_ids: list[int] = []
+    for (story_id,) in newest:
+        if story_id is not None and story_id not in story_ids:
+            story_ids.append(story_id)
+            if len(story_ids) == limit:
+                break
+    if not story_ids:
+        return []
+    rows = db.execute(
+        f"""SELECT s.story_id, (SELECT title FROM articles WHERE id = s.story_id) AS title, s.articles, s.sources,
+                   s.first_seen, s.last_seen
+            FROM (SELECT story_id, count(*) AS articles, count(DISTINCT source) AS sources,
+                         min(published_at) AS first_seen, max(published_at) AS last_seen
+                  FROM articles WHERE story_id IN ({_marks(story_ids)}) GROUP BY story_id) s""",
+        story_ids,
+    )
+    names = [column[0] for column in rows.description]
+    found = {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+    return [found[story_id] for story_id in story_ids if story_id in found]
+
+
+# ---- the sidebar, the Sources page, the cache key ------------------------------------------------------
+
+CHOICES = {
+    "sources": "source",
+    "countries": "country",
+    "published_in": "published_in",
+    "topics": "topic",
+    "languages": "language",
+}
+
+
+def filter_choices(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """The values each sidebar filter can take (keys: sources, countries, published_in, topics, languages),
+    most articles first, from the daily rollups."""
+    return {
+        key: [
+            row[0]
+            for row in db.execute(
+                """SELECT value FROM daily_counts WHERE dimension = ? GROUP BY value HAVING sum(articles) > 0
+                   ORDER BY sum(articles) DESC, value""",
+                [dimension],
+            )
+        ]
+        for key, dimension in CHOICES.items()
+    }
+
+
+def date_span(db: sqlite_utils.Database) -> tuple[str | None, str | None]:
+    """The first and last day (YYYY-MM-DD) with articles, or (None, None) for an empty database."""
+    first, last = db.execute(
+        "SELECT min(day), max(day) FROM daily_counts WHERE dimension = 'all' AND value = '' AND articles > 0"
+    ).fetchone()
+    return first, last
+
+
+def sources_activity(db: sqlite_utils.Database, *, days: int = 14, now: datetime | None = None) -> list[dict]:
+    """Articles per source per day over the last `days` days up to today (UTC): rows {source, day, articles}
+    for every source with articles in that window and every day of it (0 on days without), by source then
+    day. Sources without articles in the window have no rows."""
+    last = (now or datetime.now(UTC)).astimezone(UTC).date()
+    window = [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+    if not window:
+        return []
+    counts = {
+        (source, day): articles
+        for source, day, articles in db.execute(
+            """SELECT value, day, articles FROM daily_counts
+               WHERE dimension = 'source' AND day BETWEEN ? AND ? AND articles > 0""",
+            [window[0], window[-1]],
+        )
+    }
+    sources = sorted({source for source, _ in counts})
+    return [
+        {"source": source, "day": day, "articles": counts.get((source, day), 0)} for source in sources for day in window
+    ]
+
+
+def data_version(db: sqlite_utils.Database) -> str:
+    """A cheap token that changes whenever articles, their analysis or the sources change: the dashboard's
+    cache key (see store.data_version)."""
+    return store.data_version(db)
 
 
 def term_counts(db: sqlite_utils.Database, filters: Filters, terms: list[str], *, interval: str = "day") -> list[dict]:
@@ -178,12 +467,13 @@ def rising_keywords(
     baseline_start = (end - timedelta(days=recent_days + baseline_days)).strftime("%Y-%m-%d")
     end_day = end.strftime("%Y-%m-%d")
     window = replace(filters, since=None, until=None)
-    if uses_rollups(window):
+    rollup = rollup_for(window, "keyword")
+    if rollup is not None:
+        rows = replace(rollup, start=baseline_start, end=end_day).rows("keyword")
         rows = db.execute(
-            """SELECT value, sum(CASE WHEN day >= :recent THEN articles ELSE 0 END),
-                      sum(CASE WHEN day < :recent THEN articles ELSE 0 END)
-               FROM daily_counts WHERE dimension = 'keyword' AND day BETWEEN :start AND :end GROUP BY value""",
-            {"recent": recent_start, "start": baseline_start, "end": end_day},
+            f"""SELECT value, sum(CASE WHEN day >= ? THEN articles ELSE 0 END),
+                       sum(CASE WHEN day < ? THEN articles ELSE 0 END) FROM {rows.sql} GROUP BY value""",
+            [recent_start, recent_start, *rows.params],
         ).fetchall()
     else:
         where = where_articles(window)

@@ -92,11 +92,56 @@ def rollup_matches_tags(db) -> None:
             )
         }
         assert actual == expected
+    cross_matches_tags(db)
     scored = db.execute("SELECT count(sentiment), coalesce(sum(sentiment), 0) FROM articles").fetchone()
     rolled = db.execute(
         "SELECT sum(sentiment_n), sum(sentiment_sum) FROM daily_counts WHERE dimension = 'all'"
     ).fetchone()
     assert rolled[0] == scored[0] and rolled[1] == pytest.approx(scored[1])
+
+
+def cross_matches_tags(db) -> None:
+    """The cross rollups equal counting, article by article, every (filter value, value) pair of its rows and tags."""
+    facets: dict[int, dict[str, list[str]]] = {}
+    days, sentiments = {}, {}
+    for article_id, day, source, language, published_in, sentiment, first in db.execute(
+        "SELECT id, substr(published_at, 1, 10), source, language, published_in, sentiment, story_id = id FROM articles"
+    ):
+        days[article_id], sentiments[article_id] = day, sentiment
+        facets[article_id] = {
+            "all": [""],
+            "new_stories": [""] if first else [],
+            "source": [source],
+            "language": [language] if language else [],
+            "published_in": [published_in] if published_in else [],
+            "country": [],
+            "topic": [],
+        }
+    for dimension, table, column in (("country", "article_countries", "country"), ("topic", "article_topics", "topic")):
+        for article_id, value in db.execute(f"SELECT article_id, {column} FROM {table}"):
+            facets[article_id][dimension].append(value)
+    expected: dict[tuple, list] = {}
+    for article_id, values in facets.items():
+        for filter_dimension in store.CROSS_FILTERS:
+            for filter_value in values[filter_dimension]:
+                for dimension in store.CROSS_DIMENSIONS:
+                    for value in values[dimension]:
+                        key = (filter_dimension, filter_value, dimension, value, days[article_id])
+                        share = expected.setdefault(key, [0, 0.0, 0])
+                        share[0] += 1
+                        if sentiments[article_id] is not None:
+                            share[1] += sentiments[article_id]
+                            share[2] += 1
+    actual = {
+        tuple(row[:5]): [row[5], row[6], row[7]]
+        for row in db.execute("SELECT * FROM daily_cross WHERE articles > 0 OR sentiment_n > 0")
+    }
+    assert expected, "no articles to compare"
+    assert {key: (n, scored) for key, (n, _, scored) in actual.items()} == {
+        key: (n, scored) for key, (n, _, scored) in expected.items()
+    }
+    for key, (_, total, _) in expected.items():
+        assert actual[key][1] == pytest.approx(total, abs=1e-9), key
 
 
 def test_editing_the_taxonomy_and_analyze_updates_every_article(db, rules):
@@ -188,3 +233,38 @@ def test_stories_count_wire_copies_once(db):
     ]
     assert trends.stories_over_time(db, Filters()) == expected
     assert trends.stories_over_time(db, Filters(languages=("en",))) == expected  # the SQL path agrees
+
+
+def test_migration_from_version_2_fills_the_cross_rollups(db_path):
+    db = store.open_db(db_path)
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "wire-copy-b.json", "other-story.json")
+    expected = {(row[:5]): row[5:] for row in db.execute("SELECT * FROM daily_cross")}
+    with store.transaction(db) as conn:  # what version 2 had: no meta, no cross rollups, no sentiment index
+        for statement in ("DROP TABLE daily_cross", "DROP TABLE meta", "DROP INDEX articles_sentiment"):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    db = store.open_db(db_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION
+    rollup_matches_tags(db)
+    migrated = {(row[:5]): row[5:] for row in db.execute("SELECT * FROM daily_cross")}
+    assert migrated.keys() == expected.keys()
+    assert all(migrated[key][0] == expected[key][0] and migrated[key][2] == expected[key][2] for key in expected)
+    pk = trends.counts_over_time(db, Filters(countries=("PK",)), by="topic")
+    assert pk == trends.counts_over_time(db, Filters(countries=("PK",), languages=("en",)), by="topic")
+    db.conn.close()
+
+
+def test_rebuilt_rollups_equal_the_rollups_kept_at_write_time(db):
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "wire-copy-b.json", "other-story.json")
+
+    def rollups():
+        counts = {row[:3]: row[3::2] for row in db.execute("SELECT * FROM daily_counts WHERE articles > 0")}
+        cross = {row[:5]: row[5::2] for row in db.execute("SELECT * FROM daily_cross WHERE articles > 0")}
+        return counts, cross
+
+    kept = rollups()
+    version = trends.data_version(db)
+    store.rebuild_rollups(db)
+    assert rollups() == kept
+    assert trends.data_version(db) != version

@@ -1,0 +1,95 @@
+"""The dashboard's article table, article counts and the cache key."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor import queries, store, trends
+from monitor.queries import Filters
+from tests.test_trends import varied_records
+
+
+@pytest.fixture
+def filled(db):
+    store.save_articles(db, varied_records())
+    return db
+
+
+def test_article_page_sorts_and_pages(filled):
+    db = filled
+    newest = queries.article_page(db, Filters(), page_size=5)
+    assert [row["published_at"] for row in newest] == sorted((row["published_at"] for row in newest), reverse=True)
+    assert set(newest[0]) == (set(queries.ARTICLE_COLUMNS) - {"keywords"}) | {"sentiment_label"}
+    every = queries.article_page(db, Filters(), page_size=1000)
+    assert len(every) == db["articles"].count
+    pages = [queries.article_page(db, Filters(), page=n, page_size=7) for n in range(1, 20)]
+    assert [row["id"] for page in pages for row in page] == [row["id"] for row in every]  # no gaps, no repeats
+    by_source = queries.article_page(db, Filters(), sort="source", descending=False, page_size=1000)
+    assert [row["source"] for row in by_source] == sorted(row["source"] for row in every)
+    by_sentiment = queries.article_page(db, Filters(), sort="sentiment", page_size=1000)
+    scores = [row["sentiment"] or 0 for row in by_sentiment]
+    assert scores == sorted(scores, reverse=True)
+    by_title = queries.article_page(db, Filters(sources=("Dawn",)), sort="title", descending=False)
+    assert [row["title"] for row in by_title] == sorted(row["title"] for row in by_title)
+    assert {row["source"] for row in by_title} == {"Dawn"}
+    with pytest.raises(ValueError, match="sort"):
+        queries.article_page(db, Filters(), sort="url")
+    with pytest.raises(queries.QueryError):
+        queries.article_page(db, Filters(query='"unbalanced'))
+
+
+@pytest.mark.parametrize("sort", ["published_at", "source", "sentiment"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_article_page_reads_an_index_in_order(db, sort, descending):
+    order = queries.SORTS[sort].format(d="DESC" if descending else "ASC")
+    plan = " ".join(  # the outer query's steps (the tag columns' subqueries sort a few tags each)
+        row[3]
+        for row in db.execute(
+            f"EXPLAIN QUERY PLAN SELECT {queries.PAGE_COLUMNS} FROM articles a ORDER BY {order} LIMIT 50 OFFSET 100"
+        )
+        if row[1] == 0
+    )
+    assert "SCAN a USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_count_articles_from_rollups_and_sql(filled):
+    db = filled
+    total = db["articles"].count
+    assert queries.count_articles(db, Filters()) == total
+    assert queries.count_articles(db, Filters(query="day")) == total  # SQL
+    pk = db.execute("SELECT count(*) FROM article_countries WHERE country = 'PK'").fetchone()[0]
+    assert queries.count_articles(db, Filters(countries=("PK",))) == pk  # cross rollups
+    assert queries.count_articles(db, Filters(countries=("PK",), query="day")) == pk  # SQL
+    assert queries.count_articles(db, Filters(query="nothingmatches")) == 0
+
+
+def test_data_version_changes_with_articles_analysis_and_sources(db):
+    seen = {trends.data_version(db)}
+
+    def changed() -> bool:
+        version = trends.data_version(db)
+        new = version not in seen
+        seen.add(version)
+        return new
+
+    records = varied_records(days=1)
+    store.save_articles(db, records[:2])
+    assert changed()
+    store.save_articles(db, records[:2])  # duplicates only: nothing to show anew
+    assert not changed()
+    source_id, _ = store.add_source(db, "https://example.com/feed", name="Example")
+    assert changed()
+    store.set_source_enabled(db, source_id, False)
+    assert changed()
+    store.record_source_attempt(
+        db, source_id, attempted_at="2025-11-01T00:00:00Z", next_fetch_at="2025-11-01T00:30:00Z", ok=True, status=200
+    )
+    assert changed()
+    store.remove_source(db, source_id)
+    assert changed()
+    article = store.articles_text(db, [1])[0]
+    store.replace_analysis(db, [(article, records[0].analysis)])
+    assert changed()
+    other = store.open_db(db.conn.execute("PRAGMA database_list").fetchone()[2])  # another process's view
+    assert trends.data_version(other) == trends.data_version(db)
+    other.conn.close()
