@@ -37,7 +37,7 @@ def build(path: Path, articles: int, days: int) -> None:
     started = time.perf_counter()
     last = [0.0]
 
-    def progress(done: int) -> None:
+    def progress(done: int, total: int) -> None:
         if time.perf_counter() - last[0] > 30:
             last[0] = time.perf_counter()
             rate = done / (last[0] - started)

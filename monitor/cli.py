@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, scheduler, sources, store
+from monitor import config, demo, export, queries, scheduler, server, sources, store
 from monitor.analysis import stored
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.ingest import jobs
@@ -308,6 +308,29 @@ def demo_command(
         f"demo database {path}: added {added} articles over {days} days in {seconds:.1f} s "
         f"({added / seconds if seconds else 0:,.0f}/s), {db['articles'].count} in all"
     )
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8501,
+    watch_sources: Annotated[
+        bool, typer.Option("--watch/--no-watch", help="Fetch the sources in the background while it runs.")
+    ] = True,
+    demo_if_empty: Annotated[
+        bool, typer.Option("--demo-if-empty/--no-demo", help="Generate the demo database when yours is empty.")
+    ] = True,
+    headless: Annotated[bool, typer.Option("--headless", help="Do not open a browser.")] = False,
+) -> None:
+    """Open the dashboard (Streamlit) on the database, with `watch` fetching in the background. When the
+    database has no articles yet (say, no network), it shows a separate demo database until real ones arrive."""
+    db_path = config.db_path(State.db_path)
+    open_db().conn.close()  # create or migrate it now, with a clear error if it cannot be opened
+    if demo_if_empty and server.needs_demo(db_path):
+        typer.echo(f"{db_path} has no articles yet: generating demo data in {config.DEMO_DB} (shown with a banner)")
+        with typer.progressbar(length=server.DEMO_ARTICLES, label="demo", file=sys.stderr) as bar:
+            server.make_demo(on_progress=lambda done, total: bar.update(done - bar.pos))
+    typer.echo(f"dashboard: http://localhost:{port}  (Ctrl+C to stop)")
+    raise typer.Exit(server.serve(db_path, port=port, watch=watch_sources, headless=headless))
 
 
 # ---- sources -----------------------------------------------------------------------------------

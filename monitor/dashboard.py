@@ -24,6 +24,7 @@ from monitor.reader import escape_markdown, safe_link
 from monitor.selection import LIST_PARAMS, PERIODS, SENTIMENT_FULL, Selection
 
 STATE_KEY = "newsmon_view"
+FRESH_KEY = "newsmon_view_this_run"  # set by the sidebar, taken by the page it was drawn for
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,20 @@ def cached(function: Callable, *args, **kwargs):
 
 
 def current() -> View:
+    """The View of this run (after page_view)."""
     return st.session_state[STATE_KEY]
+
+
+def page_view() -> View:
+    """The View a page starts with: the one app.py's sidebar made in this run, or, when a page is opened
+    directly by its link before app.py ever ran (Streamlit then runs pages/ files on their own), a sidebar
+    drawn here."""
+    view = st.session_state.pop(FRESH_KEY, None)
+    if view is None:
+        view = sidebar()
+        st.session_state.pop(FRESH_KEY, None)
+        database_note(view)
+    return view
 
 
 # ---- names and colours -----------------------------------------------------------------------------
@@ -288,7 +302,7 @@ def sidebar() -> View:
     filters = chosen.filters(today=today, now=datetime.now(UTC) if not demo else None)
     _write_url(chosen.params())
     view = View(str(db_path), demo, version, filters, chosen, today, _browser_timezone())
-    st.session_state[STATE_KEY] = view
+    st.session_state[STATE_KEY] = st.session_state[FRESH_KEY] = view
     return view
 
 

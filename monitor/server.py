@@ -22,7 +22,7 @@ DEMO_DAYS = 90
 
 def needs_demo(db_path: Path) -> bool:
     """True when the real database has no article yet and there is no demo database to show instead."""
-    if config.DEMO_DB.exists():
+    if config.DEMO_DB.exists() or Path(db_path).resolve() == config.DEMO_DB.resolve():
         return False
     db = store.open_db(db_path)
     try:
@@ -61,7 +61,7 @@ def serve(db_path: Path, *, port: int, watch: bool, headless: bool) -> int:
                 [sys.executable, "-m", "monitor", "watch"], env=env, stdout=log_file, stderr=subprocess.STDOUT
             )
     try:
-        return subprocess.call(streamlit_command(port, headless=headless), env=env)
+        return subprocess.call(streamlit_command(port, headless=headless), env=env, cwd=config.PROJECT_DIR)
     except KeyboardInterrupt:
         return 0
     finally:

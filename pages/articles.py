@@ -8,7 +8,7 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import queries, reader
 
-view = ui.current()
+view = ui.page_view()
 st.title("Articles")
 st.caption(ui.describe(view))
 

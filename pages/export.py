@@ -13,7 +13,7 @@ from monitor import export
 PREVIEW_ROWS = 100
 ARTICLES_IN_BROWSER = 50_000  # beyond this, the CLI streams to a file
 
-view = ui.current()
+view = ui.page_view()
 st.title("Export")
 st.caption(ui.describe(view))
 

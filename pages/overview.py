@@ -9,7 +9,7 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import trends
 
-view = ui.current()
+view = ui.page_view()
 st.title("Overview")
 st.caption(ui.describe(view))
 

@@ -12,7 +12,7 @@ from monitor import scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
 
-view = ui.current()
+view = ui.page_view()
 st.title("Sources")
 
 if message := st.session_state.pop("sources_message", None):

@@ -16,7 +16,7 @@ from monitor.queries import QueryError
 
 MAX_TERMS = 6
 
-view = ui.current()
+view = ui.page_view()
 st.title("Trends")
 st.caption(ui.describe(view))
 interval = ui.interval(view)
