@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fetch bench clean
+.PHONY: run test lint fetch bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ run: $(STAMP)
 	@echo "Database: $${NEWSMON_DB:-data/news.db}. Next: $(BIN)/newsmon ingest FILES..., $(BIN)/newsmon watch,"
 	@echo "$(BIN)/newsmon export articles --since '7 days ago' -o articles.csv  (see README.md)"
 
-## test: install, lint, and run the whole test suite
-test: $(STAMP)
+## chromium: Debian's chromium for the browser tests (tests/e2e), from apt when missing; never `playwright install`
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then echo sudo; fi)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+## test: install (chromium too), lint, and run the whole test suite
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

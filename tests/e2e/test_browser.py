@@ -1,0 +1,205 @@
+"""The dashboard in a real browser: every page renders, a sidebar filter goes into the link and the figures, a
+table row opens the reader, the Export page downloads a correct CSV, and a broken search is one short message.
+Each test leaves a full-page screenshot in tests/e2e/screenshots/ to look at."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from monitor.analysis.topics import load_taxonomy
+from tests.e2e.conftest import SCREENSHOTS, new_tab, serve
+
+PAGES = [("", "Overview"), ("trends", "Trends"), ("articles", "Articles"), ("sources", "Sources"), ("export", "Export")]
+
+
+def sql(dashboard, query: str, params=()) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(dashboard.db_path)) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+def settle(page: Page) -> None:
+    """Wait until the script has finished its run (Streamlit marks the app while it runs)."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+
+
+def open_page(page: Page, url: str, title: str) -> None:
+    page.goto(url)
+    expect(page.locator("h1").first).to_have_text(title, timeout=60_000)
+    settle(page)
+
+
+def assert_no_exception(page: Page) -> None:
+    errors = page.get_by_test_id("stException")
+    assert errors.count() == 0, "\n\n".join(errors.all_inner_texts())
+    assert "Traceback" not in page.inner_text("body")
+
+
+def metric(page: Page, name: str):
+    card = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(name, exact=True)
+    )
+    return card.get_by_test_id("stMetricValue")
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES, ids=[title.lower() for _, title in PAGES])
+def test_every_page_loads_with_its_title_and_no_error(page, dashboard, screenshot, path, title):
+    open_page(page, dashboard.url(path), title)
+    assert_no_exception(page)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+    if title == "Overview":
+        (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
+        expect(page.get_by_test_id("stMetric")).to_have_count(5)
+        expect(metric(page, "Articles")).to_have_text(f"{total:,}")
+        expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # volume, sentiment, map, topics
+        # The map draws the countries from the app's own topojson: a blank map would have no shapes.
+        expect(page.locator(".js-plotly-plot .choroplethlocation").first).to_be_attached(timeout=30_000)
+        expect(page.locator(".js-plotly-plot .bars .point").first).to_be_attached()
+    if title == "Trends":
+        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+    if title in ("Articles", "Sources", "Export"):
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    page.wait_for_timeout(500)  # let plotly finish its transitions before the picture
+    screenshot()
+
+
+def test_a_topic_picked_in_the_sidebar_goes_into_the_link_and_the_figures(page, dashboard, screenshot):
+    open_page(page, dashboard.url(), "Overview")
+    (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
+    expect(metric(page, "Articles")).to_have_text(f"{total:,}")
+
+    topics = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Topics")
+    topics.locator("input").click()
+    option = page.get_by_role("option").filter(has_not_text="Select all").first
+    expect(option).to_be_visible()
+    option.click()
+    page.keyboard.press("Escape")
+
+    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+"))
+    slug = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+    (expected,) = sql(dashboard, "SELECT count(DISTINCT article_id) FROM article_topics WHERE topic = ?", [slug])[0]
+    assert 0 < expected < total, (slug, expected, total)
+    expect(metric(page, "Articles")).to_have_text(f"{expected:,}")
+    label = load_taxonomy().topics[[topic.slug for topic in load_taxonomy().topics].index(slug)].label
+    expect(page.get_by_text(f"All time · topic {label}")).to_be_visible()
+    settle(page)
+    assert_no_exception(page)
+    page.wait_for_timeout(500)
+    screenshot()
+
+    # The filter stays when another page is opened from the sidebar.
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Articles").click()
+    expect(page.locator("h1").first).to_have_text("Articles")
+    settle(page)
+    assert f"topic={slug}" in page.url
+    expect(page.get_by_text(re.compile(rf"^{expected:,} articles · page 1 of"))).to_be_visible()
+
+
+def test_clicking_a_table_row_opens_the_reader_with_its_evidence(page, dashboard, screenshot):
+    open_page(page, dashboard.url("articles"), "Articles")
+    table = page.locator(".st-key-articles_table").get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
+    page.wait_for_timeout(500)  # the grid draws on a canvas after the element appears
+    box = table.bounding_box()
+    assert box is not None
+    row_height = 35  # Streamlit's grid: a header row then 35 px rows; the selection checkbox column is at the left
+    page.mouse.click(box["x"] + 16, box["y"] + row_height * 1.5)
+
+    page.wait_for_url(re.compile(r"[?&]article=\d+"))
+    article_id = int(re.search(r"[?&]article=(\d+)", page.url).group(1))
+    title, body = sql(dashboard, "SELECT title, body FROM articles WHERE id = ?", [article_id])[0]
+    (newest,) = sql(dashboard, "SELECT id FROM articles ORDER BY published_at DESC, id DESC LIMIT 1")[0]
+    assert article_id == newest  # the first row of "Newest first"
+    expect(page.locator("h3").filter(has_text=title)).to_be_visible()
+    first_paragraph = body.split("\n")[0].strip()
+    expect(page.get_by_text(first_paragraph[:60]).first).to_be_visible()
+    expect(page.get_by_text("Countries (about)", exact=True)).to_be_visible()
+    # The grid is a canvas, but it keeps an accessible copy of its cells in a table: the evidence names every
+    # country the database has for the article.
+    codes = [
+        code for (code,) in sql(dashboard, "SELECT country FROM article_countries WHERE article_id = ?", [article_id])
+    ]
+    evidence = page.locator("table[role=grid]").filter(has_text="mentions").filter(has_text="matched")
+    if codes:
+        for code in codes:
+            expect(evidence).to_contain_text(f"({code})")
+    else:
+        expect(page.get_by_text("No country scored above the threshold.")).to_be_visible()
+    settle(page)
+    assert_no_exception(page)
+    screenshot()
+
+
+def test_the_export_page_downloads_the_topic_totals_of_the_database(page, dashboard, screenshot, tmp_path):
+    open_page(page, dashboard.url("export"), "Export")
+    page.get_by_test_id("stSelectbox").filter(has_text="Summary").click()
+    page.get_by_role("option", name="Topic totals").click()
+    expect(page.get_by_text("Articles, share and mean sentiment per topic")).to_be_visible()
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = info.value
+    assert re.fullmatch(r"newsmon-topics-\d{8}-\d{4}\.csv", download.suggested_filename)
+    path = tmp_path / "topics.csv"
+    download.save_as(path)
+    table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+    assert list(table[0]) == ["topic", "label", "articles", "share", "mean_sentiment", "scored_articles"]
+    (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
+    expected = {
+        topic: (articles, mean, scored)
+        for topic, articles, mean, scored in sql(
+            dashboard,
+            """SELECT t.topic, count(*), avg(a.sentiment), count(a.sentiment)
+               FROM article_topics t JOIN articles a ON a.id = t.article_id GROUP BY t.topic""",
+        )
+    }
+    labels = {topic.slug: topic.label for topic in load_taxonomy().topics}
+    assert {row["topic"] for row in table} == set(expected)
+    for row in table:
+        articles, mean, scored = expected[row["topic"]]
+        assert row["label"] == labels[row["topic"]]
+        assert int(row["articles"]) == articles, row
+        assert float(row["share"]) == pytest.approx(articles / total, abs=1e-3), row
+        assert int(row["scored_articles"]) == scored, row
+        if scored:
+            assert float(row["mean_sentiment"]) == pytest.approx(mean, abs=1e-3), row
+        else:
+            assert row["mean_sentiment"] == "", row
+    assert [int(row["articles"]) for row in table] == sorted((int(row["articles"]) for row in table), reverse=True)
+    assert_no_exception(page)
+    screenshot()
+
+
+def test_a_search_syntax_error_is_one_short_message(page, dashboard, screenshot):
+    open_page(page, dashboard.url("articles"), "Articles")
+    search = page.get_by_test_id("stSidebar").get_by_test_id("stTextInput").filter(has_text="Search").locator("input")
+    search.fill("border AND")
+    search.press("Enter")
+    error = page.get_by_test_id("stSidebar").get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("search syntax", timeout=30_000)
+    settle(page)
+    message = error.inner_text()
+    assert len(message) < 300 and "\n" not in message.strip(), message
+    assert_no_exception(page)
+    (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
+    expect(page.get_by_text(re.compile(rf"^{total:,} articles · page 1 of"))).to_be_visible()  # search ignored
+    screenshot()
+
+
+def test_a_deep_link_works_as_the_first_visit_after_a_start(browser, e2e_db, tmp_path):
+    with serve(e2e_db, tmp_path) as fresh, new_tab(browser) as tab:
+        (article_id,) = sql(fresh, "SELECT min(id) FROM articles")[0]
+        tab.goto(fresh.url("articles", article=str(article_id)))
+        tab.locator('h1, [data-testid="stException"]').first.wait_for(timeout=60_000)
+        settle(tab)
+        tab.screenshot(path=str(SCREENSHOTS / "test_a_deep_link_works_as_the_first_visit_after_a_start.png"))
+        assert_no_exception(tab)
+        expect(tab.locator("h1").first).to_have_text("Articles")
+        expect(tab.get_by_text("Countries (about)")).to_be_visible()  # the reader opened from the link
