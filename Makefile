@@ -12,14 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: install, load the starter sources into a new database, fetch them once and show their health
+## run: install, load the starter sources, open the dashboard (fetching in the background; demo data if empty)
 run: $(STAMP)
 	$(BIN)/newsmon init
-	-$(BIN)/newsmon fetch  # a failing source is reported, not fatal
-	$(BIN)/newsmon sources list
-	@echo
-	@echo "Database: $${NEWSMON_DB:-data/news.db}. Next: $(BIN)/newsmon ingest FILES..., $(BIN)/newsmon watch,"
-	@echo "$(BIN)/newsmon export articles --since '7 days ago' -o articles.csv  (see README.md)"
+	-timeout 60 $(BIN)/newsmon fetch  # a first pass, so the dashboard opens on real articles when it can
+	$(BIN)/newsmon serve
 
 ## chromium: Debian's chromium for the browser tests (tests/e2e), from apt when missing; never `playwright install`
 CHROMIUM := /usr/bin/chromium

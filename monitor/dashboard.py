@@ -284,7 +284,7 @@ def sidebar() -> View:
     query = bar.text_input(
         "Search",
         key="f_query",
-        placeholder='border OR "ceasefire talks" NOT cricket',
+        placeholder='e.g. border OR "peace talks"',
         help='Full-text search (FTS5): words, "exact phrases", OR, NOT, prefix*.',
     )
     if query.strip():
@@ -450,9 +450,9 @@ def rising_table(rising) -> list[dict]:
 
 STORY_COLUMNS = {
     "title": st.column_config.TextColumn("Story (first headline)", width="large"),
-    "articles": st.column_config.NumberColumn("Articles"),
-    "sources": st.column_config.NumberColumn("Sources"),
-    "last_seen": st.column_config.TextColumn("Latest"),
+    "articles": st.column_config.NumberColumn("Articles", width="small"),
+    "sources": st.column_config.NumberColumn("Sources", width="small"),
+    "last_seen": st.column_config.TextColumn("Latest", width="small", help="Newest article, your time zone"),
 }
 
 
@@ -462,7 +462,7 @@ def stories_table(stories: list[dict]) -> list[dict]:
             "title": story["title"],
             "articles": story["articles"],
             "sources": story["sources"],
-            "last_seen": local_time(story["last_seen"]),
+            "last_seen": local_time(story["last_seen"])[5:],  # MM-DD HH:MM: the year is the selection's
         }
         for story in stories
     ]
@@ -484,12 +484,14 @@ ARTICLE_SORTS = {  # label -> (queries.article_page sort, descending)
     "Title (A–Z)": ("title", False),
 }
 ARTICLE_COLUMNS = {
-    "published": st.column_config.TextColumn("Published", help="In your time zone"),
-    "source": st.column_config.TextColumn("Source"),
+    "published": st.column_config.TextColumn("Published", help="In your time zone", width="small"),
+    "source": st.column_config.TextColumn("Source", width="small"),
     "title": st.column_config.TextColumn("Title", width="large"),
+    "sentiment": st.column_config.NumberColumn(
+        "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
+    ),
     "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
-    "topics": st.column_config.TextColumn("Topics", help="Strongest first"),
-    "sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f", help="VADER compound, English only"),
+    "topics": st.column_config.TextColumn("Topics", help="Strongest first", width="medium"),
 }
 
 

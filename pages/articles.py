@@ -29,7 +29,7 @@ rows = ui.cached(queries.article_page, view.filters, sort=sort, descending=desce
 table = ui.article_table(rows)
 picked = st.dataframe(
     table, hide_index=True, key="articles_table", on_select="rerun", selection_mode="single-row",
-    column_config=ui.ARTICLE_COLUMNS, column_order=list(ui.ARTICLE_COLUMNS),
+    column_config=ui.ARTICLE_COLUMNS, column_order=list(ui.ARTICLE_COLUMNS), height=min(38 + 35 * len(table), 560),
 )  # fmt: skip
 chosen_rows = picked.selection.rows if picked else []
 article_id = table[chosen_rows[0]]["id"] if chosen_rows else st.query_params.get("article")

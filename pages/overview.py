@@ -130,14 +130,14 @@ with right:
 
 left, right = st.columns([2, 3])
 with left:
-    st.subheader("Rising keywords")
+    st.subheader("Rising keywords", help="Keywords whose share in the last 2 days is significantly above the 28 before")
     rising = ui.cached(trends.rising_keywords, view.filters, now=ui.anchor(view))
     if not rising:
         st.caption("No keyword is significantly more frequent in the last 2 days than in the 28 before.")
     else:
         st.dataframe(
             ui.rising_table(rising), hide_index=True, key="overview_rising",
-            column_config=ui.RISING_COLUMNS,
+            column_config=ui.RISING_COLUMNS, column_order=["keyword", "recent", "baseline", "ratio"],
         )  # fmt: skip
 with right:
     st.subheader("Latest stories")

@@ -29,7 +29,7 @@ st.subheader("Compare terms")
 text = st.text_area(
     f"Up to {MAX_TERMS} words or queries, one per line",
     key="trends_terms",
-    placeholder='ceasefire\n"border crossing"\nrefugee* OR migrant*',
+    placeholder="One per line, e.g. ceasefire",
     help="Each line is a full-text query (FTS5 syntax) counted within the current filters.",
     height=110,
 )
@@ -86,58 +86,60 @@ else:
     )  # fmt: skip
     st.plotly_chart(ui.figure_defaults(chart, title=f"Articles per topic and {interval}"), key="trends_topic_heatmap")
 
-left, right = st.columns(2)
+st.subheader("Countries × topics")
 matrix = pd.DataFrame(ui.cached(trends.country_topic_matrix, view.filters, countries_limit=15))
-with left:
-    st.subheader("Countries × topics")
-    measure = st.segmented_control(
-        "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure",
-        format_func={"articles": "Articles", "mean_sentiment": "Mean sentiment"}.get,
-    ) or "articles"  # fmt: skip
-    if matrix.empty:
-        st.info("No article in this selection has both a country and a topic tag.")
-    else:
-        matrix["country"] = [ui.label("country", code) for code in matrix["country"]]
-        matrix["topic_name"] = [ui.label("topic", slug) for slug in matrix["topic"]]
-        matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(matrix["sentiment_n"] > 0)
-        grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
-        order = matrix.groupby("country")["articles"].sum().sort_values(ascending=False).index
-        grid = grid.loc[order]
-        chart = px.imshow(
-            grid, aspect="auto", text_auto=".0f" if measure == "articles" else ".2f",
-            color_continuous_scale="Blues" if measure == "articles" else "RdBu",
-            zmin=None if measure == "articles" else -0.5, zmax=None if measure == "articles" else 0.5,
-            labels={"x": "Topic", "y": "Country (about)",
-                    "color": "Articles" if measure == "articles" else "Mean sentiment"},
-        )  # fmt: skip
-        title = "Articles per country and topic" if measure == "articles" else "Mean sentiment per country and topic"
-        st.plotly_chart(ui.figure_defaults(chart, title=title), key="trends_matrix")
-with right:
-    st.subheader("Sentiment by country and topic")
-    dimension = (
-        st.segmented_control(
-            "By", ["country", "topic"], default="country", key="trends_sentiment_by", format_func=str.capitalize
-        )
-        or "country"
+measure = st.segmented_control(
+    "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure",
+    format_func={"articles": "Articles", "mean_sentiment": "Mean sentiment"}.get,
+) or "articles"  # fmt: skip
+if matrix.empty:
+    st.info("No article in this selection has both a country and a topic tag.")
+else:
+    matrix["country"] = [ui.label("country", code) for code in matrix["country"]]
+    matrix["topic_name"] = [ui.label("topic", slug) for slug in matrix["topic"]]
+    matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(matrix["sentiment_n"] > 0)
+    grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
+    grid = grid.loc[matrix.groupby("country")["articles"].sum().sort_values(ascending=False).index]
+    grid = grid[matrix.groupby("topic_name")["articles"].sum().sort_values(ascending=False).index]
+    articles = measure == "articles"
+    chart = px.imshow(
+        grid, aspect="auto", text_auto=".0f" if articles else ".2f",
+        color_continuous_scale="Blues" if articles else "RdBu", zmin=None if articles else -0.5,
+        zmax=None if articles else 0.5,
+        labels={"x": "Topic", "y": "Country (about)", "color": "Articles" if articles else "Mean sentiment"},
+    )  # fmt: skip
+    chart.update_xaxes(tickangle=-35, side="bottom")
+    chart.update_yaxes(dtick=1)
+    chart.update_layout(height=220 + 28 * len(grid))
+    title = "Articles per country and topic" if articles else "Mean sentiment per country and topic"
+    st.plotly_chart(ui.figure_defaults(chart, title=f"{title} (15 countries with most articles)"), key="trends_matrix")
+
+st.subheader("Sentiment by country and topic")
+dimension = (
+    st.segmented_control(
+        "By", ["country", "topic"], default="country", key="trends_sentiment_by", format_func=str.capitalize
     )
-    rows = pd.DataFrame(ui.cached(trends.totals, view.filters, dimension, limit=15))
-    scored = rows.dropna(subset=["mean_sentiment"]) if not rows.empty else rows
-    if scored.empty:
-        st.info("No scored article in this selection (only English articles get a sentiment score).")
-    else:
-        scored = scored.assign(name=[ui.label(dimension, value) for value in scored["value"]]).iloc[::-1]
-        chart = px.bar(
-            scored, x="mean_sentiment", y="name", orientation="h", color="value",
-            color_discrete_map=ui.colours(scored["value"]),
-            hover_data={"value": False, "sentiment_n": True, "articles": True, "mean_sentiment": ":.3f"},
-            labels={"mean_sentiment": "Mean sentiment (−1 to 1)", "name": "", "sentiment_n": "Scored articles",
-                    "articles": "Articles"},
-        )  # fmt: skip
-        chart.update_layout(showlegend=False)
-        chart.update_xaxes(range=[-1, 1])
-        st.plotly_chart(
-            ui.figure_defaults(chart, title=f"Mean sentiment by {dimension} (15 largest)"), key="trends_sentiment"
-        )
+    or "country"
+)
+rows = pd.DataFrame(ui.cached(trends.totals, view.filters, dimension, limit=15))
+scored = rows.dropna(subset=["mean_sentiment"]) if not rows.empty else rows
+if scored.empty:
+    st.info("No scored article in this selection (only English articles get a sentiment score).")
+else:
+    scored = scored.assign(name=[ui.label(dimension, value) for value in scored["value"]]).iloc[::-1]
+    chart = px.bar(
+        scored, x="mean_sentiment", y="name", orientation="h", color="mean_sentiment",
+        color_continuous_scale="RdBu", range_color=(-0.5, 0.5),
+        hover_data={"sentiment_n": True, "articles": True, "mean_sentiment": ":.3f"},
+        labels={"mean_sentiment": "Mean sentiment (−1 to 1)", "name": "", "sentiment_n": "Scored articles",
+                "articles": "Articles"},
+    )  # fmt: skip
+    chart.update_xaxes(range=[-1, 1])
+    chart.update_layout(height=160 + 26 * len(scored), coloraxis_showscale=False)
+    st.plotly_chart(
+        ui.figure_defaults(chart, title=f"Mean sentiment by {dimension} (15 with most articles)"),
+        key="trends_sentiment",
+    )
 
 st.subheader("Rising keywords")
 rising = ui.cached(trends.rising_keywords, view.filters, now=ui.anchor(view))
