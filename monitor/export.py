@@ -385,8 +385,8 @@ def _keywords(db: sqlite_utils.Database, filters: Filters, interval: str, top: i
 
 def _keyword_rollups(filters: Filters) -> tuple[str, str] | None:
     """The first and last UTC day when the daily rollups answer the selection (a date range alone), else None."""
-    if replace(filters, since=None, until=None) != Filters():
-        return None
+    if replace(filters, since=None, until=None) != Filters() or queries.rollup_for(filters) is None:
+        return None  # another filter, or a range that is not whole UTC days
     start = filters.since.astimezone(UTC).strftime("%Y-%m-%d") if filters.since else "0000-00-00"
     end = filters.until.astimezone(UTC).strftime("%Y-%m-%d") if filters.until else "9999-99-99"
     return start, end

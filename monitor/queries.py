@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import sqlite_utils
 
@@ -142,6 +142,14 @@ def day_bounds(filters: Filters) -> tuple[str, str]:
     return start, end
 
 
+def _whole_days(filters: Filters) -> bool:
+    """Rollups count whole UTC days, so they answer only a range from midnight to the end of a day
+    (the "last 24 hours" preset, say, is counted from the articles)."""
+    since = filters.since.astimezone(UTC).time() if filters.since else None
+    until = filters.until.astimezone(UTC).time() if filters.until else None
+    return since in (None, time(0, 0)) and until in (None, time(23, 59, 59))
+
+
 def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     """The rollup that answers this selection's counts by `dimension`, or None when only SQL over the
     filtered articles can: a full-text query, a sentiment range, several filter values, or a keyword count
@@ -149,7 +157,7 @@ def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     if dimension not in ROLLUP_DIMENSIONS:
         raise ValueError(f"no rollup of {dimension!r}")
     query = filters.query if filters.query and filters.query.strip() else None
-    if query is not None or filters.sentiment is not None:
+    if query is not None or filters.sentiment is not None or not _whole_days(filters):
         return None
     start, end = day_bounds(filters)
     chosen = [(name, getattr(filters, name)) for name in CROSS_FIELDS if getattr(filters, name)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from monitor import queries, store, trends
+from monitor.normalise import iso
 from monitor.queries import Filters
 from tests.test_trends import varied_records
 
@@ -93,3 +96,15 @@ def test_data_version_changes_with_articles_analysis_and_sources(db):
     other = store.open_db(db.conn.execute("PRAGMA database_list").fetchone()[2])  # another process's view
     assert trends.data_version(other) == trends.data_version(db)
     other.conn.close()
+
+
+def test_a_range_that_is_not_whole_days_is_counted_from_the_articles(filled):
+    db = filled
+    first_day = db.execute("SELECT min(substr(published_at, 1, 10)) FROM articles").fetchone()[0]
+    day_start = datetime.fromisoformat(first_day).replace(tzinfo=UTC)
+    noon = day_start + timedelta(hours=12)
+    assert queries.rollup_for(Filters(since=day_start)) is not None
+    assert queries.rollup_for(Filters(since=noon)) is None  # e.g. the "last 24 hours" preset
+    expected = db.execute("SELECT count(*) FROM articles WHERE published_at >= ?", [iso(noon)]).fetchone()[0]
+    assert queries.count_articles(db, Filters(since=noon)) == expected
+    assert sum(row["articles"] for row in trends.counts_over_time(db, Filters(since=noon))) == expected
