@@ -10,7 +10,11 @@ import logging
 import os
 import subprocess
 import sys
+import time
+import webbrowser
 from pathlib import Path
+
+import httpx
 
 from monitor import config, store
 
@@ -41,18 +45,32 @@ def make_demo(on_progress=None) -> int:
         db.conn.close()
 
 
-def streamlit_command(port: int, *, headless: bool) -> list[str]:
+def streamlit_command(port: int) -> list[str]:
+    # Always headless: otherwise Streamlit's first run stops to ask for an e-mail address. The browser is
+    # opened here instead, once the server answers.
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port),
-        "--server.headless", "true" if headless else "false",
+        "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
 
 
+def wait_until_up(url: str, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def serve(db_path: Path, *, port: int, watch: bool, headless: bool) -> int:
     """Run the dashboard in the foreground (and `newsmon watch` in the background) until interrupted."""
-    env = {**os.environ, "NEWSMON_DB": str(db_path)}
+    env = {**os.environ, "NEWSMON_DB": str(Path(db_path).resolve())}  # the dashboard runs in the project folder
     watcher = None
     if watch:
         log_path = db_path.with_suffix(".watch.log")
@@ -60,9 +78,15 @@ def serve(db_path: Path, *, port: int, watch: bool, headless: bool) -> int:
             watcher = subprocess.Popen(
                 [sys.executable, "-m", "monitor", "watch"], env=env, stdout=log_file, stderr=subprocess.STDOUT
             )
+    dashboard = subprocess.Popen(streamlit_command(port), env=env, cwd=config.PROJECT_DIR)
     try:
-        return subprocess.call(streamlit_command(port, headless=headless), env=env, cwd=config.PROJECT_DIR)
+        url = f"http://localhost:{port}"
+        if not headless and wait_until_up(url):
+            webbrowser.open(url)
+        return dashboard.wait()
     except KeyboardInterrupt:
+        dashboard.terminate()
+        dashboard.wait(timeout=10)
         return 0
     finally:
         if watcher is not None:
