@@ -22,7 +22,18 @@ def free_port() -> int:
 def test_serve_answers_on_its_port_and_stops_cleanly(db_path):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--db", str(db_path), "serve", "--headless", "--no-demo", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "--db",
+            str(db_path),
+            "serve",
+            "--headless",
+            "--no-demo",
+            "--port",
+            str(port),
+        ],
         env={**os.environ, "NEWSMON_DB": str(db_path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
