@@ -11,8 +11,8 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -379,40 +379,9 @@ def _keywords(db: sqlite_utils.Database, filters: Filters, interval: str, top: i
     ]
 
 
-# The two keyword queries below ask for a few keywords only, where trends.counts_over_time(by="keyword") would
-# return every (day, keyword) pair of the selection (millions at 1M articles). They follow trends.py's two paths.
-
-
-def _keyword_rollups(filters: Filters) -> tuple[str, str] | None:
-    """The first and last UTC day when the daily rollups answer the selection (a date range alone), else None."""
-    if replace(filters, since=None, until=None) != Filters() or queries.rollup_for(filters) is None:
-        return None  # another filter, or a range that is not whole UTC days
-    start = filters.since.astimezone(UTC).strftime("%Y-%m-%d") if filters.since else "0000-00-00"
-    end = filters.until.astimezone(UTC).strftime("%Y-%m-%d") if filters.until else "9999-99-99"
-    return start, end
-
-
-PERIOD_SQL = {"day": "{day}", "week": "date({day}, 'weekday 0', '-6 days')"}  # as in trends: a week is its Monday
-
-
 def top_keywords(db: sqlite_utils.Database, filters: Filters, top: int = KEYWORDS_TOP) -> list[tuple[str, int]]:
     """(keyword, articles) for the `top` keywords in most articles of the selection, most first."""
-    days = _keyword_rollups(filters)
-    if days is not None:
-        return db.execute(
-            """SELECT value, sum(articles) AS n FROM daily_counts
-               WHERE dimension = 'keyword' AND day BETWEEN ? AND ?
-               GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT ?""",
-            [*days, top],
-        ).fetchall()
-    where = queries.where_articles(filters)
-    return queries.run(
-        db,
-        f"""SELECT k.keyword, count(*) AS n FROM article_keywords k JOIN articles a ON a.id = k.article_id
-            WHERE {where.sql} GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?""",
-        [*where.params, top],
-        filters,
-    ).fetchall()
+    return [(row["value"], row["articles"]) for row in trends.totals(db, filters, "keyword", limit=top)]
 
 
 def keyword_counts(
@@ -421,27 +390,8 @@ def keyword_counts(
     """{(period, keyword): articles} for these keywords within the selection."""
     if not keywords:
         return {}
-    marks = ",".join("?" * len(keywords))
-    days = _keyword_rollups(filters)
-    if days is not None:
-        rows = db.execute(
-            f"""SELECT {PERIOD_SQL[interval].format(day="day")} AS period, value, sum(articles)
-                FROM daily_counts WHERE dimension = 'keyword' AND value IN ({marks}) AND day BETWEEN ? AND ?
-                GROUP BY period, value""",
-            [*keywords, *days],
-        )
-    else:
-        where = queries.where_articles(filters)
-        period = PERIOD_SQL[interval].format(day="substr(a.published_at, 1, 10)")
-        rows = queries.run(
-            db,
-            f"""SELECT {period} AS period, k.keyword, count(*) FROM article_keywords k
-                JOIN articles a ON a.id = k.article_id
-                WHERE k.keyword IN ({marks}) AND {where.sql} GROUP BY period, k.keyword""",
-            [*keywords, *where.params],
-            filters,
-        )
-    return {(period, keyword): count for period, keyword, count in rows}
+    rows = trends.counts_over_time(db, filters, by="keyword", interval=interval, values=tuple(keywords))
+    return {(row["period"], row["value"]): row["articles"] for row in rows}
 
 
 # ---- files, downloads and the manifest -----------------------------------------------------------
