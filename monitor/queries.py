@@ -170,6 +170,9 @@ def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     return Rollup(start, end, filter_dimension, spell(value))
 
 
+SEARCH_HINT = 'AND, OR and NOT need a word on each side, "phrases" need both quotes, prefix* ends a word'
+
+
 def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite3.Cursor:
     """Execute; with a full-text query, SQLite's complaint becomes a short QueryError."""
     try:
@@ -177,7 +180,7 @@ def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite
     except sqlite3.OperationalError as error:
         if filters.query and filters.query.strip():
             reason = str(error).removeprefix("fts5: ")
-            raise QueryError(f"search syntax: {reason} in {filters.query!r} (see FTS5 query syntax)") from None
+            raise QueryError(f"search syntax: {reason} in {filters.query!r}; {SEARCH_HINT}") from None
         raise
 
 
