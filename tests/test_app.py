@@ -246,3 +246,14 @@ def test_sources_can_be_added_paused_and_removed(db, no_demo):
     at.checkbox(key="sources_confirm_remove").check().run()
     at.button(key="sources_remove").click().run()
     assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+
+
+def test_the_demo_banner_leads_back_to_the_real_database_and_the_link_remembers(demo_only):
+    at = open_page("overview")
+    at.button(key="leave_demo").click().run()
+    assert not at.exception
+    assert not any("Demo data" in warning.value for warning in at.warning)
+    assert "No articles yet" in texts(at)  # the real database is still empty
+    assert at.query_params["db"] in ("real", ["real"])
+    at.sidebar.button[-1].click().run()  # "Show the demo data"
+    assert any("Demo data" in warning.value for warning in at.warning)
