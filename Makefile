@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fetch bench clean chromium
+.PHONY: run test lint fetch bench bench-dashboard clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/ingest.py
+
+## bench-dashboard: every page timed at 1,000,000 articles (builds bench/out/dashboard-1m.db once: about an hour)
+bench-dashboard: $(STAMP)
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
