@@ -257,3 +257,13 @@ def test_the_demo_banner_leads_back_to_the_real_database_and_the_link_remembers(
     assert at.query_params["db"] in ("real", ["real"])
     at.sidebar.button[-1].click().run()  # "Show the demo data"
     assert any("Demo data" in warning.value for warning in at.warning)
+
+
+def test_a_later_page_survives_a_filter_that_leaves_fewer_pages(demo_only):
+    at = open_page("articles", period="all")
+    at.number_input(key="articles_page").set_value(5).run()
+    assert not at.exception
+    at.selectbox(key="articles_page_size").select(100).run()  # 400 articles: 4 pages of 100
+    assert not at.exception
+    assert at.number_input(key="articles_page").value == 4
+    assert len(at.dataframe[0].value) == 100
