@@ -252,11 +252,8 @@ def sidebar() -> View:
     period = bar.selectbox("Period", list(PERIODS), format_func=PERIODS.get, key="f_period")
     start = end = None
     if period == "custom":
-        picked = bar.date_input(
-            "From – to (UTC days)",
-            key="f_range",
-            min_value=date.fromisoformat(first_day) if first_day else None,
-            max_value=today,
+        picked = bar.date_input(  # no min/max: a shared link may ask for days outside the data
+            "From – to (UTC days)", key="f_range", help=f"Articles from {first_day or '–'} to {last_day or '–'}"
         )
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked

@@ -267,3 +267,10 @@ def test_a_later_page_survives_a_filter_that_leaves_fewer_pages(demo_only):
     assert not at.exception
     assert at.number_input(key="articles_page").value == 4
     assert len(at.dataframe[0].value) == 100
+
+
+def test_a_custom_range_from_the_link_outside_the_data_is_an_empty_state(news):
+    at = open_page("overview", **{"from": "2001-01-01", "to": "2001-12-31"})
+    assert at.selectbox(key="f_period").value == "custom"
+    assert "No article matches these filters" in texts(at)
+    assert "2001-01-01 – 2001-12-31" in texts(at)
