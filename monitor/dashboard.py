@@ -425,8 +425,16 @@ def anchor(view: View) -> datetime:
     if view.filters.until:
         return view.filters.until
     if view.demo:
-        return datetime.combine(view.today, datetime.max.time(), tzinfo=UTC).replace(microsecond=0)
+        return day_end(view.today)
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+def day_end(day: date) -> datetime:
+    return datetime.combine(day, datetime.max.time(), tzinfo=UTC).replace(microsecond=0)
 
 
 RISING_COLUMNS = {

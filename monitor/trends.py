@@ -317,11 +317,13 @@ def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countri
         params = [*countries, rollup.start, rollup.end]
     else:
         where = where_articles(filters)
-        sql = f"""SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
-                         coalesce(sum(a.sentiment), 0.0) AS sentiment_sum, count(a.sentiment) AS sentiment_n
-                  FROM articles a JOIN article_countries c ON c.article_id = a.id
-                  JOIN article_topics t ON t.article_id = a.id
-                  WHERE {where.sql} AND c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
+        # The selection first, then its tags: otherwise the planner may walk every article of the top countries.
+        sql = f"""WITH selected AS MATERIALIZED (SELECT a.id, a.sentiment FROM articles a WHERE {where.sql})
+                  SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
+                         coalesce(sum(s.sentiment), 0.0) AS sentiment_sum, count(s.sentiment) AS sentiment_n
+                  FROM selected s JOIN article_countries c ON c.article_id = s.id
+                  JOIN article_topics t ON t.article_id = s.id
+                  WHERE c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
         params = [*where.params, *countries]
     cursor = run(db, sql, params, filters)
     names = [column[0] for column in cursor.description]

@@ -147,14 +147,14 @@ if not rising:
     st.caption("No keyword is significantly more frequent in the last 2 days than in the 28 days before.")
 else:
     keywords = tuple(term.keyword for term in rising)
-    end = ui.anchor(view)
-    since = end - timedelta(days=29)
-    daily = ui.cached(
-        trends.counts_over_time, replace(view.filters, since=since, until=end),
+    last_day = ui.anchor(view).date()
+    first_day = last_day - timedelta(days=29)
+    daily = ui.cached(  # whole UTC days, so the rollups answer it
+        trends.counts_over_time, replace(view.filters, since=ui.day_start(first_day), until=ui.day_end(last_day)),
         by="keyword", values=keywords,
     )  # fmt: skip
     table = ui.rising_table(rising)
-    series = ui.daily_series(daily, keywords, since.date(), end.date())
+    series = ui.daily_series(daily, keywords, first_day, last_day)
     for row in table:
         row["last_30_days"] = series[row["keyword"]]
     st.dataframe(
