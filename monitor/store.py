@@ -357,6 +357,8 @@ class SaveResult:
 
 
 STORY_WINDOW_DAYS = 3  # a story's copies are looked for among articles published this close
+STORY_SPAN_DAYS = 7  # ... and a story takes no article this long after its first one (daily look-alike reports
+# would otherwise chain into one story lasting months)
 STORY_CANDIDATES = 50
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -431,15 +433,20 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
     start, end = day_number - STORY_WINDOW_DAYS, day_number + STORY_WINDOW_DAYS
     marks = ",".join("?" * len(bands))
     candidates = conn.execute(
-        f"""SELECT a.id, a.title, a.story_id, x.signature FROM articles a
-            JOIN article_analysis x ON x.article_id = a.id
+        f"""SELECT a.id, a.title, a.story_id, x.signature,
+                   (SELECT substr(published_at, 1, 10) FROM articles WHERE id = a.story_id) AS story_start
+            FROM articles a JOIN article_analysis x ON x.article_id = a.id
             WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands
                            WHERE band IN ({marks}) AND day BETWEEN ? AND ? LIMIT ?)
               AND a.story_id IS NOT NULL""",
         (*bands, start, end, STORY_CANDIDATES),
     ).fetchall()
     best: tuple[float, int] | None = None
-    for _, other_title, other_story, other_signature in candidates:
+    for _, other_title, other_story, other_signature, story_start in candidates:
+        if story_start and abs(date.fromisoformat(story_start).toordinal() - EPOCH_ORDINAL - day_number) > (
+            STORY_SPAN_DAYS
+        ):
+            continue
         match = clusters.same_story(signature, title, other_signature, other_title)
         if match.same and (best is None or match.text_similarity > best[0]):
             best = (match.text_similarity, other_story)

@@ -268,3 +268,29 @@ def test_rebuilt_rollups_equal_the_rollups_kept_at_write_time(db):
     store.rebuild_rollups(db)
     assert rollups() == kept
     assert trends.data_version(db) != version
+
+
+def test_a_story_spans_at_most_a_week_however_many_look_alikes_follow(db):
+    from monitor.analysis.article import analyse
+
+    title = "Torkham border crossing stays closed as talks stall"
+    body = (
+        "The Torkham border crossing between Pakistan and Afghanistan stayed closed on {day} as talks between the two "
+        "governments stalled, leaving hundreds of trucks stranded on both sides of the frontier near Landi Kotal. "
+        "Traders said perishable goods were rotting while officials in Peshawar and Jalalabad blamed each other."
+    )
+    records = []
+    for day in range(0, 13, 3):  # every 3 days: each copy is within the 3-day window of the one before
+        when = f"2025-11-{day + 1:02d}T09:00:00Z"
+        text = body.format(day=f"day {day}")
+        records.append(
+            store.ArticleRecord(
+                url=f"https://chain.example/{day}", content_hash=f"chain-{day}", source="Wire", title=title,
+                body=text, published_at=when, fetched_at=when, language="en", analysis=analyse(title, text, "en"),
+            )
+        )  # fmt: skip
+    store.save_articles(db, records)
+    stories = [row[0] for row in db.execute("SELECT story_id FROM articles ORDER BY published_at")]
+    assert stories[:3] == [stories[0]] * 3  # days 0, 3, 6: one story
+    assert stories[3] != stories[0]  # day 9 is more than a week after the story began: a new one
+    assert stories[4] == stories[3]
