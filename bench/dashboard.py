@@ -28,6 +28,7 @@ SELECTIONS = {  # name -> URL parameters
     "30 days, search": {"q": "border"},
 }
 PAGES = ("overview", "trends", "articles", "sources", "export")
+HARNESS = ROOT / "tests" / "page_harness.py"
 
 
 def build(path: Path, articles: int, days: int) -> None:
@@ -70,21 +71,16 @@ def time_pages(path: Path) -> None:
         for page in PAGES:
             timings = []
             for cold in (True, False):
-                if cold:
-                    st.cache_data.clear()
-                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+                # The page harness is app.py without st.navigation: AppTest loses the sidebar's state after
+                # switch_page, which would time another selection than the one asked for.
+                at = AppTest.from_file(str(HARNESS), default_timeout=600)
+                at.session_state["page"] = page
                 for key, value in params.items():
                     at.query_params[key] = value
-                if page == "overview":
-                    started = time.perf_counter()
-                    at.run()
-                else:
-                    at.run()  # the app's first run lands on the overview; time the page itself
-                    if cold:
-                        st.cache_data.clear()
-                    at.switch_page(f"pages/{page}.py")
-                    started = time.perf_counter()
-                    at.run()
+                if cold:
+                    st.cache_data.clear()
+                started = time.perf_counter()
+                at.run()
                 timings.append(time.perf_counter() - started)
                 if at.exception:
                     print(f"  exception on {page}: {at.exception[0].value}")

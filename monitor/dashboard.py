@@ -3,8 +3,10 @@ names and colours. No SQL here: queries live in monitor.queries and monitor.tren
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +18,7 @@ import plotly.express as px
 import pycountry
 import sqlite_utils
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from monitor import config, queries, selection, sources, store, trends
 from monitor.analysis.topics import load_taxonomy
@@ -23,6 +26,7 @@ from monitor.queries import Filters, QueryError
 from monitor.reader import escape_markdown, safe_link
 from monitor.selection import LIST_PARAMS, PERIODS, SENTIMENT_FULL, Selection
 
+PARALLEL_QUERIES = 2  # a 2-core laptop
 STATE_KEY = "newsmon_view"
 FRESH_KEY = "newsmon_view_this_run"  # set by the sidebar, taken by the page it was drawn for
 
@@ -89,6 +93,24 @@ def cached(function: Callable, *args, **kwargs):
     view = current()
     name = f"{function.__module__}.{function.__name__}"
     return _cached(name, view.db_path, view.version, args, tuple(sorted(kwargs.items())))
+
+
+def prefetch(calls: list[tuple[Callable, tuple, dict]]) -> None:
+    """Run a page's queries two at a time before it draws (SQLite reads in parallel on two connections; the
+    GIL is released while SQLite works), so the page's own `cached` calls find them ready. Same results,
+    about half the wait on a cold cache for a filtered view."""
+    view = current()
+    context = get_script_run_ctx()
+
+    def run(call: tuple[Callable, tuple, dict]) -> None:
+        add_script_run_ctx(threading.current_thread(), context)
+        function, args, kwargs = call
+        name = f"{function.__module__}.{function.__name__}"
+        _cached(name, view.db_path, view.version, args, tuple(sorted(kwargs.items())))
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+        for future in [pool.submit(run, call) for call in calls]:
+            future.exception()  # a failure shows when the page makes the same call itself
 
 
 def current() -> View:

@@ -12,6 +12,19 @@ from monitor import trends
 view = ui.page_view()
 st.title("Overview")
 st.caption(ui.describe(view))
+interval = ui.interval(view)
+by = st.session_state.get("overview_by") or "topic"  # the widget's value from the rerun it triggered
+ui.prefetch(
+    [
+        (trends.headline, (view.filters,), {}),
+        (trends.share_over_time, (view.filters,), {"by": by, "interval": interval, "limit": 8}),
+        (trends.sentiment_over_time, (view.filters,), {"interval": interval}),
+        (trends.totals, (view.filters, "country"), {}),
+        (trends.totals, (view.filters, "topic"), {"limit": 12}),
+        (trends.rising_keywords, (view.filters,), {"now": ui.anchor(view)}),
+        (trends.latest_stories, (view.filters,), {"limit": 10}),
+    ]
+)
 
 figures = ui.cached(trends.headline, view.filters)
 if not figures["articles"].value:
@@ -29,7 +42,6 @@ for column, (key, name, fmt) in zip(columns, ui.HEADLINE_FIGURES, strict=True):
         border=True,
     )
 
-interval = ui.interval(view)
 left, right = st.columns([3, 2])
 with left:
     controls = st.columns([2, 1])

@@ -20,6 +20,17 @@ view = ui.page_view()
 st.title("Trends")
 st.caption(ui.describe(view))
 interval = ui.interval(view)
+terms = [line.strip() for line in st.session_state.get("trends_terms", "").splitlines() if line.strip()][:MAX_TERMS]
+ui.prefetch(
+    [
+        (trends.headline, (view.filters,), {}),
+        (trends.counts_over_time, (view.filters,), {"by": "topic", "interval": interval}),
+        (trends.country_topic_matrix, (view.filters,), {"countries_limit": 15}),
+        (trends.totals, (view.filters, st.session_state.get("trends_sentiment_by") or "country"), {"limit": 15}),
+        (trends.rising_keywords, (view.filters,), {"now": ui.anchor(view)}),
+    ]
+    + [(trends.term_counts, (view.filters, tuple(terms)), {"interval": interval}) for _ in terms[:1]]
+)
 
 if not ui.cached(trends.headline, view.filters)["articles"].value:
     ui.empty_state(view)
