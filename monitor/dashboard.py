@@ -309,7 +309,7 @@ def sidebar() -> View:
     if query.strip():
         try:
             with connect(str(db_path)) as db:
-                next(queries.article_rows(db, Filters(query=query), limit=1), None)
+                queries.check_search(db, query)
         except QueryError as error:
             bar.error(f"{error}. The search is ignored until it is fixed.")
             query = ""

@@ -184,6 +184,12 @@ def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite
         raise
 
 
+def check_search(db: sqlite_utils.Database, query: str) -> None:
+    """QueryError when a full-text query is not valid FTS5 syntax. One index probe: the sidebar runs it on
+    every rerun."""
+    run(db, "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", [query], Filters(query=query)).fetchone()
+
+
 ARTICLE_COLUMNS = (
     "id",
     "url",

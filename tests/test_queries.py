@@ -108,3 +108,9 @@ def test_a_range_that_is_not_whole_days_is_counted_from_the_articles(filled):
     expected = db.execute("SELECT count(*) FROM articles WHERE published_at >= ?", [iso(noon)]).fetchone()[0]
     assert queries.count_articles(db, Filters(since=noon)) == expected
     assert sum(row["articles"] for row in trends.counts_over_time(db, Filters(since=noon))) == expected
+
+
+def test_check_search_accepts_fts5_syntax_and_names_the_problem(filled):
+    queries.check_search(filled, 'border OR "peace talks" NOT cricket refug*')
+    with pytest.raises(queries.QueryError, match="search syntax.*AND, OR and NOT need a word on each side"):
+        queries.check_search(filled, "border AND")
