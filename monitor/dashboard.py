@@ -511,7 +511,7 @@ ARTICLE_SORTS = {  # label -> (queries.article_page sort, descending)
     "Title (A–Z)": ("title", False),
 }
 ARTICLE_COLUMNS = {
-    "published": st.column_config.TextColumn("Published", help="In your time zone", width="small"),
+    "published": st.column_config.TextColumn("Published", help="In your time zone"),
     "source": st.column_config.TextColumn("Source", width="small"),
     "title": st.column_config.TextColumn("Title", width="large"),
     "sentiment": st.column_config.NumberColumn(
@@ -589,7 +589,7 @@ def evidence_panel(article: dict) -> None:
     st.markdown(f"**Sentiment:** {escape_markdown(value)} — {escape_markdown(tone['reason'])}")
     if tone["strongest"]:
         st.dataframe(
-            [{"sentence": text, "score": score} for text, score in tone["strongest"]],
+            [{"score": score, "sentence": text} for text, score in tone["strongest"]],
             hide_index=True,
             key="evidence_sentences",
         )
