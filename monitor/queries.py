@@ -206,17 +206,27 @@ ARTICLE_COLUMNS = (
 )
 
 
+def _page_sql(columns: str, where: Where, order: str, *, offset: bool = False) -> str:
+    """The first rows of a sorted selection: sort the ids, then compute the columns (tag lists are subqueries)
+    for those rows only, not for every selected article before the sort."""
+    return f"""SELECT {columns} FROM (SELECT a.id FROM articles a WHERE {where.sql} ORDER BY {order}
+                                       LIMIT ?{" OFFSET ?" if offset else ""}) page
+               JOIN articles a ON a.id = page.id ORDER BY {order}"""
+
+
 def article_rows(
     db: sqlite_utils.Database, filters: Filters, *, full_text: bool = False, limit: int | None = None
 ) -> Iterator[dict]:
     """Filtered articles, newest first, as dicts with ARTICLE_COLUMNS (+ body). Streams from a cursor."""
     where = where_articles(filters)
     body = ", a.body" if full_text else ""
-    sql = f"""SELECT a.id, a.url, a.title, a.source, a.author, a.published_at, a.language, {ANALYSIS_COLUMNS}{body}
-              FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC"""
+    columns = f"a.id, a.url, a.title, a.source, a.author, a.published_at, a.language, {ANALYSIS_COLUMNS}{body}"
+    order = "a.published_at DESC, a.id DESC"
     params = list(where.params)
-    if limit is not None:
-        sql += " LIMIT ?"
+    if limit is None:
+        sql = f"SELECT {columns} FROM articles a WHERE {where.sql} ORDER BY {order}"
+    else:
+        sql = _page_sql(columns, where, order)
         params.append(limit)
     cursor = run(db, sql, params, filters)  # now, so a bad query fails before anything is written
     names = [column[0] for column in cursor.description]
@@ -316,7 +326,7 @@ def article_page(
     order = SORTS[sort].format(d="DESC" if descending else "ASC")
     cursor = run(
         db,
-        f"SELECT {PAGE_COLUMNS} FROM articles a WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?",
+        _page_sql(PAGE_COLUMNS, where, order, offset=True),
         [*where.params, page_size, (page - 1) * page_size],
         filters,
     )
