@@ -41,6 +41,7 @@ class View:
     filters: Filters
     selection: Selection
     today: date  # presets count back from here: today, or the last day of a demo database
+    first_day: date | None  # of the data (UTC)
     timezone: ZoneInfo
 
 
@@ -61,7 +62,7 @@ def has_articles(db_path: Path) -> bool:
     if not db_path.exists():
         return False
     with connect(str(db_path)) as db:
-        return db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+        return queries.has_articles(db)
 
 
 def choose_database(wanted: str | None) -> tuple[Path, bool]:
@@ -91,8 +92,12 @@ def cached(function: Callable, *args, **kwargs):
     """Call a read-only function of monitor.queries, .trends or .sources on the current database, cached on
     the arguments (the filters among them) and the database's version, so new data shows on the next rerun."""
     view = current()
+    return _cached_call(function, view.db_path, view.version, *args, **kwargs)
+
+
+def _cached_call(function: Callable, db_path: str, version: str, *args, **kwargs):
     name = f"{function.__module__}.{function.__name__}"
-    return _cached(name, view.db_path, view.version, args, tuple(sorted(kwargs.items())))
+    return _cached(name, db_path, version, args, tuple(sorted(kwargs.items())))
 
 
 def prefetch(calls: list[tuple[Callable, tuple, dict]]) -> None:
@@ -105,8 +110,7 @@ def prefetch(calls: list[tuple[Callable, tuple, dict]]) -> None:
     def run(call: tuple[Callable, tuple, dict]) -> None:
         add_script_run_ctx(threading.current_thread(), context)
         function, args, kwargs = call
-        name = f"{function.__module__}.{function.__name__}"
-        _cached(name, view.db_path, view.version, args, tuple(sorted(kwargs.items())))
+        _cached_call(function, view.db_path, view.version, *args, **kwargs)
 
     with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
         for future in [pool.submit(run, call) for call in calls]:
@@ -261,7 +265,7 @@ def sidebar() -> View:
         version = trends.data_version(db)
         first_day, last_day = trends.date_span(db)
     today = date.fromisoformat(last_day) if demo and last_day else datetime.now(UTC).date()
-    choices = _cached("monitor.trends.filter_choices", str(db_path), version, (), ())
+    choices = _cached_call(trends.filter_choices, str(db_path), version)
 
     if "f_period" not in st.session_state:
         chosen, problems = selection.from_params(params)
@@ -320,7 +324,8 @@ def sidebar() -> View:
         chosen = replace(chosen, sentiment=SENTIMENT_FULL)
     filters = chosen.filters(today=today, now=datetime.now(UTC) if not demo else None)
     _write_url(chosen.params())
-    view = View(str(db_path), demo, version, filters, chosen, today, _browser_timezone())
+    first = date.fromisoformat(first_day) if first_day else None
+    view = View(str(db_path), demo, version, filters, chosen, today, first, _browser_timezone())
     st.session_state[STATE_KEY] = st.session_state[FRESH_KEY] = view
     return view
 
@@ -417,7 +422,7 @@ def describe(view: View) -> str:
 
 def empty_state(view: View) -> None:
     """What to do when there is nothing to show."""
-    total = _cached("monitor.queries.count_articles", view.db_path, view.version, (Filters(),), ())
+    total = cached(queries.count_articles, Filters())
     if not total:
         st.info(
             "**No articles yet.** Add a feed on the **Sources** page (or upload files there), then press "
@@ -436,8 +441,7 @@ def interval(view: View) -> str:
     filters = view.filters
     if view.selection.period in ("24h", "7d", "30d", "90d"):
         return "day"
-    first, _ = _cached("monitor.trends.date_span", view.db_path, view.version, (), ())
-    since = filters.since.date() if filters.since else (date.fromisoformat(first) if first else view.today)
+    since = filters.since.date() if filters.since else (view.first_day or view.today)
     until = filters.until.date() if filters.until else view.today
     return "day" if (until - since).days <= 120 else "week"
 

@@ -184,6 +184,10 @@ def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite
         raise
 
 
+def has_articles(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+
+
 def check_search(db: sqlite_utils.Database, query: str) -> None:
     """QueryError when a full-text query is not valid FTS5 syntax. One index probe: the sidebar runs it on
     every rerun."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from monitor import config, store
+from monitor import config, queries, store
 
 log = logging.getLogger(__name__)
 APP = config.PROJECT_DIR / "app.py"
@@ -30,7 +30,7 @@ def needs_demo(db_path: Path) -> bool:
         return False
     db = store.open_db(db_path)
     try:
-        return db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+        return not queries.has_articles(db)
     finally:
         db.conn.close()
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlite_utils
 
 from monitor import store
-from monitor.queries import Filters, Where, day_bounds, rollup_for, run, where_articles
+from monitor.queries import Filters, Where, rollup_for, run, where_articles
 
 DIMENSIONS = {
     # dimension -> (tag table, its column) for the filtered-articles path; None: a column of articles
@@ -53,15 +53,6 @@ def _period(interval: str, day_sql: str) -> str:
     if interval not in INTERVALS:
         raise ValueError(f"interval must be one of {', '.join(INTERVALS)}")
     return INTERVALS[interval].format(day=day_sql)
-
-
-def uses_rollups(filters: Filters) -> bool:
-    """True when the selection is only a date range, which the daily rollups (daily_counts) answer exactly.
-    A date range plus one value of one filter is answered by the cross rollups: see queries.rollup_for."""
-    return replace(filters, since=None, until=None) == Filters()
-
-
-_day_bounds = day_bounds
 
 
 def _check_dimension(by: str | None) -> None:
