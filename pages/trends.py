@@ -11,7 +11,7 @@ import plotly.express as px
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import trends
+from monitor import labels, trends
 from monitor.queries import QueryError
 
 MAX_TERMS = 6
@@ -88,7 +88,7 @@ by_topic = pd.DataFrame(ui.cached(trends.counts_over_time, view.filters, by="top
 if by_topic.empty:
     st.info("No topic tags in this selection.")
 else:
-    by_topic["topic"] = [ui.label("topic", slug) for slug in by_topic["value"]]
+    by_topic["topic"] = [labels.label("topic", slug) for slug in by_topic["value"]]
     grid = by_topic.pivot_table(index="topic", columns="period", values="articles", aggfunc="sum", fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index]
     chart = px.imshow(
@@ -106,8 +106,8 @@ measure = st.segmented_control(
 if matrix.empty:
     st.info("No article in this selection has both a country and a topic tag.")
 else:
-    matrix["country"] = [ui.label("country", code) for code in matrix["country"]]
-    matrix["topic_name"] = [ui.label("topic", slug) for slug in matrix["topic"]]
+    matrix["country"] = [labels.label("country", code) for code in matrix["country"]]
+    matrix["topic_name"] = [labels.label("topic", slug) for slug in matrix["topic"]]
     matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(matrix["sentiment_n"] > 0)
     grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
     grid = grid.loc[matrix.groupby("country")["articles"].sum().sort_values(ascending=False).index]
@@ -137,7 +137,7 @@ scored = rows.dropna(subset=["mean_sentiment"]) if not rows.empty else rows
 if scored.empty:
     st.info("No scored article in this selection (only English articles get a sentiment score).")
 else:
-    scored = scored.assign(name=[ui.label(dimension, value) for value in scored["value"]]).iloc[::-1]
+    scored = scored.assign(name=[labels.label(dimension, value) for value in scored["value"]]).iloc[::-1]
     chart = px.bar(
         scored, x="mean_sentiment", y="name", orientation="h", color="mean_sentiment",
         color_continuous_scale="RdBu", range_color=(-0.5, 0.5),
