@@ -123,9 +123,8 @@ def current() -> View:
 
 
 def page_view() -> View:
-    """The View a page starts with: the one app.py's sidebar made in this run, or, when a page is opened
-    directly by its link before app.py ever ran (Streamlit then runs pages/ files on their own), a sidebar
-    drawn here."""
+    """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
+    `streamlit run app_pages/trends.py`, draws the sidebar itself)."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
         view = sidebar()
