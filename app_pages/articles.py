@@ -120,12 +120,12 @@ if not total:
     st.stop()
 
 controls = st.columns([2, 1, 1, 2])
-sort_label = controls[0].selectbox("Sort by", list(ARTICLE_SORTS), key="articles_sort")
-page_size = controls[1].selectbox("Per page", [25, 50, 100], index=1, key="articles_page_size")
+sort_label = controls[0].selectbox("Sort by", list(ARTICLE_SORTS), key="articles_sort", bind="query-params")
+page_size = controls[1].selectbox("Per page", [25, 50, 100], index=1, key="articles_page_size", bind="query-params")
 pages = max(1, -(-total // page_size))
 if st.session_state.get("articles_page", 1) > pages:  # the filters changed under a later page
     st.session_state["articles_page"] = pages
-page = controls[2].number_input("Page", min_value=1, max_value=pages, step=1, key="articles_page")
+page = controls[2].number_input("Page", min_value=1, max_value=pages, step=1, key="articles_page", bind="query-params")
 controls[3].markdown(f"**{total:,}** articles · page {page:,} of {pages:,}")
 
 sort, descending = ARTICLE_SORTS[sort_label]

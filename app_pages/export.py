@@ -52,7 +52,7 @@ st.caption(ui.describe(view))
 
 kinds = list(export.SUMMARIES)
 kind = st.selectbox(
-    "Summary", kinds, key="export_kind",
+    "Summary", kinds, key="export_kind", bind="query-params",
     format_func=lambda key: f"{export.SUMMARIES[key].title}",
 )  # fmt: skip
 summary = export.SUMMARIES[kind]
@@ -60,12 +60,14 @@ st.caption(summary.description)
 by = None
 if summary.by:
     by = st.segmented_control(
-        "By", list(summary.by), default=summary.by[0], key=f"export_by_{kind}",
+        "By", list(summary.by), default=summary.by[0], key=f"export_by_{kind}", bind="query-params",
         format_func=lambda value: value.replace("_", " ").capitalize(),
     ) or summary.by[0]  # fmt: skip
 interval = "day"
 if summary.intervals:
-    interval = st.segmented_control("Per", ["day", "week"], default="day", key="export_interval") or "day"
+    interval = (
+        st.segmented_control("Per", ["day", "week"], default="day", key="export_interval", bind="query-params") or "day"
+    )
 
 preview = export_preview(kind, view.filters, by, interval, PREVIEW_ROWS)
 if not preview["rows"]:

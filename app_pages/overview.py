@@ -93,11 +93,16 @@ with left:
     controls = st.columns([2, 1])
     by = (
         controls[0].segmented_control(
-            "Stack by", ["topic", "country"], default="topic", key="overview_by", format_func=str.capitalize
+            "Stack by",
+            ["topic", "country"],
+            default="topic",
+            key="overview_by",
+            format_func=str.capitalize,
+            bind="query-params",
         )
         or "topic"
     )
-    as_share = controls[1].toggle("Share of all articles", key="overview_share")
+    as_share = controls[1].toggle("Share of all articles", key="overview_share", bind="query-params")
     rows = ui.cached(trends.share_over_time, view.filters, by=by, interval=interval, limit=8)
     volume = pd.DataFrame(rows)
     if volume.empty:
@@ -141,7 +146,7 @@ with right:
 left, right = st.columns([3, 2])
 with left:
     measure = st.segmented_control(
-        "Map", ["articles", "mean_sentiment"], default="articles", key="overview_map",
+        "Map", ["articles", "mean_sentiment"], default="articles", key="overview_map", bind="query-params",
         format_func={"articles": "Article count", "mean_sentiment": "Mean sentiment"}.get,
     ) or "articles"  # fmt: skip
     countries = pd.DataFrame(ui.cached(trends.totals, view.filters, "country"))

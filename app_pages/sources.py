@@ -95,7 +95,9 @@ def done(kind: str, text: str) -> None:
 
 
 add_tab, manage_tab, fetch_tab, upload_tab, opml_tab = st.tabs(
-    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"]
+    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"],
+    key="sources_tab",  # the open tab stays open after an action's rerun, and is in the link
+    bind="query-params",
 )
 with add_tab, st.form("add_source", clear_on_submit=True):
     url = st.text_input("Feed or page URL", placeholder="https://example.org/rss.xml")

@@ -40,6 +40,7 @@ st.subheader("Compare terms")
 text = st.text_area(
     f"Up to {MAX_TERMS} words or queries, one per line",
     key="trends_terms",
+    bind="query-params",
     placeholder="One per line, e.g. ceasefire",
     help="Each line is a full-text query (FTS5 syntax) counted within the current filters.",
     height=110,
@@ -49,7 +50,9 @@ if len(terms) > MAX_TERMS:
     st.warning(f"Only the first {MAX_TERMS} lines are compared.")
     terms = terms[:MAX_TERMS]
 if terms:
-    normalised = st.toggle("Per 1,000 articles (normalised by the period's volume)", key="trends_normalised")
+    normalised = st.toggle(
+        "Per 1,000 articles (normalised by the period's volume)", key="trends_normalised", bind="query-params"
+    )
     try:
         counts = pd.DataFrame(ui.cached(trends.term_counts, view.filters, tuple(terms), interval=interval))
     except QueryError as error:
@@ -100,7 +103,7 @@ else:
 st.subheader("Countries × topics")
 matrix = pd.DataFrame(ui.cached(trends.country_topic_matrix, view.filters, countries_limit=15))
 measure = st.segmented_control(
-    "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure",
+    "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure", bind="query-params",
     format_func={"articles": "Articles", "mean_sentiment": "Mean sentiment"}.get,
 ) or "articles"  # fmt: skip
 if matrix.empty:
@@ -128,7 +131,12 @@ else:
 st.subheader("Sentiment by country and topic")
 dimension = (
     st.segmented_control(
-        "By", ["country", "topic"], default="country", key="trends_sentiment_by", format_func=str.capitalize
+        "By",
+        ["country", "topic"],
+        default="country",
+        key="trends_sentiment_by",
+        format_func=str.capitalize,
+        bind="query-params",
     )
     or "country"
 )
