@@ -13,6 +13,7 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import labels, trends
 from monitor.queries import QueryError
+from monitor.reader import escape_markdown
 
 MAX_TERMS = 6
 
@@ -56,7 +57,7 @@ if terms:
     try:
         counts = pd.DataFrame(ui.cached(trends.term_counts, view.filters, tuple(terms), interval=interval))
     except QueryError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         counts = pd.DataFrame()
     if counts.empty:
         st.info("None of these terms appears in the selected articles.")
