@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, scheduler, server, sources, store
+from monitor import config, demo, export, quality, queries, scheduler, searches, server, sources, store
 from monitor.analysis import stored
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.ingest import jobs
@@ -153,8 +153,13 @@ def watch() -> None:
     refuse_demo(db)
     stop = threading.Event()
     typer.echo("watching sources; Ctrl-C to stop")
+
+    def after_pass(summary: scheduler.PassSummary) -> None:
+        _print_pass(summary)
+        monitoring_cli.run_after_pass(db)  # alerts and digests, after every fetch pass
+
     try:
-        scheduler.watch(db, stop=stop, on_pass=_print_pass)
+        scheduler.watch(db, stop=stop, on_pass=after_pass)
     except KeyboardInterrupt:
         stop.set()
         typer.echo("stopped")
@@ -480,6 +485,13 @@ def _option(name: str, annotation, default=None) -> inspect.Parameter:
 
 # The filter and output options every `newsmon export KIND` command takes (one list, not six copies).
 EXPORT_FILTERS = [
+    _option(
+        "search",
+        Annotated[
+            str | None,
+            typer.Option(help="A saved search (`newsmon searches list`); the options below replace its parts."),
+        ],
+    ),
     _option("since", Annotated[str | None, typer.Option(help="From this date or time (2025-11-01, '7 days ago').")]),
     _option(
         "until", Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")]
@@ -544,6 +556,7 @@ def _export_command(summary: export.Summary):
 def _export(
     kind: str,
     *,
+    search: str | None,
     since: str | None,
     until: str | None,
     source: list[str] | None,
@@ -579,8 +592,10 @@ def _export(
             query=query,
             sentiment=sentiment,
         )
+        if search:
+            filters = searches.narrowed(searches.get(db, search), filters, now=snapshot_at)
         count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
-    except (QueryError, export.ExportError) as error:
+    except (QueryError, export.ExportError, searches.SearchError) as error:
         fail(str(error), code=2)
     if output:
         typer.echo(f"exported {count} rows to {output}", err=True)
@@ -588,12 +603,19 @@ def _export(
         described = export.manifest(
             kind, filters, rows=count, snapshot_at=snapshot_at, database=str(config.db_path(State.db_path)), **options
         )
+        described["data_quality"] = quality.check(db, filters, now=snapshot_at).as_dict()
+        if search:
+            described["saved_search"] = search
         manifest.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         typer.echo(f"wrote the manifest to {manifest}", err=True)
 
 
 for _summary in export.SUMMARIES.values():
     export_app.command(_summary.kind, short_help=_summary.description)(_export_command(_summary))
+
+
+# Saved searches, alerts and digests: their commands register themselves on `app`.
+from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:

@@ -71,6 +71,7 @@ def wait_until_up(url: str, timeout: float = 60) -> bool:
 def serve(db_path: Path, *, port: int, watch: bool, headless: bool) -> int:
     """Run the dashboard in the foreground (and `newsmon watch` in the background) until interrupted."""
     env = {**os.environ, "NEWSMON_DB": str(Path(db_path).resolve())}  # the dashboard runs in the project folder
+    env.setdefault("NEWSMON_BASE_URL", f"http://localhost:{port}")  # the links in alert messages
     watcher = None
     if watch:
         log_path = db_path.with_suffix(".watch.log")
