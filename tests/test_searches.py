@@ -15,7 +15,10 @@ from monitor import searches, store
 from monitor.cli import app
 from monitor.searches import SearchError
 from monitor.selection import Selection
-from tests.test_app import news, no_demo, open_page  # noqa: F401 (fixtures)
+from tests import test_app
+from tests.test_app import open_page
+
+news, no_demo = test_app.news, test_app.no_demo  # the dashboard tests' fixtures
 
 
 def run(*args: str):
