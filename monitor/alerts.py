@@ -115,6 +115,14 @@ class RunSummary:
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (alert, target shown, reason)
 
 
+def plural(count: int, noun: str, suffix: str = "s") -> str:
+    return (
+        f"{count} {noun}"
+        if count == 1
+        else f"{count} {noun.removesuffix('y') + 'ie' if noun.endswith('y') else noun}{suffix}"
+    )
+
+
 def _hours(hours: float) -> str:
     hours = float(hours)
     return "hour" if hours == 1 else f"{hours / 24:g} days" if hours % 24 == 0 and hours > 24 else f"{hours:g} hours"
@@ -362,11 +370,14 @@ def _new_articles(db, alert: Alert, now: datetime, base_url: str | None) -> Firi
         return None
     articles = sum(story.articles for story in stories)
     more = "+" if read >= ARTICLES_READ else ""
-    reason = f"{articles}{more} new articles in {len(stories)} stories match the saved search since the last message"
+    reason = (
+        f"{plural(articles, 'new article')}{more} in {plural(len(stories), 'story')} match the saved search "
+        "since the last message"
+    )
     link = alert.search.link(base_url, "articles")
     return Firing(
         kind=alert.kind,
-        title=f"{alert.name}: {articles}{more} new articles, {len(stories)} stories",
+        title=f"{alert.name}: {plural(articles, 'new article')}{more}, {plural(len(stories), 'story')}",
         reason=reason,
         figures={"articles": articles, "stories": len(stories), "capped": bool(more)},
         articles=[article_id for story in stories for article_id in story.article_ids][:500],
