@@ -68,7 +68,8 @@ class Digest:
         return {key: {"value": f.value, "previous": f.previous} for key, f in self.figures.items()}
 
     def reader_link(self, story: TopStory) -> str:
-        return self.search.link(self.base_url, "articles", article=str(story.newest_id))
+        """The story's newest article in the dashboard's reader, within the digest's period."""
+        return self.link.replace("/?", "/articles?", 1) + f"&article={story.newest_id}"
 
 
 def top_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = TOP_STORIES) -> list[TopStory]:
@@ -101,7 +102,7 @@ def build(
     """The digest of a saved search from `since` to `until` (its other filters as saved)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     filters = replace(search.filters(now=now), since=since, until=until)
-    figures = trends.headline(db, filters, now=until)
+    figures = _figures(db, filters)
     days = max(1, min(7, round(((until - since).total_seconds() if since else 7 * 86400) / 86400)))
     rising = trends.rising_keywords(
         db, replace(filters, since=None, until=None), now=until, recent_days=days, limit=RISING
@@ -136,10 +137,30 @@ def build(
     )
 
 
+def _figures(db: sqlite_utils.Database, filters: Filters) -> dict[str, trends.Figure]:
+    """Headline figures against the window of the same length just before (to the second, not whole days)."""
+    current = trends.headline(db, filters)
+    if filters.since is None or filters.until is None:
+        return {key: trends.Figure(figure.value, None, None) for key, figure in current.items()}
+    length = filters.until - filters.since
+    before = trends.headline(
+        db, replace(filters, since=filters.since - length, until=filters.since - timedelta(seconds=1))
+    )
+    return {
+        key: trends.Figure(
+            figure.value,
+            before[key].value,
+            figure.value - before[key].value if figure.value is not None and before[key].value is not None else None,
+        )
+        for key, figure in current.items()
+    }
+
+
 def volume_chart(volume: list[tuple[str, int]], period_start: date | None, title: str) -> bytes:
     """Articles per day as a PNG bar chart, the digest's period in a darker colour."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(8, 2.8), dpi=100)
     FigureCanvasAgg(figure)
@@ -150,6 +171,7 @@ def volume_chart(volume: list[tuple[str, int]], period_start: date | None, title
     axes.set_title(f"Articles per day: {title}", fontsize=10, loc="left")
     axes.set_ylabel("articles")
     axes.spines[["top", "right"]].set_visible(False)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.tick_params(labelsize=8)
     figure.autofmt_xdate()
     figure.tight_layout()
@@ -198,8 +220,8 @@ def to_html(digest: Digest) -> str:
 <html><head><meta charset="utf-8"><title>newsmon digest: {e(digest.search.name)}</title></head>
 <body style="font-family: sans-serif; max-width: 820px; margin: auto; color: #222">
 <h1 style="font-size: 1.4em">Digest: {e(digest.search.name)}</h1>
-<p>{e(searches.describe(digest.search.selection))}<br>{e(digest.period_text())}, compared with the period of the
-same length before.</p>
+<p>Saved search: {e(searches.describe(digest.search.selection))}<br>{e(digest.period_text())}, compared with the
+period of the same length before.</p>
 <table style="border-collapse: collapse">{rows}</table>
 <h2 style="font-size: 1.1em">Top stories</h2>
 <ol>{stories or "<li>No articles in this period.</li>"}</ol>
@@ -219,7 +241,7 @@ def to_markdown(digest: Digest, image_name: str = "digest.png") -> str:
     lines = [
         f"# Digest: {m(digest.search.name)}",
         "",
-        f"{m(searches.describe(digest.search.selection))}  ",
+        f"Saved search: {m(searches.describe(digest.search.selection))}  ",
         f"{m(digest.period_text())}, compared with the period of the same length before.",
         "",
         "| figure | value | change |",

@@ -97,7 +97,7 @@ class Quality:
         data["shares"] = {key: round(value, 4) if value is not None else None for key, value in self.shares().items()}
         data["failing_sources"] = [{"source": name, "problem": problem} for name, problem in self.failing_sources]
         data["rules"] = {
-            "silent": f"no article for longer than a source at its pace of the last {USUAL_DAYS} days would go "
+            "silent": f"no article for longer than a source at its pace over the last {USUAL_DAYS} days would go "
             f"with probability {SILENT_P:g} (Poisson), for sources with at least {MIN_USUAL} articles then",
             "low_day": f"fewer than {LOW_DAY_SHARE:.0%} of the median day's articles and Poisson p < {LOW_DAY_P:g}",
         }
@@ -134,20 +134,25 @@ def _source_problems(
     ]
     first = (now - timedelta(days=USUAL_DAYS)).date().isoformat()
     usual = {
-        name: articles
-        for name, articles in db.execute(
-            """SELECT value, sum(articles) FROM daily_counts WHERE dimension = 'source' AND day BETWEEN ? AND ?
-               GROUP BY value""",
+        name: (articles, first_day)
+        for name, articles, first_day in db.execute(
+            """SELECT value, sum(articles), min(day) FROM daily_counts
+               WHERE dimension = 'source' AND day BETWEEN ? AND ? AND articles > 0 GROUP BY value""",
             [first, now.date().isoformat()],
         )
     }
     silent = []
     for source in health:
-        count = usual.get(source.name, 0)
+        count, first_day = usual.get(source.name, (0, None))
         if not source.enabled or count < MIN_USUAL or not source.newest_article:
             continue
-        per_hour = count / (USUAL_DAYS * 24)
-        quiet = (now - datetime.fromisoformat(source.newest_article.replace("Z", "+00:00"))).total_seconds() / 3600
+        newest = datetime.fromisoformat(source.newest_article.replace("Z", "+00:00"))
+        # Its pace while it was publishing: from its first day in the window to its newest article.
+        active_hours = max(
+            24.0, (newest - datetime.fromisoformat(first_day).replace(tzinfo=UTC)).total_seconds() / 3600
+        )
+        per_hour = count / active_hours
+        quiet = (now - newest).total_seconds() / 3600
         limit = max(-math.log(SILENT_P) / per_hour, 2 * source.every_seconds / 3600)
         if quiet > limit:
             silent.append(SilentSource(source.name, source.newest_article, quiet, per_hour * 24))
