@@ -344,7 +344,8 @@ def _fill_full_text(
             return
         result.pages += 1
         try:
-            page = http.fetch(client, article.url, settings=settings)
+            # The link is the feed's choice: it may be internal only on the source's own host and port.
+            page = http.fetch(client, article.url, settings=settings, user_url=result.source["url"])
             extracted = pages.extract_article(page.content, page.url, result.fetched_at)
         except IngestError as exc:
             result.page_problems.append(f"full text of {article.url}: {exc.reason}")
