@@ -47,7 +47,7 @@ def bound(article: ParsedArticle) -> tuple[ParsedArticle | None, str | None, lis
         value = getattr(article, name) or ""
         if len(value) > cap:
             changes[name] = value[:cap]
-            cuts.append(f"{name} cut to its first {cap:,} characters (of {len(value):,})")
+            cuts.append(f"{name} cut to its first {cap:,} characters")
     source = article.source
     if source and len(source) > MAX_AUTHOR_CHARS:
         changes["source"] = source[:MAX_AUTHOR_CHARS]
