@@ -181,7 +181,8 @@ def _parse(item: Input, stream: BinaryIO, content_type, url, fetched_at: datetim
     MAX_DOCUMENT_BYTES."""
     stream = _unpacked(stream, item.name)
     try:
-        head = stream.read(STREAM_HEAD)
+        # stdin may be a pipe fed slowly (`tail -f`): take what has arrived instead of waiting for 64 KB.
+        head = stream.read1(STREAM_HEAD) if item.kind == "stdin" else stream.read(STREAM_HEAD)
         if head and detect_kind(head, name=item.name, content_type=content_type) == "jsonl":
             return records.stream_jsonl(_joined(head, stream), fetched_at=fetched_at)
         data = head + stream.read(limits.MAX_DOCUMENT_BYTES + 1 - len(head))
@@ -225,6 +226,6 @@ class _Prefixed(io.RawIOBase):
         count = self._head.readinto(buffer)
         if count:
             return count
-        chunk = self._rest.read(len(buffer))
+        chunk = getattr(self._rest, "read1", self._rest.read)(len(buffer))  # what has arrived, from a pipe
         buffer[: len(chunk)] = chunk
         return len(chunk)
