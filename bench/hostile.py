@@ -104,11 +104,11 @@ def case_nested(folder: Path) -> list[str]:
 
 
 def case_large_page(folder: Path) -> list[str]:
-    """An HTML page just under the 64 MB document limit: the largest whole document ingest accepts."""
+    """An HTML page just under the 10 MB page limit: the largest page ingest accepts."""
     path = folder / "large-page.html"
     with open(path, "w") as out:
         out.write("<html><head><title>Long page</title></head><body><article><h1>Long page</h1>")
-        for n in range(30_000):
+        for n in range(4_900):
             out.write(f"<p>{prose(2000, seed=n % 50)}</p>\n")
         out.write("</article></body></html>")
     return ["ingest", str(path)]
@@ -166,7 +166,7 @@ CASES: dict[str, tuple[str, Callable]] = {
     "body-5mb": ("JSONL record with a 5 MB body", case_body_5mb),
     "text-5mb": ("5 MB plain-text article", case_text_5mb),
     "nested": ("JSONL line nested 100,000 levels, then a normal one", case_nested),
-    "large-page": ("60 MB HTML page (under the 64 MB limit)", case_large_page),
+    "large-page": ("10 MB HTML page (under the 10 MB page limit)", case_large_page),
     "large-feed": ("60 MB RSS feed, 30 entries of 2 MB", case_large_feed),
     "slow-headers": ("fetch: headers at one byte per second (limit 120 s)", case_slow_headers),
 }

@@ -206,7 +206,7 @@ CREATE TABLE runs (
 -- Source health: the latest runs of one source.
 CREATE INDEX runs_source_started ON runs(source_id, started_at);
 -- v5: the runs still marked running, checked at the start of every pass (close_interrupted_runs).
-CREATE INDEX runs_running ON runs(pid) WHERE status = 'running';
+CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
 
 -- v3: facts about the database itself, e.g. demo = 1 for a database made by `newsmon demo`.
 CREATE TABLE meta (
@@ -252,7 +252,8 @@ def update_from_3_to_4(conn: sqlite3.Connection) -> None:
 
 def update_from_4_to_5(conn: sqlite3.Connection) -> None:
     """The process id of each run, so that a run left 'running' by a killed process is marked interrupted."""
-    conn.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+    if "pid" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+        conn.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
     _create_missing(conn)
 
 

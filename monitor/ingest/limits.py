@@ -22,6 +22,8 @@ MAX_FIELD_CHARS = 2_000_000
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 # One document read whole (a feed, a page, a JSON array, a CSV, a text file), unpacked.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# One HTML page: the extractor's tree costs many times the page, and no article page comes near this.
+MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 def size(n: int) -> str:

@@ -10,6 +10,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
+from monitor.ingest import limits
 from monitor.ingest.parsing import Parsed, blank, gunzip, language_code
 from monitor.models import IngestError, ParsedArticle
 from monitor.normalise import clean_text, parse_date
@@ -35,6 +36,8 @@ def parse(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
     data = gunzip(data, label)
     if blank(data):
         raise IngestError(label, "empty file")
+    if len(data) > limits.MAX_PAGE_BYTES:
+        raise IngestError(label, f"HTML page larger than {limits.size(limits.MAX_PAGE_BYTES)}, the limit for one page")
     extracted = _extract(data, url, fetched_at)
     if extracted is None:
         raise IngestError(label, "no article text found in the page")
@@ -46,7 +49,10 @@ def parse(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
 
 def extract_article(html: bytes, url: str | None, fetched_at: datetime) -> ParsedArticle | None:
     """The article in a fetched page (full text for a feed entry), or None when there is no article text."""
-    extracted = _extract(gunzip(html, url or "page"), url, fetched_at)
+    html = gunzip(html, url or "page")
+    if len(html) > limits.MAX_PAGE_BYTES:
+        raise IngestError(url or "page", f"HTML page larger than {limits.size(limits.MAX_PAGE_BYTES)}")
+    extracted = _extract(html, url, fetched_at)
     return extracted[0] if extracted else None
 
 
