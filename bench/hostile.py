@@ -17,6 +17,7 @@ import json
 import os
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -185,6 +186,15 @@ def run(arguments: list[str], db: Path) -> tuple[float, float, int, str]:
     return usage.ru_maxrss / 1024, seconds, process.returncode, " | ".join(line[:140] for line in lines[-3:])
 
 
+def run_seconds(db: Path) -> float:
+    """How long the run log says the input took, from its start to its end (whole seconds)."""
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT max(unixepoch(finished_at) - unixepoch(started_at)) FROM runs WHERE finished_at IS NOT NULL"
+        ).fetchone()
+    return float(row[0] or 0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-slow", action="store_true", help="leave out the slow-header server (~2 min)")
@@ -204,7 +214,8 @@ def main() -> None:
             size = sum(f.stat().st_size for f in Path(folder).iterdir() if not f.name.startswith("bench.db"))
             rss, seconds, status, tail = run(arguments, db)
             print(f"{name:<20} {rss:>7.0f} MB {seconds:>7.1f}s  {status:>4}  {label} ({size / 2**20:.1f} MB on disk)")
-            print(f"{'':<20} {tail}", flush=True)
+            print(f"{'':<20} {tail}")
+            print(f"{'':<20} the input itself (run log, without starting Python): {run_seconds(db):.0f} s", flush=True)
 
 
 if __name__ == "__main__":

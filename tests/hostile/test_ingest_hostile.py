@@ -242,3 +242,11 @@ def test_kill_9_during_ingest_then_the_next_start_marks_the_run_interrupted_with
     assert first["error"].startswith("interrupted:") and "10 articles added" in first["error"]
     assert db["articles"].count == 11
     db.conn.close()
+
+
+def test_an_html_page_over_the_page_limit_fails_clearly(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_PAGE_BYTES", 100_000)
+    path = tmp_path / "page.html"
+    path.write_text("<html><body><article>" + "<p>Paragraph of the long page.</p>" * 5000 + "</article></body></html>")
+    outcome = jobs.ingest(db, [str(path)], now=NOW).outcomes[0]
+    assert outcome.error == "HTML page larger than 97.7 KB, the limit for one page"
