@@ -187,7 +187,8 @@ def _parse(item: Input, stream: BinaryIO, content_type, url, fetched_at: datetim
             return records.stream_jsonl(_joined(head, stream), fetched_at=fetched_at)
         data = head + stream.read(limits.MAX_DOCUMENT_BYTES + 1 - len(head))
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise IngestError(item.name, f"gzip data is corrupt: {exc}") from None
+        gzipped = isinstance(stream, gzip.GzipFile)
+        raise IngestError(item.name, f"{'gzip data is corrupt' if gzipped else 'unreadable'}: {exc}") from None
     if len(data) > limits.MAX_DOCUMENT_BYTES:
         raise IngestError(
             item.name,
