@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import export
+from monitor import export, quality_view
 
 PREVIEW_ROWS = 100
 ARTICLES_IN_BROWSER = 50_000  # beyond this, the CLI streams to a file
@@ -62,6 +62,7 @@ manifest = export.manifest(
 )
 if view.demo:
     manifest["demo_data"] = True
+manifest["data_quality"] = quality_view.check(view).as_dict()  # so a dip can be told apart from a dead feed
 columns[1].download_button(
     "Download manifest (JSON)", data=json.dumps(manifest, indent=2, ensure_ascii=False),
     file_name=f"{name}.json", mime="application/json", key="export_manifest",
