@@ -504,12 +504,13 @@ def _digest(db, alert: Alert, now: datetime, base_url: str | None) -> Firing | N
 
     days = DIGEST_DAYS[alert.settings["period"]]
     made = digest.build(db, alert.search, since=now - timedelta(days=days), until=now, now=now, base_url=base_url)
+    articles = plural(made.figures["articles"].value or 0, "article")
     return Firing(
         kind=alert.kind,
-        title=f"{alert.name}: {alert.settings['period']} digest, {made.figures['articles'].value or 0} articles",
+        title=f"{alert.name}: {alert.settings['period']} digest, {articles}",
         reason=f"the {alert.settings['period']} digest of the saved search is due",
         figures=made.figures_dict(),
-        articles=[story.article_ids[-1] for story in made.stories],
+        articles=[story.newest_id for story in made.stories],
         link=made.link,
         body=digest.to_html(made),
         body_format="html",

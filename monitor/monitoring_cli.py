@@ -189,7 +189,8 @@ def alerts_list() -> None:
     for alert in found:
         state = "" if alert.enabled else " (disabled)"
         typer.echo(f"{alert.name}{state}: {alerts.KINDS[alert.kind].lower()} on {alert.search.name!r}")
-        typer.echo(f"    {alert.describe()}; at most one message every {sources.format_every(alert.every_seconds)}")
+        every = sources.format_every(alert.every_seconds) if alert.every_seconds else None
+        typer.echo(f"    {alert.describe()}" + (f"; at most one message every {every}" if every else ""))
         typer.echo(f"    to: {', '.join(delivery.masked(target) for target in alert.targets)}")
         typer.echo(f"    last checked {alert.last_checked_at or 'never'}, last fired {alert.last_fired_at or 'never'}")
         if alert.last_error:
