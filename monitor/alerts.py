@@ -22,7 +22,7 @@ import sqlite_utils
 from monitor import delivery, searches, store, trends
 from monitor.delivery import markdown_link, markdown_text
 from monitor.normalise import iso
-from monitor.queries import Filters, count_articles, run, where_articles
+from monitor.queries import Filters, QueryError, check_search, count_articles, run, where_articles
 from monitor.searches import SavedSearch, SearchError
 from monitor.stats import normal_two_sided, poisson_upper
 
@@ -151,8 +151,9 @@ def add(
         raise AlertError(f"unknown kind {kind!r}: choose {', '.join(KINDS)}")
     try:
         search = searches.get(db, search_key)
-        searches.save(db, search.name, search.selection)  # re-checks the query's syntax
-    except SearchError as error:
+        if query := search.filters().query:  # a stored search this version cannot read fails here
+            check_search(db, query)
+    except (SearchError, QueryError) as error:
         raise AlertError(str(error)) from None
     chosen = _settings(kind, settings)
     try:
