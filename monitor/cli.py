@@ -6,6 +6,7 @@ import errno
 import inspect
 import json
 import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -642,6 +643,9 @@ def _check_output(path: Path | None) -> None:
 
 def _output_failed(path: Path | None, error: OSError) -> None:
     """One line for a file that could not be written; atomic writes leave no partial file behind."""
+    if path is None and isinstance(error, BrokenPipeError):  # `newsmon export ... | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        raise typer.Exit(1)
     where = path if path is not None else "the output"
     reason = error.strerror or str(error)
     kept = f"; {path} was not written" if path is not None else ""
