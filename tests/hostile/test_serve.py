@@ -76,7 +76,8 @@ def wait_for_listener(port: int, process: subprocess.Popen, log: Path, timeout: 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"exited with {process.returncode}: {log.read_text()}")
-        if (addresses := listening_addresses(port)) and server.wait_until_up(f"http://127.0.0.1:{port}", timeout=30):
+        addresses = listening_addresses(port)
+        if addresses and server.wait_until_up(f"http://127.0.0.1:{port}", timeout=30):
             return addresses
         time.sleep(0.3)
     raise AssertionError(f"nothing listened on port {port} within {timeout} s")
