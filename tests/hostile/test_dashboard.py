@@ -164,6 +164,20 @@ def test_an_id_with_no_article_says_so(hostile_articles):
     assert [warning.value for warning in at.warning] == ["There is no article with id 987654321987654321."]
 
 
+def test_a_term_from_a_link_is_text_in_the_chart_legend(hostile_articles):
+    """Plotly draws <a href> found in a trace name: a term that a shared link puts in the Trends page's comparison
+    would be a "Login" link in the legend. Checked in chromium: unescaped, plotly makes the <a>; escaped, it shows
+    the tags as text."""
+    term = f"\"<a href='{EVIL}/login'>Login</a>\" OR ceasefire"
+    at = open_page("trends", period="all", trends_terms=term)
+    assert_inert(at)
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    terms_chart = next(chart for chart in charts if "matching each term" in json.dumps(chart["layout"]["title"]))
+    names = [trace["name"] for trace in terms_chart["data"]]
+    assert names == [f"\"&lt;a href='{EVIL}/login'&gt;Login&lt;/a&gt;\" OR ceasefire"], names
+    assert "<a" not in json.dumps(terms_chart)
+
+
 # ---- a hostile feed and a hostile server, through the Sources page ------------------------------------------
 
 FEED = f"""<?xml version="1.0" encoding="UTF-8"?>
