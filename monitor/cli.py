@@ -181,7 +181,7 @@ def _print_pass(summary: scheduler.PassSummary) -> None:
 
 @app.command()
 def runs(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many rows.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=2**63 - 1, help="How many rows.")] = 20,
     failed: Annotated[bool, typer.Option("--failed", help="Only inputs that failed.")] = False,
 ) -> None:
     """The run log: one line per input of the latest ingest and fetch passes, newest first."""
@@ -219,7 +219,9 @@ app.command("analyze", hidden=True, help="The same as `analyse` (the spelling of
 
 
 @app.command()
-def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id` column of exports).")]) -> None:
+def explain(
+    article_id: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="Article id (the `id` column of exports).")],
+) -> None:
     """Why each country, topic, sentiment and keyword was given to an article."""
     article = queries.article_detail(open_db(), article_id)
     if article is None:
