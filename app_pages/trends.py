@@ -13,6 +13,7 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import labels, trends
 from monitor.queries import QueryError
+from monitor.reader import escape_markdown
 
 MAX_TERMS = 6
 
@@ -42,7 +43,8 @@ text = st.text_area(
     key="trends_terms",
     bind="query-params",
     placeholder="One per line, e.g. ceasefire",
-    help="Each line is a full-text query (FTS5 syntax) counted within the current filters.",
+    help='Each line is a search like the sidebar\'s (words, "phrases", OR, NOT, prefix*), counted within the '
+    "current filters.",
     height=110,
 )
 terms = [line.strip() for line in text.splitlines() if line.strip()]
@@ -58,14 +60,15 @@ if terms:
     except QueryError as error:
         st.error(str(error))
         counts = pd.DataFrame()
-    if counts.empty:
+    matched = counts.groupby("term")["articles"].sum() if not counts.empty else pd.Series(dtype=int)
+    missing = [term for term in terms if not matched.get(term, 0)]
+    if missing:
+        st.caption(
+            "No article in the selection matches: " + ", ".join(f"“{escape_markdown(term)}”" for term in missing)
+        )
+    if counts.empty or len(missing) == len(terms):
         st.info("None of these terms appears in the selected articles.")
     else:
-        totals = {
-            row["period"]: row["articles"]
-            for row in ui.cached(trends.counts_over_time, view.filters, interval=interval)
-        }
-        counts["all_articles"] = counts["period"].map(totals).fillna(0).astype(int)
         counts["per_1000"] = (
             1000 * counts["articles"] / counts["all_articles"].where(counts["all_articles"] > 0)
         ).round(2)

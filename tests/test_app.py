@@ -316,3 +316,24 @@ def test_the_view_of_each_page_is_in_the_link(news):
     assert len(at.dataframe[0].value) == 3
     at = open_page("export", export_kind="Country totals")
     assert at.selectbox(key="export_kind").value == "countries"
+
+
+def test_term_comparison_keeps_quiet_days_and_names_a_term_without_a_match(news):
+    at = open_page("trends", trends_terms="ceasefire\nzzzqqq")
+    assert "No article in the selection matches: “zzzqqq”" in texts(at)
+    chart = json.loads(by_key(at.get("plotly_chart"), "trends_terms_chart").proto.spec)
+    lines = {trace["name"]: plotly_values(trace["y"]) for trace in chart["data"]}
+    assert set(lines) == {"ceasefire", "zzzqqq"}
+    assert len(lines["ceasefire"]) == len(lines["zzzqqq"]) >= 3  # every day of the articles, zeros included
+    assert 0 in list(lines["ceasefire"])
+
+
+def plotly_values(data) -> list:
+    """A chart's values as plotly sends them: a list, or a typed array in base64."""
+    if isinstance(data, dict) and "bdata" in data:
+        import base64
+
+        import numpy
+
+        return numpy.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+    return list(data)
