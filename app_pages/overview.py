@@ -55,6 +55,12 @@ def stories_table(stories: list[dict]) -> list[dict]:
     ]
 
 
+def stack_options(by: str) -> dict:
+    """The stacked chart's values: the topics (countries) of the filter when there is one, else the 8 largest."""
+    chosen = view.filters.topics if by == "topic" else view.filters.countries
+    return {"by": by, "interval": interval, **({"values": chosen} if chosen else {"limit": 8})}
+
+
 view = ui.page_view()
 st.title("Overview")
 st.caption(ui.describe(view))
@@ -63,7 +69,7 @@ by = st.session_state.get("overview_by") or "topic"  # the widget's value from t
 ui.prefetch(
     [
         (trends.headline, (view.filters,), {}),
-        (trends.share_over_time, (view.filters,), {"by": by, "interval": interval, "limit": 8}),
+        (trends.share_over_time, (view.filters,), stack_options(by)),
         (trends.sentiment_over_time, (view.filters,), {"interval": interval}),
         (trends.totals, (view.filters, "country"), {}),
         (trends.totals, (view.filters, "topic"), {"limit": 12}),
@@ -103,7 +109,7 @@ with left:
         or "topic"
     )
     as_share = controls[1].toggle("Share of all articles", key="overview_share", bind="query-params")
-    rows = ui.cached(trends.share_over_time, view.filters, by=by, interval=interval, limit=8)
+    rows = ui.cached(trends.share_over_time, view.filters, **stack_options(by))
     volume = pd.DataFrame(rows)
     if volume.empty:
         st.info(f"No {by} tags in this selection.")
@@ -119,11 +125,18 @@ with left:
         )  # fmt: skip
         if as_share:
             chart.update_yaxes(tickformat=".0%")
-        note = " (an article about two countries counts in both)" if by == "country" else ""
+        note = {
+            "country": "an article about two countries counts in both",
+            "topic": "an article on two topics counts in both",
+        }
+        caption = f"Bars count tags, not articles: {note[by]}, so a day's bar can be taller than its article count."
         st.plotly_chart(
-            ui.figure_defaults(chart, title=f"Articles per {interval} by {by}{note}", y_title=y_title, x_title=""),
+            ui.figure_defaults(
+                chart, title=f"Articles per {interval} by {by}, once per tag", y_title=y_title, x_title=""
+            ),
             key="overview_volume",
         )
+        st.caption(caption)
 with right:
     sentiment = pd.DataFrame(ui.cached(trends.sentiment_over_time, view.filters, interval=interval))
     scored = sentiment.dropna(subset=["mean_sentiment"]) if not sentiment.empty else sentiment

@@ -337,3 +337,10 @@ def plotly_values(data) -> list:
 
         return numpy.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
     return list(data)
+
+
+def test_the_stacked_volume_says_it_counts_tags_and_keeps_to_the_topic_filter(demo_only):
+    at = open_page("overview", topic="conflict")
+    assert "Bars count tags, not articles" in texts(at)
+    chart = json.loads(by_key(at.get("plotly_chart"), "overview_volume").proto.spec)
+    assert {trace["name"] for trace in chart["data"]} == {"War and armed conflict"}
