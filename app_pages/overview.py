@@ -170,7 +170,7 @@ with left:
         countries["country"] = [labels.label("country", code) for code in countries["value"]]
         mapped = countries.dropna(subset=["iso3"])
         if measure == "mean_sentiment":
-            mapped = mapped.dropna(subset=["mean_sentiment"])
+            mapped = mapped[mapped["sentiment_n"] >= ui.MIN_SCORED].dropna(subset=["mean_sentiment"])
         chart = px.choropleth(
             mapped, locations="iso3", color=measure, hover_name="country",
             hover_data={"iso3": False, "articles": True, "mean_sentiment": ":.3f", "sentiment_n": True},
@@ -190,6 +190,13 @@ with left:
             "Articles about each country" if measure == "articles" else "Mean sentiment of articles about each country"
         )
         st.plotly_chart(ui.figure_defaults(chart, title=title), key="overview_choropleth", config=ui.MAP_CONFIG)
+        if measure == "mean_sentiment":
+            left_off = len(countries) - len(mapped)
+            st.caption(
+                f"Countries with fewer than {ui.MIN_SCORED} scored (English) articles are left grey"
+                + (f" ({left_off} in this selection)." if left_off else ".")
+                + " Hover a country for the number of scored articles."
+            )
 with right:
     topics = pd.DataFrame(ui.cached(trends.totals, view.filters, "topic", limit=12))
     if topics.empty:

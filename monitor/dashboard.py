@@ -27,6 +27,7 @@ from monitor.reader import escape_markdown
 from monitor.selection import PERIODS, SENTIMENT_FULL, Selection
 
 PARALLEL_QUERIES = 2  # a 2-core laptop
+MIN_SCORED = 5  # a mean sentiment over fewer scored articles is shown faded or left off the map
 STATE_KEY = "newsmon_view"
 FRESH_KEY = "newsmon_view_this_run"  # set by the sidebar, taken by the page it was drawn for
 

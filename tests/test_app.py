@@ -344,3 +344,38 @@ def test_the_stacked_volume_says_it_counts_tags_and_keeps_to_the_topic_filter(de
     assert "Bars count tags, not articles" in texts(at)
     chart = json.loads(by_key(at.get("plotly_chart"), "overview_volume").proto.spec)
     assert {trace["name"] for trace in chart["data"]} == {"War and armed conflict"}
+
+
+def test_sentiment_over_few_articles_is_faded_or_left_off_and_countries_keep_one_order(demo_only):
+    at = open_page("overview", overview_map="Mean sentiment")
+    assert "fewer than 5 scored (English) articles are left grey" in texts(at)
+    world = json.loads(by_key(at.get("plotly_chart"), "overview_choropleth").proto.spec)
+    scored = {row["value"]: row for row in trends_totals_of_demo(demo_only)}
+    shown = set(world["data"][0]["locations"])
+    assert shown and all(scored_by_iso3(scored)[iso3] >= 5 for iso3 in shown)
+    at = open_page("trends", trends_matrix_measure="Articles")
+    bars = json.loads(by_key(at.get("plotly_chart"), "trends_sentiment").proto.spec)["data"][0]
+    opacity = bars["marker"]["opacity"]
+    counts = [int(name.rsplit("n=", 1)[1].rstrip(")")) for name in bars["y"]]
+    assert [alpha == 1.0 for alpha in opacity] == [n >= 5 for n in counts]
+    matrix = json.loads(by_key(at.get("plotly_chart"), "trends_matrix").proto.spec)["data"][0]
+    bar_countries = [name.rsplit(" (n=", 1)[0] for name in reversed(bars["y"])]
+    assert list(matrix["y"]) == bar_countries  # the two top-15 country charts agree on the order
+
+
+def trends_totals_of_demo(path) -> list[dict]:
+    from monitor import trends
+
+    database = store.open_db(path)
+    try:
+        last = database.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
+        since = datetime.fromisoformat(last).replace(tzinfo=UTC) - timedelta(days=29)
+        return trends.totals(database, Filters(since=since), "country")
+    finally:
+        database.conn.close()
+
+
+def scored_by_iso3(totals: dict[str, dict]) -> dict[str, int]:
+    from monitor import labels
+
+    return {labels.country_alpha3(code): row["sentiment_n"] for code, row in totals.items()}
