@@ -71,7 +71,7 @@ def evidence_panel(article: dict) -> None:
         st.dataframe(
             [
                 {
-                    "country": f"{tag['name']} ({tag['code']})",
+                    "country": labels.label("country", tag["code"]),
                     "score": tag["score"],
                     "mentions": tag["mentions"],
                     "in title": tag["in_title"],

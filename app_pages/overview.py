@@ -9,13 +9,14 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import labels, trends
 
-HEADLINE_FIGURES = (  # key of trends.headline, label, number format
-    ("articles", "Articles", "{:,}"),
-    ("stories", "Stories", "{:,}"),
-    ("sources", "Sources", "{:,}"),
-    ("countries", "Countries", "{:,}"),
-    ("mean_sentiment", "Mean sentiment", "{:+.3f}"),
-)
+HEADLINE_FIGURES = (  # key of trends.headline, label, number format, what it counts
+    ("articles", "Articles", "{:,}", "Articles in the selection."),
+    ("stories", "Stories", "{:,}", "Stories that started in the selection: those whose first article matches the "
+     "filters (wire copies and rewrites of one story count once; a story that started earlier does not count)."),
+    ("sources", "Sources", "{:,}", "Sources with articles in the selection."),
+    ("countries", "Countries", "{:,}", "Countries the selection's articles are about."),
+    ("mean_sentiment", "Mean sentiment", "{:+.3f}", "Mean VADER compound score of the scored (English) articles."),
+)  # fmt: skip
 
 
 def change_text(figure) -> str | None:
@@ -84,13 +85,13 @@ if not figures["articles"].value:
     st.stop()
 
 columns = st.columns(5)
-for column, (key, name, fmt) in zip(columns, HEADLINE_FIGURES, strict=True):
+for column, (key, name, fmt, meaning) in zip(columns, HEADLINE_FIGURES, strict=True):
     figure = figures[key]
     column.metric(
         name,
         fmt.format(figure.value) if figure.value is not None else "–",
         delta=change_text(figure),
-        help=previous_text(figure, fmt),
+        help=f"{meaning} {previous_text(figure, fmt)}",
         border=True,
     )
 

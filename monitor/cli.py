@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, reanalyse, scheduler, server, sources, store
+from monitor import config, demo, export, labels, queries, reanalyse, scheduler, server, sources, store
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.ingest import jobs
@@ -245,8 +245,8 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
             continue
         where = ", in the title" if tag["in_title"] else ""
         lines.append(
-            f"  {tag['code']} {tag['name']}: score {tag['score']:.2f}, {tag['mentions']} mentions{where}; "
-            f"matched {', '.join(tag['matched'])}"
+            f"  {tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
+            f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}"
         )
     lines.append("Topics, strongest first:")
     for tag in evidence["topics"] or [{"slug": None}]:

@@ -62,6 +62,7 @@ def test_border_talks_article_is_tagged_and_explained(db):
     explained = run("explain", row["id"])
     assert explained.exit_code == 0, explained.output
     assert "PK Pakistan: score" in explained.output and "matched" in explained.output
+    assert "TR Türkiye: score" in explained.output  # the name the dashboard and the exports use
     assert "diplomacy" in explained.output and "Sentiment:" in explained.output
 
 
