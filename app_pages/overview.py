@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -37,10 +39,10 @@ def previous_text(figure, fmt: str) -> str:
 
 
 STORY_COLUMNS = {
-    "title": st.column_config.TextColumn("Story (first headline)", width="large"),
+    "title": st.column_config.TextColumn("Story (first headline)", width=330),
     "articles": st.column_config.NumberColumn("Articles", width="small"),
     "sources": st.column_config.NumberColumn("Sources", width="small"),
-    "last_seen": st.column_config.TextColumn("Latest", width="small", help="Newest article, your time zone"),
+    "last_seen": st.column_config.TextColumn("Latest", width=110, help="Newest article, your time zone"),
 }
 
 
@@ -54,6 +56,32 @@ def stories_table(stories: list[dict]) -> list[dict]:
         }
         for story in stories
     ]
+
+
+def open_bar(by: str) -> None:
+    """A bar of the stacked volume: the articles of its day (or week) with its topic or country."""
+    point = ui.picked_point("overview_volume")
+    if point and point.get("customdata"):
+        first = date.fromisoformat(str(point["x"])[:10])
+        last = first + timedelta(days=6 if interval == "week" else 0)
+        value = point["customdata"][0]
+        ui.drill_down(days=(first, last), **({by: value} if value != trends.OTHER else {}))
+
+
+def open_country(codes: dict[str, str]) -> None:
+    if (point := ui.picked_point("overview_choropleth")) and point.get("location") in codes:
+        ui.drill_down(country=codes[point["location"]])
+
+
+def open_topic() -> None:
+    if (point := ui.picked_point("overview_topics")) and point.get("customdata"):
+        ui.drill_down(topic=point["customdata"][0])
+
+
+def open_story(stories: list[dict]) -> None:
+    """A story: the reader on its first article, which lists the others."""
+    if (row := ui.picked_point("overview_stories")) is not None:
+        ui.drill_down(params={"article": str(stories[row]["story_id"])})
 
 
 def stack_options(by: str) -> dict:
@@ -120,7 +148,7 @@ with left:
         colour_by_name = {name[value]: ui.colour(value) for value in name}
         y, y_title = ("share", "Share of all articles") if as_share else ("articles", "Articles")
         chart = px.bar(
-            volume, x="period", y=y, color="name", color_discrete_map=colour_by_name,
+            volume, x="period", y=y, color="name", color_discrete_map=colour_by_name, custom_data=["value"],
             hover_data={"articles": True, "total": True, "share": ":.1%", "period": True, "name": True},
             labels={"name": by.capitalize(), "period": interval.capitalize(), "total": "All articles"},
         )  # fmt: skip
@@ -136,6 +164,8 @@ with left:
                 chart, title=f"Articles per {interval} by {by}, once per tag", y_title=y_title, x_title=""
             ),
             key="overview_volume",
+            on_select=lambda: open_bar(by),
+            selection_mode="points",
         )
         st.caption(caption)
 with right:
@@ -190,7 +220,11 @@ with left:
         title = (
             "Articles about each country" if measure == "articles" else "Mean sentiment of articles about each country"
         )
-        st.plotly_chart(ui.figure_defaults(chart, title=title), key="overview_choropleth", config=ui.MAP_CONFIG)
+        st.plotly_chart(
+            ui.figure_defaults(chart, title=title), key="overview_choropleth", config=ui.MAP_CONFIG,
+            on_select=lambda: open_country(dict(zip(countries["iso3"], countries["value"], strict=True))),
+            selection_mode="points",
+        )  # fmt: skip
         if measure == "mean_sentiment":
             left_off = len(countries) - len(mapped)
             st.caption(
@@ -205,13 +239,16 @@ with right:
     else:
         topics["topic"] = [labels.label("topic", slug) for slug in topics["value"]]
         chart = px.bar(
-            topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value",
+            topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value", custom_data=["value"],
             color_discrete_map=ui.colours(topics["value"]),
             hover_data={"value": False, "mean_sentiment": ":.3f"},
             labels={"articles": "Articles", "topic": "", "mean_sentiment": "Mean sentiment"},
         )  # fmt: skip
         chart.update_layout(showlegend=False)
-        st.plotly_chart(ui.figure_defaults(chart, title="Top topics"), key="overview_topics")
+        st.plotly_chart(
+            ui.figure_defaults(chart, title="Top topics"), key="overview_topics", on_select=open_topic,
+            selection_mode="points",
+        )  # fmt: skip
 
 left, right = st.columns([2, 3])
 with left:
@@ -227,4 +264,8 @@ with left:
 with right:
     st.subheader("Latest stories")
     stories = ui.cached(trends.latest_stories, view.filters, limit=10)
-    st.dataframe(stories_table(stories), hide_index=True, key="overview_stories", column_config=STORY_COLUMNS)
+    st.dataframe(
+        stories_table(stories), hide_index=True, key="overview_stories", column_config=STORY_COLUMNS,
+        on_select=lambda: open_story(stories), selection_mode="single-row",
+    )  # fmt: skip
+    st.caption("Pick a country on the map, a bar or a story to open its articles.")

@@ -16,7 +16,7 @@ from monitor.reader import safe_link
 
 HEALTH_COLUMNS = {
     "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
-    "name": st.column_config.TextColumn("Source"),
+    "name": st.column_config.TextColumn("Source", width=180),
     "country": st.column_config.TextColumn("Country"),
     "language": st.column_config.TextColumn("Lang"),
     "every": st.column_config.TextColumn("Every"),
@@ -26,7 +26,7 @@ HEALTH_COLUMNS = {
     "per_day": st.column_config.BarChartColumn("Articles per day (14 days)", y_min=0),
     "articles_24h": st.column_config.NumberColumn("24 h"),
     "articles_total": st.column_config.NumberColumn("Total"),
-    "url": st.column_config.LinkColumn("URL"),
+    "url": st.column_config.LinkColumn("URL", width=320),
 }
 
 

@@ -125,13 +125,44 @@ def current() -> View:
 
 def page_view() -> View:
     """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
-    `streamlit run app_pages/trends.py`, draws the sidebar itself)."""
+    `streamlit run app_pages/trends.py`, draws the sidebar itself). After a drill-down, the page it leads to."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
         view = sidebar()
         st.session_state.pop(FRESH_KEY, None)
         database_note(view)
+    if drill := st.session_state.pop(DRILL_KEY, None):
+        page, params = drill
+        st.switch_page(APP_PAGES / f"{page}.py", query_params=params or None)
     return view
+
+
+# ---- drill-down: a map country, a bar, a story row opens the matching articles --------------------------
+
+DRILL_KEY = "newsmon_drill"
+APP_PAGES = Path(__file__).resolve().parent.parent / "app_pages"
+
+
+def picked_point(key: str) -> dict | None:
+    """The point or row picked in the chart or table with this key (its selection event), if any."""
+    event = st.session_state.get(key) or {}
+    selection = event.get("selection") or {}
+    points = selection.get("points") or selection.get("rows") or []
+    return points[0] if points else None
+
+
+def drill_down(
+    *, page: str = "articles", days: tuple[date, date] | None = None, params: dict | None = None, **values: str
+) -> None:
+    """Narrow the sidebar to these values (by dimension name: country="PK") and days, then open `page` (with
+    these URL parameters). Call it from a selection callback: widget state may change only before the run."""
+    state = st.session_state
+    for name, value in values.items():
+        state[f"f_{name}"] = [value]
+    if days is not None:
+        state["f_period"] = "custom"
+        state["f_range"] = days
+    state[DRILL_KEY] = (page, params)
 
 
 # ---- colours and charts -----------------------------------------------------------------------------
