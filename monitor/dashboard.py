@@ -86,12 +86,13 @@ def _cached(function_name: str, db_path: str, version: str, args: tuple, kwargs:
         return function(db, *args, **dict(kwargs))
 
 
-QUERY_MODULES = {module.__name__: module for module in (queries, trends, sources)}
+QUERY_MODULES = {module.__name__: module for module in (queries, trends, sources, store)}
 
 
 def cached(function: Callable, *args, **kwargs):
-    """Call a read-only function of monitor.queries, .trends or .sources on the current database, cached on
-    the arguments (the filters among them) and the database's version, so new data shows on the next rerun."""
+    """Call a read-only function of monitor.queries, .trends, .sources (or a reader of .store) on the current
+    database, cached on the arguments (the filters among them) and the database's version, so new data shows
+    on the next rerun."""
     view = current()
     return _cached_call(function, view.db_path, view.version, *args, **kwargs)
 

@@ -379,3 +379,17 @@ def scored_by_iso3(totals: dict[str, dict]) -> dict[str, int]:
     from monitor import labels
 
     return {labels.country_alpha3(code): row["sentiment_n"] for code, row in totals.items()}
+
+
+def test_a_source_group_made_on_the_sources_page_is_a_sidebar_filter(news):
+    at = open_page("sources")
+    at.text_input(key="sources_group_name_(new group)").input("Wires").run()
+    at.multiselect(key="sources_group_members_(new group)").select("Wire One").run()
+    at.button(key="sources_group_save").click().run()
+    assert not at.exception
+    assert any("Saved the group Wires" in message.value for message in at.success)
+    assert store.source_groups(news) == {"Wires": ["Wire One"]}
+    at = open_page("articles", source_group="Wires")
+    assert at.multiselect(key="f_source_group").value == ["Wires"]
+    assert len(at.dataframe[0].value) == 2
+    assert "source group Wires" in texts(at)
