@@ -154,8 +154,11 @@ if chosen_rows and st.session_state.get("articles_picked") != table[chosen_rows[
     # A row picked now opens; otherwise the link's article (which a "same story" row or a drill-down set) stays.
     st.session_state["articles_picked"] = table[chosen_rows[0]]["id"]
     st.query_params["article"] = str(table[chosen_rows[0]]["id"])
-article_id = st.query_params.get("article")
+linked = st.query_params.get("article")
+article_id = reader.article_id(linked)
 if not article_id:
+    if linked:
+        st.warning(f"The link's article={reader.escape_markdown(linked)} is not an article id (a number like 42).")
     st.caption("Select a row to read the article and see why each tag was given.")
     st.stop()
 
@@ -166,9 +169,9 @@ def open_same_story(story: list[dict]) -> None:
 
 
 with reader_box:
-    article = ui.cached(queries.article_detail, int(article_id)) if str(article_id).isdigit() else None
+    article = ui.cached(queries.article_detail, article_id)
     if article is None:
-        st.warning(f"There is no article with id {reader.escape_markdown(str(article_id))}.")
+        st.warning(f"There is no article with id {article_id}.")
         st.stop()
     terms = reader.query_terms(view.filters.query)
     title, title_hits = reader.highlighted(article["title"] or "", terms)
@@ -194,7 +197,7 @@ with reader_box:
         if not (article["body"] or article["summary"]):
             st.caption("The source gave no text for this article, only its title.")
         if terms:
-            st.caption(reader.escape_markdown(f"{hits} highlighted matches of: {', '.join(terms)}"))
+            st.caption(f"{hits} highlighted matches of: {reader.escape_markdown(', '.join(terms))}")
     with evidence_column:
         evidence_panel(article)
         story = article["story"]

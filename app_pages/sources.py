@@ -12,7 +12,7 @@ from monitor import dashboard as ui
 from monitor import scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
-from monitor.reader import safe_link
+from monitor.reader import escape_markdown, plain_text, safe_link
 
 HEALTH_COLUMNS = {
     "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
@@ -76,7 +76,7 @@ if health:
     if failing:
         with st.expander(f"Last errors ({len(failing)})"):
             for source in failing:
-                st.text(f"{source.name}: {source.last_error}")
+                st.text(plain_text(f"{source.name}: {source.last_error}"))
 else:
     st.info("No sources yet. Add a feed below, import an OPML file, or upload files you already have.")
 
@@ -119,9 +119,10 @@ with add_tab, st.form("add_source", clear_on_submit=True):
                     every_seconds=sources.parse_every(every), full_text=full_text,
                 )  # fmt: skip
             verb = "Added" if created else "Updated"
-            done("success", f"{verb} source {source_id}: {url.strip()}. It is fetched on the next *Fetch now*.")
+            added = f"{verb} source {source_id}: {escape_markdown(url.strip())}."
+            done("success", f"{added} It is fetched on the next *Fetch now*.")
         except ValueError as error:
-            st.error(f"Not added: {error}")
+            st.error(f"Not added: {escape_markdown(str(error))}")
 
 with manage_tab:
     if not health:
@@ -137,16 +138,17 @@ with manage_tab:
         if buttons[0].button("Pause", disabled=not picked.enabled, key="sources_pause"):
             with ui.connect(view.db_path) as db:
                 store.set_source_enabled(db, picked.id, False)
-            done("success", f"Paused {picked.name}: it is not fetched until resumed.")
+            done("success", f"Paused {escape_markdown(picked.name)}: it is not fetched until resumed.")
         if buttons[1].button("Resume", disabled=picked.enabled, key="sources_resume"):
             with ui.connect(view.db_path) as db:
                 store.set_source_enabled(db, picked.id, True)
-            done("success", f"Resumed {picked.name}; its failure count was reset and it is due now.")
+            done("success", f"Resumed {escape_markdown(picked.name)}; its failure count was reset and it is due now.")
         confirm = buttons[2].checkbox("Yes, remove it", key="sources_confirm_remove")
         if buttons[2].button("Remove", disabled=not confirm, key="sources_remove"):
             with ui.connect(view.db_path) as db:
                 store.remove_source(db, picked.id)
-            done("success", f"Removed {picked.name}. Its {picked.articles_total:,} articles stay in the database.")
+            name = escape_markdown(picked.name)
+            done("success", f"Removed {name}. Its {picked.articles_total:,} articles stay in the database.")
 
 with fetch_tab:
     enabled = [source for source in health if source.enabled]
@@ -157,7 +159,8 @@ with fetch_tab:
 
         def progress(outcome: scheduler.SourceOutcome) -> None:
             outcomes.append(outcome)
-            bar.progress(len(outcomes) / len(enabled), text=f"{len(outcomes)}/{len(enabled)}: {outcome.name}")
+            text = f"{len(outcomes)}/{len(enabled)}: {escape_markdown(outcome.name)}"
+            bar.progress(len(outcomes) / len(enabled), text=text)
 
         with ui.connect(view.db_path) as db:
             summary = scheduler.fetch_due(db, force=True, progress=progress)
@@ -165,7 +168,7 @@ with fetch_tab:
             f"Fetched {summary.attempted} sources: {summary.ok} ok, {summary.not_modified} unchanged, "
             f"{summary.failed} failed; {summary.added} new articles, {summary.duplicates} already known."
         ]
-        lines += [f"- {outcome.name}: {outcome.error}" for outcome in summary.failures]
+        lines += [f"- {escape_markdown(f'{outcome.name}: {outcome.error}')}" for outcome in summary.failures]
         done("warning" if summary.failed else "success", "\n".join(lines))
 
 with upload_tab:
@@ -188,9 +191,10 @@ with upload_tab:
             f"{summary.duplicates} already known, {summary.skipped_records} records skipped."
         ]
         for outcome in summary.outcomes:
+            name = Path(outcome.input).name
             if outcome.error:
-                lines.append(f"- {Path(outcome.input).name}: {outcome.error}")
-            lines += [f"- {Path(outcome.input).name}: {problem}" for problem in outcome.problems[:5]]
+                lines.append(f"- {escape_markdown(f'{name}: {outcome.error}')}")
+            lines += [f"- {escape_markdown(f'{name}: {problem}')}" for problem in outcome.problems[:5]]
         done("warning" if summary.failed or summary.skipped_records else "success", "\n".join(lines))
 
 with opml_tab:
@@ -199,10 +203,11 @@ with opml_tab:
         try:
             with ui.connect(view.db_path) as db:
                 added, updated, problems = sources.import_opml(db, opml.getvalue())
-            text = "\n".join([f"Imported: {added} sources added, {updated} updated."] + [f"- {p}" for p in problems])
+            lines = [f"- {escape_markdown(problem)}" for problem in problems]
+            text = "\n".join([f"Imported: {added} sources added, {updated} updated.", *lines])
             done("warning" if problems else "success", text)
         except IngestError as error:
-            st.error(f"Not imported: {error}")
+            st.error(f"Not imported: {escape_markdown(str(error))}")
 
 with groups_tab:
     st.caption(
@@ -212,7 +217,7 @@ with groups_tab:
     groups = ui.cached(store.source_groups)
     names = ui.cached(store.source_names)
     for group, members in groups.items():
-        st.text(f"{group}: {', '.join(members)}")
+        st.text(f"{group}: {', '.join(members)}")  # st.text: never Markdown
     editing = st.selectbox("Group", ["(new group)", *groups], key="sources_group")
     group_name = st.text_input(
         "Name", value="" if editing == "(new group)" else editing, key=f"sources_group_name_{editing}"
@@ -228,10 +233,10 @@ with groups_tab:
         try:
             with ui.connect(view.db_path) as db:
                 store.set_source_group(db, group_name, members)
-            done("success", f"Saved the group {group_name.strip()} ({len(members)} sources).")
+            done("success", f"Saved the group {escape_markdown(group_name.strip())} ({len(members)} sources).")
         except ValueError as error:
-            st.error(f"Not saved: {error}")
+            st.error(f"Not saved: {escape_markdown(str(error))}")
     if editing != "(new group)" and buttons[1].button("Delete the group", key="sources_group_delete"):
         with ui.connect(view.db_path) as db:
             store.set_source_group(db, editing, [])
-        done("success", f"Deleted the group {editing}. Its sources stay.")
+        done("success", f"Deleted the group {escape_markdown(editing)}. Its sources stay.")

@@ -58,7 +58,7 @@ if terms:
     try:
         counts = pd.DataFrame(ui.cached(trends.term_counts, view.filters, tuple(terms), interval=interval))
     except QueryError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         counts = pd.DataFrame()
     matched = counts.groupby("term")["articles"].sum() if not counts.empty else pd.Series(dtype=int)
     missing = [term for term in terms if not matched.get(term, 0)]

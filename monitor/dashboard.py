@@ -255,7 +255,7 @@ def sidebar() -> View:
         chosen, problems = selection.from_params(params)
         _load_url_into_widgets(chosen)
         for problem in problems:
-            st.sidebar.warning(f"Link: {problem}")
+            st.sidebar.warning(f"Link: {escape_markdown(problem)}")
 
     bar = st.sidebar
     bar.header("Filters")
@@ -302,7 +302,7 @@ def sidebar() -> View:
             with connect(str(db_path)) as db:
                 queries.check_search(db, query)
         except QueryError as error:
-            bar.error(escape_markdown(f"{error}. The search is ignored until it is fixed."))
+            bar.error(f"{escape_markdown(str(error))}. The search is ignored until it is fixed.")
             query = ""
     bar.button("Clear filters", on_click=_clear_filters, width="stretch")
 
@@ -365,7 +365,7 @@ def figure_defaults(figure, *, title: str, y_title: str | None = None, x_title: 
 
 
 def describe(view: View) -> str:
-    """The selection in words, under each page title."""
+    """The selection in words (Markdown, link values escaped), under each page title."""
     filters = view.filters
     parts = [PERIODS[view.selection.period] if view.selection.period != "custom" else "Custom range"]
     if filters.since or filters.until:
@@ -377,11 +377,12 @@ def describe(view: View) -> str:
         until = filters.until.strftime("%Y-%m-%d") if filters.until else str(view.today)
         parts[0] += f" ({since} – {until} UTC)"
     for dimension, values in filters.chosen():
-        parts.append(f"{dimension.prefix} " + " or ".join(labels.label(dimension.name, value) for value in values))
+        named = (escape_markdown(labels.label(dimension.name, value)) for value in values)
+        parts.append(f"{dimension.prefix} " + " or ".join(named))
     if filters.sentiment:
         parts.append(f"sentiment {filters.sentiment[0]:+.2f} to {filters.sentiment[1]:+.2f}")
     if filters.query:
-        parts.append(f"matching “{filters.query}”")
+        parts.append(f"matching “{escape_markdown(filters.query)}”")
     return " · ".join(parts)
 
 
