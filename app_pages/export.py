@@ -64,10 +64,17 @@ if summary.by:
         format_func=lambda value: value.replace("_", " ").capitalize(),
     ) or summary.by[0]  # fmt: skip
 interval = "day"
-if summary.intervals:
-    interval = (
-        st.segmented_control("Per", ["day", "week"], default="day", key="export_interval", bind="query-params") or "day"
+if summary.intervals and not (kind == "sentiment" and by != "day"):  # sentiment by country has no periods
+    interval = (  # one choice per summary: another summary starts again at "day"
+        st.segmented_control("Per", ["day", "week"], default="day", key=f"export_interval_{kind}", bind="query-params")
+        or "day"
     )
+partial = export.partial_weeks(view.filters, today=view.today) if interval == "week" else []
+if partial:
+    st.caption(
+        "Partial weeks (the selection covers only some of their days): " + ", ".join(partial)
+        + ". The manifest lists them too."
+    )  # fmt: skip
 
 preview = export_preview(kind, view.filters, by, interval, PREVIEW_ROWS)
 if not preview["rows"]:
@@ -77,7 +84,8 @@ st.dataframe(preview["rows"], hide_index=True, key="export_preview", column_orde
 st.caption(f"Preview of the first {min(PREVIEW_ROWS, len(preview['rows']))} rows.")
 
 stamp = datetime.now(UTC).replace(microsecond=0)
-name = f"newsmon-{kind}{'-by-' + by if by else ''}-{stamp:%Y%m%d-%H%M}"
+per = f"-per-{interval}" if interval != "day" else ""
+name = f"newsmon-{kind}{'-by-' + by if by else ''}{per}-{stamp:%Y%m%d-%H%M}"
 if kind == "articles":
     data = export_csv_later(kind, view.filters, by, interval, ARTICLES_IN_BROWSER)
     st.caption(
@@ -93,7 +101,14 @@ columns[0].download_button(
     icon=":material/download:",
 )  # fmt: skip
 manifest = export.manifest(
-    kind, view.filters, by=by, interval=interval, rows=rows_written, snapshot_at=stamp, database=view.db_path
+    kind,
+    view.filters,
+    by=by,
+    interval=interval,
+    rows=rows_written,
+    snapshot_at=stamp,
+    database=view.db_path,
+    today=view.today,
 )
 if view.demo:
     manifest["demo_data"] = True

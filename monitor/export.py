@@ -15,7 +15,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -455,11 +455,14 @@ def manifest(
     database: str | None = None,
     top: int = KEYWORDS_TOP,
     full_text: bool = False,
+    today: date | None = None,
 ) -> dict:
     """What a CSV holds, as JSON-ready data to keep beside it: the tool, the selection, the options, the time of
     the snapshot, the row count and what each column means."""
     summary = _summary(kind)
     columns = summary.column_meanings(by, interval, full_text=full_text)
+    options = _options(summary, by, interval, top, full_text)
+    weekly = {"partial_weeks": partial_weeks(filters, today=today)} if options.get("interval") == "week" else {}
     return {
         "tool": "newsmon",
         "version": __version__,
@@ -469,11 +472,27 @@ def manifest(
         "snapshot_at": iso(snapshot_at),
         **({"database": database} if database is not None else {}),
         "filters": filters_dict(filters),
-        "options": _options(summary, by, interval, top, full_text),
+        "options": options,
+        **weekly,
         "rows": rows,
         "columns": columns,
         "notes": list(COUNTING_NOTES),
     }
+
+
+def partial_weeks(filters: Filters, *, today: date | None = None) -> list[str]:
+    """The weeks (named by their Monday, UTC) that the selection covers only in part: the first when it starts
+    after a Monday, the last when it ends before a Sunday (an open end ends `today`). An open start: none known."""
+    if filters.since is None:
+        return []
+    first = filters.since.astimezone(UTC).date()
+    last = filters.until.astimezone(UTC).date() if filters.until else (today or datetime.now(UTC).date())
+    weeks = []
+    if first.weekday() != 0:
+        weeks.append(first - timedelta(days=first.weekday()))
+    if last.weekday() != 6:
+        weeks.append(last - timedelta(days=last.weekday()))
+    return sorted({week.isoformat() for week in weeks})
 
 
 def _options(summary: Summary, by: str | None, interval: str, top: int, full_text: bool) -> dict:

@@ -393,3 +393,13 @@ def test_a_source_group_made_on_the_sources_page_is_a_sidebar_filter(news):
     assert at.multiselect(key="f_source_group").value == ["Wires"]
     assert len(at.dataframe[0].value) == 2
     assert "source group Wires" in texts(at)
+
+
+def test_the_export_page_starts_each_summary_per_day_and_names_partial_weeks(demo_only):
+    at = open_page("export", export_kind="Articles per day")
+    by_key(at.get("button_group"), "export_interval_daily").set_value("week").run()
+    assert "Partial weeks" in texts(at)
+    at.selectbox(key="export_kind").select("sentiment").run()
+    assert at.session_state["export_interval_sentiment"] in (None, "day")  # not the week chosen for another summary
+    preview = at.dataframe[0].value
+    assert "day" in preview.columns and "week" not in preview.columns

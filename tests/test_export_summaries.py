@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -283,7 +283,7 @@ def test_manifest():
     )
     snapshot = datetime(2025, 11, 20, 13, 30, tzinfo=UTC)
     described = export.manifest("daily", filters, by="country", interval="week", rows=12, snapshot_at=snapshot,
-                                database="news.db")  # fmt: skip
+                                database="news.db", today=date(2025, 11, 20))  # fmt: skip
     assert json.loads(json.dumps(described)) == described  # JSON-ready
     assert described["tool"] == "newsmon" and described["version"] == __version__
     assert (described["kind"], described["title"], described["rows"]) == ("daily", "Articles per day", 12)
@@ -295,6 +295,9 @@ def test_manifest():
         "sentiment": [-1.0, -0.05],
     }
     assert described["options"] == {"by": "country", "interval": "week"}
+    # 2025-11-01 is a Saturday and 2025-11-20 a Thursday: the first and the last week are partial.
+    assert described["partial_weeks"] == ["2025-10-27", "2025-11-17"]
+    assert "partial_weeks" not in export.manifest("daily", filters, rows=1, snapshot_at=snapshot)
     assert list(described["columns"]) == ["week", "country", "articles", "share", "mean_sentiment", "scored_articles"]
     assert "Monday" in described["columns"]["week"] and "alpha-2" in described["columns"]["country"]
     notes = " ".join(described["notes"])
