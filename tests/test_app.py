@@ -403,3 +403,15 @@ def test_the_export_page_starts_each_summary_per_day_and_names_partial_weeks(dem
     assert at.session_state["export_interval_sentiment"] in (None, "day")  # not the week chosen for another summary
     preview = at.dataframe[0].value
     assert "day" in preview.columns and "week" not in preview.columns
+
+
+
+def test_the_export_page_offers_the_articles_with_their_full_text(news):
+    def meanings(at: AppTest) -> list[str]:  # the "What the columns mean" table
+        return next(list(table.value["column"]) for table in at.dataframe if "meaning" in table.value.columns)
+
+    at = open_page("export")
+    assert "body" not in meanings(at)
+    at.checkbox(key="export_full_text").check().run()
+    assert not at.exception
+    assert meanings(at)[-1] == "body"
