@@ -28,6 +28,8 @@ from monitor.normalise import iso
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DECIMALS = 4  # shares and mean sentiment
 KEYWORDS_TOP = 20  # keywords in the `keywords` summary unless told
+MATRIX_COUNTRIES = 15  # as on the Trends page
+STORIES = 100
 INTERVALS = ("day", "week")
 
 
@@ -201,6 +203,42 @@ SUMMARIES: dict[str, Summary] = {
                 **SENTIMENT_MEANINGS,
             },
         ),
+        Summary(
+            "matrix",
+            "Countries × topics",
+            f"Articles and mean sentiment per country (the {MATRIX_COUNTRIES} with most articles) and topic.",
+            {
+                "country": "ISO 3166-1 alpha-2 of a country the articles are about",
+                "topic": "topic slug",
+                "articles": "articles about the country on the topic",
+                **SENTIMENT_MEANINGS,
+            },
+        ),
+        Summary(
+            "stories",
+            "Latest stories",
+            f"The stories of the selection's newest articles ({STORIES} at most), newest first, counted whole.",
+            {
+                "story_id": "id of the story's first article (`newsmon explain ID`)",
+                "title": "headline of its first article",
+                "articles": "articles of the story (in the selection or not)",
+                "sources": "sources that published it",
+                "first_seen": "first article, ISO 8601 UTC",
+                "last_seen": "newest article, ISO 8601 UTC",
+            },
+        ),
+        Summary(
+            "rising",
+            "Rising keywords",
+            "Keywords significantly more frequent in the last 2 days than in the 28 before the selection's end.",
+            {
+                "keyword": "key phrase",
+                "recent": "articles with it in the last 2 days",
+                "baseline": "articles with it in the 28 days before",
+                "ratio": "recent share / earlier share",
+                "g2": "Dunning's log-likelihood (above 10.83: p < 0.001)",
+            },
+        ),
     )
 }
 
@@ -254,6 +292,22 @@ def summary_rows(
         rows = _keywords(db, filters, interval, top)
     elif kind == "topics":
         rows = _topics(db, filters)
+    elif kind == "matrix":
+        rows = [
+            {"country": row["country"], "topic": row["topic"], "articles": row["articles"],
+             "mean_sentiment": _mean(row), "scored_articles": row["sentiment_n"]}
+            for row in trends.country_topic_matrix(db, filters, countries_limit=MATRIX_COUNTRIES)
+        ]  # fmt: skip
+    elif kind == "stories":
+        story_columns = ("story_id", "title", "articles", "sources", "first_seen", "last_seen")
+        rows = [{key: row[key] for key in story_columns} for row in trends.latest_stories(db, filters, limit=STORIES)]
+    elif kind == "rising":
+        end = filters.until or datetime.now(UTC)
+        rows = [
+            {"keyword": term.keyword, "recent": term.recent, "baseline": term.baseline,
+             "ratio": round(term.ratio, DECIMALS), "g2": round(term.g2, 2)}
+            for term in trends.rising_keywords(db, filters, now=end)
+        ]  # fmt: skip
     else:
         rows = _countries(db, filters)
     return columns, iter(rows[:limit] if limit is not None else rows)
