@@ -80,7 +80,7 @@ class Alert:
         if self.kind == "volume_spike":
             return (
                 f"articles in the last {_hours(s['window_hours'])} against the {s['baseline_days']} days before: "
-                f"Poisson p < {s['p_value']:g} and at least {s['min_count']} articles"
+                f"Poisson p under {s['p_value']:g} and at least {s['min_count']} articles"
             )
         if self.kind == "sentiment_shift":
             return (

@@ -17,7 +17,20 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, quality, queries, reanalyse, scheduler, searches, server, sources, store
+from monitor import (
+    config,
+    demo,
+    export,
+    labels,
+    quality,
+    queries,
+    reanalyse,
+    scheduler,
+    searches,
+    server,
+    sources,
+    store,
+)
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.ingest import jobs
@@ -32,7 +45,12 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Manage the feeds and pages that `fetch` and `watch` poll.", no_args_is_help=True)
 export_app = typer.Typer(help="Export CSV summaries of the filtered articles.", no_args_is_help=True)
+groups_app = typer.Typer(
+    help="Source groups: named lists of sources, a filter like the others (`--source-group`, the sidebar).",
+    no_args_is_help=True,
+)
 app.add_typer(sources_app, name="sources")
+app.add_typer(groups_app, name="groups")
 app.add_typer(export_app, name="export")
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $NEWSMON_DB or data/news.db).")]
@@ -264,8 +282,8 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
             continue
         where = ", in the title" if tag["in_title"] else ""
         lines.append(
-            f"  {tag['code']} {tag['name']}: score {tag['score']:.2f}, {tag['mentions']} mentions{where}; "
-            f"matched {', '.join(tag['matched'])}"
+            f"  {tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
+            f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}"
         )
     lines.append("Topics, strongest first:")
     for tag in evidence["topics"] or [{"slug": None}]:
@@ -510,6 +528,42 @@ def sources_load_starter() -> None:
     """Load the starter list of public world-news feeds (data/starter_sources.csv)."""
     added, existing = sources.load_starter_sources(open_db(create=True))
     typer.echo(f"starter sources added: {added}, already present: {existing}")
+
+
+# ---- source groups -----------------------------------------------------------------------------
+
+
+@groups_app.command("list")
+def groups_list() -> None:
+    """Every source group with its sources."""
+    groups = store.source_groups(open_db())
+    if not groups:
+        typer.echo("no source groups yet: `newsmon groups set NAME SOURCE...`")
+    for name, members in groups.items():
+        typer.echo(f"{name}: {', '.join(members)}")
+
+
+@groups_app.command("set")
+def groups_set(
+    name: Annotated[str, typer.Argument(help="Group name, e.g. 'South Asia'.")],
+    members: Annotated[list[str], typer.Argument(help="Source names (as `newsmon sources list` shows them).")],
+) -> None:
+    """Make a group hold exactly these sources (creating it when new)."""
+    try:
+        chosen = store.set_source_group(open_db(), name, members)
+    except ValueError as error:
+        fail(str(error), code=2)
+    typer.echo(f"group {name!r}: {len(chosen)} sources")
+
+
+@groups_app.command("delete")
+def groups_delete(name: Annotated[str, typer.Argument(help="Group name.")]) -> None:
+    """Delete a group (its sources and their articles stay)."""
+    db = open_db()
+    if name not in store.source_groups(db):
+        fail(f"no source group {name!r} (see `newsmon groups list`)", code=2)
+    store.set_source_group(db, name, [])
+    typer.echo(f"deleted group {name!r}")
 
 
 # ---- export ------------------------------------------------------------------------------------

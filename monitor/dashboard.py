@@ -27,6 +27,7 @@ from monitor.reader import escape_markdown
 from monitor.selection import PERIODS, SENTIMENT_FULL, Selection
 
 PARALLEL_QUERIES = 2  # a 2-core laptop
+MIN_SCORED = 5  # a mean sentiment over fewer scored articles is shown faded or left off the map
 STATE_KEY = "newsmon_view"
 FRESH_KEY = "newsmon_view_this_run"  # set by the sidebar, taken by the page it was drawn for
 
@@ -85,12 +86,13 @@ def _cached(function_name: str, db_path: str, version: str, args: tuple, kwargs:
         return function(db, *args, **dict(kwargs))
 
 
-QUERY_MODULES = {module.__name__: module for module in (queries, trends, sources)}
+QUERY_MODULES = {module.__name__: module for module in (queries, trends, sources, store)}
 
 
 def cached(function: Callable, *args, **kwargs):
-    """Call a read-only function of monitor.queries, .trends or .sources on the current database, cached on
-    the arguments (the filters among them) and the database's version, so new data shows on the next rerun."""
+    """Call a read-only function of monitor.queries, .trends, .sources (or a reader of .store) on the current
+    database, cached on the arguments (the filters among them) and the database's version, so new data shows
+    on the next rerun."""
     view = current()
     return _cached_call(function, view.db_path, view.version, *args, **kwargs)
 
@@ -124,13 +126,16 @@ def current() -> View:
 
 def page_view() -> View:
     """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
-    `streamlit run pages/trends.py`, draws the sidebar itself)."""
+    `streamlit run pages/trends.py`, draws the sidebar itself). After a drill-down, the page it leads to."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
         _run_through_app()
         view = sidebar()
         st.session_state.pop(FRESH_KEY, None)
         database_note(view)
+    if drill := st.session_state.pop(DRILL_KEY, None):
+        page, params = drill
+        st.switch_page(PAGES_DIR / f"{page}.py", query_params=params or None)
     return view
 
 
@@ -145,6 +150,34 @@ def _run_through_app() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# ---- drill-down: a map country, a bar, a story row opens the matching articles --------------------------
+
+DRILL_KEY = "newsmon_drill"
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+def picked_point(key: str) -> dict | None:
+    """The point or row picked in the chart or table with this key (its selection event), if any."""
+    event = st.session_state.get(key) or {}
+    selection = event.get("selection") or {}
+    points = selection.get("points") or selection.get("rows") or []
+    return points[0] if points else None
+
+
+def drill_down(
+    *, page: str = "articles", days: tuple[date, date] | None = None, params: dict | None = None, **values: str
+) -> None:
+    """Narrow the sidebar to these values (by dimension name: country="PK") and days, then open `page` (with
+    these URL parameters). Call it from a selection callback: widget state may change only before the run."""
+    state = st.session_state
+    for name, value in values.items():
+        state[f"f_{name}"] = [value]
+    if days is not None:
+        state["f_period"] = "custom"
+        state["f_range"] = days
+    state[DRILL_KEY] = (page, params)
 
 
 # ---- colours and charts -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -28,6 +28,8 @@ from monitor.normalise import iso
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DECIMALS = 4  # shares and mean sentiment
 KEYWORDS_TOP = 20  # keywords in the `keywords` summary unless told
+MATRIX_COUNTRIES = 15  # as on the Trends page
+STORIES = 100
 INTERVALS = ("day", "week")
 
 
@@ -201,6 +203,42 @@ SUMMARIES: dict[str, Summary] = {
                 **SENTIMENT_MEANINGS,
             },
         ),
+        Summary(
+            "matrix",
+            "Countries × topics",
+            f"Articles and mean sentiment per country (the {MATRIX_COUNTRIES} with most articles) and topic.",
+            {
+                "country": "ISO 3166-1 alpha-2 of a country the articles are about",
+                "topic": "topic slug",
+                "articles": "articles about the country on the topic",
+                **SENTIMENT_MEANINGS,
+            },
+        ),
+        Summary(
+            "stories",
+            "Latest stories",
+            f"The stories of the selection's newest articles ({STORIES} at most), newest first, counted whole.",
+            {
+                "story_id": "id of the story's first article (`newsmon explain ID`)",
+                "title": "headline of its first article",
+                "articles": "articles of the story (in the selection or not)",
+                "sources": "sources that published it",
+                "first_seen": "first article, ISO 8601 UTC",
+                "last_seen": "newest article, ISO 8601 UTC",
+            },
+        ),
+        Summary(
+            "rising",
+            "Rising keywords",
+            "Keywords significantly more frequent in the last 2 days than in the 28 before the selection's end.",
+            {
+                "keyword": "key phrase",
+                "recent": "articles with it in the last 2 days",
+                "baseline": "articles with it in the 28 days before",
+                "ratio": "recent share / earlier share",
+                "g2": "Dunning's log-likelihood (above 10.83: p < 0.001)",
+            },
+        ),
     )
 }
 
@@ -254,6 +292,22 @@ def summary_rows(
         rows = _keywords(db, filters, interval, top)
     elif kind == "topics":
         rows = _topics(db, filters)
+    elif kind == "matrix":
+        rows = [
+            {"country": row["country"], "topic": row["topic"], "articles": row["articles"],
+             "mean_sentiment": _mean(row), "scored_articles": row["sentiment_n"]}
+            for row in trends.country_topic_matrix(db, filters, countries_limit=MATRIX_COUNTRIES)
+        ]  # fmt: skip
+    elif kind == "stories":
+        story_columns = ("story_id", "title", "articles", "sources", "first_seen", "last_seen")
+        rows = [{key: row[key] for key in story_columns} for row in trends.latest_stories(db, filters, limit=STORIES)]
+    elif kind == "rising":
+        end = filters.until or datetime.now(UTC)
+        rows = [
+            {"keyword": term.keyword, "recent": term.recent, "baseline": term.baseline,
+             "ratio": round(term.ratio, DECIMALS), "g2": round(term.g2, 2)}
+            for term in trends.rising_keywords(db, filters, now=end)
+        ]  # fmt: skip
     else:
         rows = _countries(db, filters)
     return columns, iter(rows[:limit] if limit is not None else rows)
@@ -455,11 +509,14 @@ def manifest(
     database: str | None = None,
     top: int = KEYWORDS_TOP,
     full_text: bool = False,
+    today: date | None = None,
 ) -> dict:
     """What a CSV holds, as JSON-ready data to keep beside it: the tool, the selection, the options, the time of
     the snapshot, the row count and what each column means."""
     summary = _summary(kind)
     columns = summary.column_meanings(by, interval, full_text=full_text)
+    options = _options(summary, by, interval, top, full_text)
+    weekly = {"partial_weeks": partial_weeks(filters, today=today)} if options.get("interval") == "week" else {}
     return {
         "tool": "newsmon",
         "version": __version__,
@@ -469,11 +526,27 @@ def manifest(
         "snapshot_at": iso(snapshot_at),
         **({"database": database} if database is not None else {}),
         "filters": filters_dict(filters),
-        "options": _options(summary, by, interval, top, full_text),
+        "options": options,
+        **weekly,
         "rows": rows,
         "columns": columns,
         "notes": list(COUNTING_NOTES),
     }
+
+
+def partial_weeks(filters: Filters, *, today: date | None = None) -> list[str]:
+    """The weeks (named by their Monday, UTC) that the selection covers only in part: the first when it starts
+    after a Monday, the last when it ends before a Sunday (an open end ends `today`). An open start: none known."""
+    if filters.since is None:
+        return []
+    first = filters.since.astimezone(UTC).date()
+    last = filters.until.astimezone(UTC).date() if filters.until else (today or datetime.now(UTC).date())
+    weeks = []
+    if first.weekday() != 0:
+        weeks.append(first - timedelta(days=first.weekday()))
+    if last.weekday() != 6:
+        weeks.append(last - timedelta(days=last.weekday()))
+    return sorted({week.isoformat() for week in weeks})
 
 
 def _options(summary: Summary, by: str | None, interval: str, top: int, full_text: bool) -> dict:

@@ -99,7 +99,7 @@ class Quality:
         data["rules"] = {
             "silent": f"no article for longer than a source at its pace over the last {USUAL_DAYS} days would go "
             f"with probability {SILENT_P:g} (Poisson), for sources with at least {MIN_USUAL} articles then",
-            "low_day": f"fewer than {LOW_DAY_SHARE:.0%} of the median day's articles and Poisson p < {LOW_DAY_P:g}",
+            "low_day": f"fewer than {LOW_DAY_SHARE:.0%} of the median day's articles and Poisson p under {LOW_DAY_P:g}",
         }
         return data
 

@@ -875,6 +875,45 @@ def record_source_attempt(
             )
 
 
+# ---- source groups -----------------------------------------------------------------------------
+
+
+def source_names(db: sqlite_utils.Database) -> list[str]:
+    """Every source name a group may hold: configured sources and the sources of stored articles."""
+    rows = db.execute(
+        """SELECT name FROM sources UNION SELECT value FROM daily_counts WHERE dimension = 'source' ORDER BY 1"""
+    )
+    return [name for (name,) in rows]
+
+
+def set_source_group(db: sqlite_utils.Database, name: str, members: Iterable[str]) -> list[str]:
+    """Make the group `name` hold exactly these sources (by name); no members deletes it. Returns the members.
+    ValueError for an empty group name or a source this database does not know."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValueError("a source group needs a name")
+    members = list(dict.fromkeys(" ".join(member.split()) for member in members if member.strip()))
+    known = set(source_names(db))
+    unknown = [member for member in members if member not in known]
+    if unknown:
+        raise ValueError(f"no source named {', '.join(map(repr, unknown))} (see `newsmon sources list`)")
+    with transaction(db) as conn:
+        _changed(conn)  # the dashboard's cached choices and counts by group
+        conn.execute("DELETE FROM source_group_members WHERE group_name = ?", (name,))
+        conn.executemany(
+            "INSERT INTO source_group_members (group_name, source) VALUES (?, ?)", [(name, m) for m in members]
+        )
+    return members
+
+
+def source_groups(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """Group name -> its sources, by name."""
+    groups: dict[str, list[str]] = {}
+    for name, source in db.execute("SELECT group_name, source FROM source_group_members ORDER BY 1, 2"):
+        groups.setdefault(name, []).append(source)
+    return groups
+
+
 # ---- facts about the database ------------------------------------------------------------------
 
 

@@ -398,14 +398,39 @@ def data_version(db: sqlite_utils.Database) -> str:
 
 
 def term_counts(db: sqlite_utils.Database, filters: Filters, terms: list[str], *, interval: str = "day") -> list[dict]:
-    """Articles per period matching each full-text query (a word, a "phrase", a OR b, prefix*), within the
-    selection: rows {period, term, articles}."""
+    """Articles per period matching each search (as the search box reads it: a word, a "phrase", a OR b,
+    prefix*), within the selection: rows {period, term, articles, all_articles} for every period with articles
+    in the selection and every term, zeros included, so lines do not jump over quiet days and a term with no
+    match is still there (at zero)."""
+    totals = {row["period"]: row["articles"] for row in counts_over_time(db, filters, interval=interval)}
+    periods = _every_period(totals, interval)
     rows: list[dict] = []
     for term in terms:
         query = f"({fts_query(filters.query)}) AND ({fts_query(term)})" if fts_query(filters.query) else term
-        for row in counts_over_time(db, replace(filters, query=query), interval=interval):
-            rows.append({"period": row["period"], "term": term, "articles": row["articles"]})
+        counts = {
+            row["period"]: row["articles"]
+            for row in (
+                counts_over_time(db, replace(filters, query=query), interval=interval) if fts_query(term) else []
+            )
+        }
+        rows += [
+            {"period": period, "term": term, "articles": counts.get(period, 0), "all_articles": total}
+            for period, total in periods.items()
+        ]
     return rows
+
+
+def _every_period(counts: dict[str, int], interval: str) -> dict[str, int]:
+    """The counts with the periods between the first and the last that have none, at zero."""
+    if not counts:
+        return {}
+    step = timedelta(days=7 if interval == "week" else 1)
+    day, last = date.fromisoformat(min(counts)), date.fromisoformat(max(counts))
+    every = {}
+    while day <= last:
+        every[day.isoformat()] = counts.get(day.isoformat(), 0)
+        day += step
+    return every
 
 
 @dataclass(frozen=True)

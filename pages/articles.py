@@ -19,13 +19,13 @@ ARTICLE_SORTS = {  # label -> (queries.article_page sort, descending)
 }
 ARTICLE_COLUMNS = {
     "published": st.column_config.TextColumn("Published", help="In your time zone"),
-    "source": st.column_config.TextColumn("Source", width="small"),
+    "source": st.column_config.TextColumn("Source", width=170),
     "title": st.column_config.TextColumn("Title", width="large"),
     "sentiment": st.column_config.NumberColumn(
         "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
     ),
     "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
-    "topics": st.column_config.TextColumn("Topics", help="Strongest first", width="medium"),
+    "topics": st.column_config.TextColumn("Topics", help="Strongest first", width=280),
 }
 
 
@@ -56,6 +56,16 @@ def story_table(story: list[dict]) -> list[dict]:
     ]
 
 
+EVIDENCE_COLUMNS = {  # the scores narrow, so that the matched words and sentences show whole
+    "score": st.column_config.NumberColumn("Score", format="%.2f", width=60),
+    "mentions": st.column_config.NumberColumn("Mentions", width=70),
+    "in title": st.column_config.CheckboxColumn("In title", width=60),
+    "matched": st.column_config.TextColumn("Matched", width="large"),
+    "matched terms": st.column_config.TextColumn("Matched terms", width="large"),
+    "sentence": st.column_config.TextColumn("Sentence", width="large"),
+}
+
+
 def evidence_panel(article: dict) -> None:
     """Why each tag was given: the matched words and scores stored with the article's analysis."""
     evidence = article["evidence"]
@@ -71,7 +81,7 @@ def evidence_panel(article: dict) -> None:
         st.dataframe(
             [
                 {
-                    "country": f"{tag['name']} ({tag['code']})",
+                    "country": labels.label("country", tag["code"]),
                     "score": tag["score"],
                     "mentions": tag["mentions"],
                     "in title": tag["in_title"],
@@ -81,6 +91,7 @@ def evidence_panel(article: dict) -> None:
             ],
             hide_index=True,
             key="evidence_countries",
+            column_config=EVIDENCE_COLUMNS,
         )
     else:
         st.caption("No country scored above the threshold.")
@@ -93,6 +104,7 @@ def evidence_panel(article: dict) -> None:
             ],
             hide_index=True,
             key="evidence_topics",
+            column_config=EVIDENCE_COLUMNS,
         )
     else:
         st.caption("No topic scored above its threshold.")
@@ -104,6 +116,7 @@ def evidence_panel(article: dict) -> None:
             [{"score": score, "sentence": text} for text, score in tone["strongest"]],
             hide_index=True,
             key="evidence_sentences",
+            column_config=EVIDENCE_COLUMNS,
         )
     if tone["news_terms"]:
         st.caption("News-lexicon terms: " + escape_markdown(", ".join(tone["news_terms"])))
@@ -119,6 +132,7 @@ if not total:
     ui.empty_state(view)
     st.stop()
 
+reader_box = st.container()  # the reader opens above the table, where it is seen without scrolling
 controls = st.columns([2, 1, 1, 2])
 sort_label = controls[0].selectbox("Sort by", list(ARTICLE_SORTS), key="articles_sort", bind="query-params")
 page_size = controls[1].selectbox("Per page", [25, 50, 100], index=1, key="articles_page_size", bind="query-params")
@@ -136,51 +150,64 @@ picked = st.dataframe(
     column_config=ARTICLE_COLUMNS, column_order=list(ARTICLE_COLUMNS), height=min(38 + 35 * len(table), 560),
 )  # fmt: skip
 chosen_rows = picked.selection.rows if picked else []
+if chosen_rows and st.session_state.get("articles_picked") != table[chosen_rows[0]]["id"]:
+    # A row picked now opens; otherwise the link's article (which a "same story" row or a drill-down set) stays.
+    st.session_state["articles_picked"] = table[chosen_rows[0]]["id"]
+    st.query_params["article"] = str(table[chosen_rows[0]]["id"])
 linked = st.query_params.get("article")
-article_id = table[chosen_rows[0]]["id"] if chosen_rows else reader.article_id(linked)
+article_id = reader.article_id(linked)
 if not article_id:
     if linked:
         st.warning(f"The link's article={reader.escape_markdown(linked)} is not an article id (a number like 42).")
     st.caption("Select a row to read the article and see why each tag was given.")
     st.stop()
 
-article = ui.cached(queries.article_detail, article_id)
-if article is None:
-    st.warning(f"There is no article with id {article_id}.")
-    st.stop()
-if str(st.query_params.get("article")) != str(article["id"]):
-    st.query_params["article"] = str(article["id"])  # the reader can be bookmarked too
 
-st.divider()
-st.subheader(reader.escape_markdown(article["title"]))
-meta = [article["source"], f"published {ui.local_time(article['published_at'])}"]
-if article["date_inferred"]:
-    meta[-1] += " (no date in the source: time of fetching)"
-if article["author"]:
-    meta.append(f"by {article['author']}")
-meta.append(f"language {labels.label('language', article['language']) if article['language'] else 'unknown'}")
-meta.append(f"id {article['id']}")
-st.caption(reader.escape_markdown(" · ".join(meta)))
-if link := reader.safe_link(article["url"]):
-    st.link_button("Open the original", link)
+def open_same_story(story: list[dict]) -> None:
+    if (row := ui.picked_point("articles_story")) is not None:
+        st.query_params["article"] = str(story[row]["id"])
 
-text_column, evidence_column = st.columns([3, 2])
-with text_column:
+
+with reader_box:
+    article = ui.cached(queries.article_detail, article_id)
+    if article is None:
+        st.warning(f"There is no article with id {article_id}.")
+        st.stop()
     terms = reader.query_terms(view.filters.query)
-    hits = 0
-    for paragraph in reader.paragraphs(article["body"] or article["summary"] or ""):
-        shown, found = reader.highlighted(paragraph, terms)
-        hits += found
-        st.markdown(shown)
-    if not (article["body"] or article["summary"]):
-        st.caption("The source gave no text for this article, only its title.")
-    if terms:
-        st.caption(f"{hits} highlighted matches of: {reader.escape_markdown(', '.join(terms))}")
-with evidence_column:
-    evidence_panel(article)
-    story = article["story"]
-    st.markdown(f"**Same story** ({len(story) + 1} articles)" if story else "**Same story**")
-    if story:
-        st.dataframe(story_table(story), hide_index=True, key="articles_story")
-    else:
-        st.caption("No other article was matched to this story.")
+    title, title_hits = reader.highlighted(article["title"] or "", terms)
+    st.subheader(title)
+    meta = [article["source"], f"published {ui.local_time(article['published_at'])}"]
+    if article["date_inferred"]:
+        meta[-1] += " (no date in the source: time of fetching)"
+    if article["author"]:
+        meta.append(f"by {article['author']}")
+    meta.append(f"language {labels.label('language', article['language']) if article['language'] else 'unknown'}")
+    meta.append(f"id {article['id']}")
+    st.caption(reader.escape_markdown(" · ".join(meta)))
+    if link := reader.safe_link(article["url"]):
+        st.link_button("Open the original", link)
+
+    text_column, evidence_column = st.columns([3, 2])
+    with text_column:
+        hits = title_hits
+        for paragraph in reader.paragraphs(article["body"] or article["summary"] or ""):
+            shown, found = reader.highlighted(paragraph, terms)
+            hits += found
+            st.markdown(shown)
+        if not (article["body"] or article["summary"]):
+            st.caption("The source gave no text for this article, only its title.")
+        if terms:
+            st.caption(f"{hits} highlighted matches of: {reader.escape_markdown(', '.join(terms))}")
+    with evidence_column:
+        evidence_panel(article)
+        story = article["story"]
+        st.markdown(f"**Same story** ({len(story) + 1} articles)" if story else "**Same story**")
+        if story:
+            st.dataframe(
+                story_table(story), hide_index=True, key="articles_story", on_select=lambda: open_same_story(story),
+                selection_mode="single-row", column_order=["published", "source", "title"],
+            )  # fmt: skip
+            st.caption("Pick a row to read that article.")
+        else:
+            st.caption("No other article was matched to this story.")
+    st.divider()

@@ -14,9 +14,11 @@ from monitor.filters import Filters
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
-def _export_csv(db_path: str, version: str, kind: str, filters: Filters, by, interval, max_rows) -> tuple[bytes, int]:
+def _export_csv(
+    db_path: str, version: str, kind: str, filters: Filters, by, interval, max_rows, full_text: bool = False
+) -> tuple[bytes, int]:
     with ui.connect(db_path) as db:
-        return export.summary_csv(db, kind, filters, by=by, interval=interval, max_rows=max_rows)
+        return export.summary_csv(db, kind, filters, by=by, interval=interval, max_rows=max_rows, full_text=full_text)
 
 
 def export_csv(kind: str, filters: Filters, by, interval: str, max_rows: int | None = None) -> tuple[bytes, int]:
@@ -25,10 +27,12 @@ def export_csv(kind: str, filters: Filters, by, interval: str, max_rows: int | N
     return _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows)
 
 
-def export_csv_later(kind: str, filters: Filters, by, interval: str, max_rows: int) -> Callable[[], bytes]:
+def export_csv_later(
+    kind: str, filters: Filters, by, interval: str, max_rows: int, full_text: bool = False
+) -> Callable[[], bytes]:
     """The CSV made only when the download button is pressed (large article lists)."""
     view = ui.current()
-    return lambda: _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows)[0]
+    return lambda: _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows, full_text)[0]
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
@@ -64,10 +68,17 @@ if summary.by:
         format_func=lambda value: value.replace("_", " ").capitalize(),
     ) or summary.by[0]  # fmt: skip
 interval = "day"
-if summary.intervals:
-    interval = (
-        st.segmented_control("Per", ["day", "week"], default="day", key="export_interval", bind="query-params") or "day"
+if summary.intervals and not (kind == "sentiment" and by != "day"):  # sentiment by country has no periods
+    interval = (  # one choice per summary: another summary starts again at "day"
+        st.segmented_control("Per", ["day", "week"], default="day", key=f"export_interval_{kind}", bind="query-params")
+        or "day"
     )
+partial = export.partial_weeks(view.filters, today=view.today) if interval == "week" else []
+if partial:
+    st.caption(
+        "Partial weeks (the selection covers only some of their days): " + ", ".join(partial)
+        + ". The manifest lists them too."
+    )  # fmt: skip
 
 preview = export_preview(kind, view.filters, by, interval, PREVIEW_ROWS)
 if not preview["rows"]:
@@ -77,9 +88,12 @@ st.dataframe(preview["rows"], hide_index=True, key="export_preview", column_orde
 st.caption(f"Preview of the first {min(PREVIEW_ROWS, len(preview['rows']))} rows.")
 
 stamp = datetime.now(UTC).replace(microsecond=0)
-name = f"newsmon-{kind}{'-by-' + by if by else ''}-{stamp:%Y%m%d-%H%M}"
+per = f"-per-{interval}" if interval != "day" else ""
+name = f"newsmon-{kind}{'-by-' + by if by else ''}{per}-{stamp:%Y%m%d-%H%M}"
+full_text = False
 if kind == "articles":
-    data = export_csv_later(kind, view.filters, by, interval, ARTICLES_IN_BROWSER)
+    full_text = st.checkbox("With the full text (a body column last)", key="export_full_text", bind="query-params")
+    data = export_csv_later(kind, view.filters, by, interval, ARTICLES_IN_BROWSER, full_text)
     st.caption(
         f"The download holds up to {ARTICLES_IN_BROWSER:,} articles, newest first. For more, use the CLI: "
         "`newsmon export articles [filters] -o articles.csv`."
@@ -93,7 +107,15 @@ columns[0].download_button(
     icon=":material/download:",
 )  # fmt: skip
 manifest = export.manifest(
-    kind, view.filters, by=by, interval=interval, rows=rows_written, snapshot_at=stamp, database=view.db_path
+    kind,
+    view.filters,
+    by=by,
+    interval=interval,
+    rows=rows_written,
+    snapshot_at=stamp,
+    database=view.db_path,
+    today=view.today,
+    full_text=full_text,
 )
 if view.demo:
     manifest["demo_data"] = True
@@ -104,6 +126,9 @@ columns[1].download_button(
 )  # fmt: skip
 with st.expander("What the columns mean"):
     st.dataframe(
-        [{"column": column, "meaning": meaning} for column, meaning in summary.column_meanings(by, interval).items()],
+        [
+            {"column": column, "meaning": meaning}
+            for column, meaning in summary.column_meanings(by, interval, full_text=full_text).items()
+        ],
         hide_index=True, key="export_columns",
     )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -9,13 +11,14 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import labels, trends
 
-HEADLINE_FIGURES = (  # key of trends.headline, label, number format
-    ("articles", "Articles", "{:,}"),
-    ("stories", "Stories", "{:,}"),
-    ("sources", "Sources", "{:,}"),
-    ("countries", "Countries", "{:,}"),
-    ("mean_sentiment", "Mean sentiment", "{:+.3f}"),
-)
+HEADLINE_FIGURES = (  # key of trends.headline, label, number format, what it counts
+    ("articles", "Articles", "{:,}", "Articles in the selection."),
+    ("stories", "Stories", "{:,}", "Stories that started in the selection: those whose first article matches the "
+     "filters (wire copies and rewrites of one story count once; a story that started earlier does not count)."),
+    ("sources", "Sources", "{:,}", "Sources with articles in the selection."),
+    ("countries", "Countries", "{:,}", "Countries the selection's articles are about."),
+    ("mean_sentiment", "Mean sentiment", "{:+.3f}", "Mean VADER compound score of the scored (English) articles."),
+)  # fmt: skip
 
 
 def change_text(figure) -> str | None:
@@ -36,10 +39,10 @@ def previous_text(figure, fmt: str) -> str:
 
 
 STORY_COLUMNS = {
-    "title": st.column_config.TextColumn("Story (first headline)", width="large"),
+    "title": st.column_config.TextColumn("Story (first headline)", width=330),
     "articles": st.column_config.NumberColumn("Articles", width="small"),
     "sources": st.column_config.NumberColumn("Sources", width="small"),
-    "last_seen": st.column_config.TextColumn("Latest", width="small", help="Newest article, your time zone"),
+    "last_seen": st.column_config.TextColumn("Latest", width=110, help="Newest article, your time zone"),
 }
 
 
@@ -55,6 +58,38 @@ def stories_table(stories: list[dict]) -> list[dict]:
     ]
 
 
+def open_bar(by: str) -> None:
+    """A bar of the stacked volume: the articles of its day (or week) with its topic or country."""
+    point = ui.picked_point("overview_volume")
+    if point and point.get("customdata"):
+        first = date.fromisoformat(str(point["x"])[:10])
+        last = first + timedelta(days=6 if interval == "week" else 0)
+        value = point["customdata"][0]
+        ui.drill_down(days=(first, last), **({by: value} if value != trends.OTHER else {}))
+
+
+def open_country(codes: dict[str, str]) -> None:
+    if (point := ui.picked_point("overview_choropleth")) and point.get("location") in codes:
+        ui.drill_down(country=codes[point["location"]])
+
+
+def open_topic() -> None:
+    if (point := ui.picked_point("overview_topics")) and point.get("customdata"):
+        ui.drill_down(topic=point["customdata"][0])
+
+
+def open_story(stories: list[dict]) -> None:
+    """A story: the reader on its first article, which lists the others."""
+    if (row := ui.picked_point("overview_stories")) is not None:
+        ui.drill_down(params={"article": str(stories[row]["story_id"])})
+
+
+def stack_options(by: str) -> dict:
+    """The stacked chart's values: the topics (countries) of the filter when there is one, else the 8 largest."""
+    chosen = view.filters.topics if by == "topic" else view.filters.countries
+    return {"by": by, "interval": interval, **({"values": chosen} if chosen else {"limit": 8})}
+
+
 view = ui.page_view()
 st.title("Overview")
 st.caption(ui.describe(view))
@@ -63,7 +98,7 @@ by = st.session_state.get("overview_by") or "topic"  # the widget's value from t
 ui.prefetch(
     [
         (trends.headline, (view.filters,), {}),
-        (trends.share_over_time, (view.filters,), {"by": by, "interval": interval, "limit": 8}),
+        (trends.share_over_time, (view.filters,), stack_options(by)),
         (trends.sentiment_over_time, (view.filters,), {"interval": interval}),
         (trends.totals, (view.filters, "country"), {}),
         (trends.totals, (view.filters, "topic"), {"limit": 12}),
@@ -78,13 +113,13 @@ if not figures["articles"].value:
     st.stop()
 
 columns = st.columns(5)
-for column, (key, name, fmt) in zip(columns, HEADLINE_FIGURES, strict=True):
+for column, (key, name, fmt, meaning) in zip(columns, HEADLINE_FIGURES, strict=True):
     figure = figures[key]
     column.metric(
         name,
         fmt.format(figure.value) if figure.value is not None else "–",
         delta=change_text(figure),
-        help=previous_text(figure, fmt),
+        help=f"{meaning} {previous_text(figure, fmt)}",
         border=True,
     )
 
@@ -103,7 +138,7 @@ with left:
         or "topic"
     )
     as_share = controls[1].toggle("Share of all articles", key="overview_share", bind="query-params")
-    rows = ui.cached(trends.share_over_time, view.filters, by=by, interval=interval, limit=8)
+    rows = ui.cached(trends.share_over_time, view.filters, **stack_options(by))
     volume = pd.DataFrame(rows)
     if volume.empty:
         st.info(f"No {by} tags in this selection.")
@@ -113,17 +148,26 @@ with left:
         colour_by_name = {name[value]: ui.colour(value) for value in name}
         y, y_title = ("share", "Share of all articles") if as_share else ("articles", "Articles")
         chart = px.bar(
-            volume, x="period", y=y, color="name", color_discrete_map=colour_by_name,
+            volume, x="period", y=y, color="name", color_discrete_map=colour_by_name, custom_data=["value"],
             hover_data={"articles": True, "total": True, "share": ":.1%", "period": True, "name": True},
             labels={"name": by.capitalize(), "period": interval.capitalize(), "total": "All articles"},
         )  # fmt: skip
         if as_share:
             chart.update_yaxes(tickformat=".0%")
-        note = " (an article about two countries counts in both)" if by == "country" else ""
+        note = {
+            "country": "an article about two countries counts in both",
+            "topic": "an article on two topics counts in both",
+        }
+        caption = f"Bars count tags, not articles: {note[by]}, so a day's bar can be taller than its article count."
         st.plotly_chart(
-            ui.figure_defaults(chart, title=f"Articles per {interval} by {by}{note}", y_title=y_title, x_title=""),
+            ui.figure_defaults(
+                chart, title=f"Articles per {interval} by {by}, once per tag", y_title=y_title, x_title=""
+            ),
             key="overview_volume",
+            on_select=lambda: open_bar(by),
+            selection_mode="points",
         )
+        st.caption(caption)
 with right:
     sentiment = pd.DataFrame(ui.cached(trends.sentiment_over_time, view.filters, interval=interval))
     scored = sentiment.dropna(subset=["mean_sentiment"]) if not sentiment.empty else sentiment
@@ -157,7 +201,7 @@ with left:
         countries["country"] = [labels.label("country", code) for code in countries["value"]]
         mapped = countries.dropna(subset=["iso3"])
         if measure == "mean_sentiment":
-            mapped = mapped.dropna(subset=["mean_sentiment"])
+            mapped = mapped[mapped["sentiment_n"] >= ui.MIN_SCORED].dropna(subset=["mean_sentiment"])
         chart = px.choropleth(
             mapped, locations="iso3", color=measure, hover_name="country",
             hover_data={"iso3": False, "articles": True, "mean_sentiment": ":.3f", "sentiment_n": True},
@@ -176,7 +220,18 @@ with left:
         title = (
             "Articles about each country" if measure == "articles" else "Mean sentiment of articles about each country"
         )
-        st.plotly_chart(ui.figure_defaults(chart, title=title), key="overview_choropleth", config=ui.MAP_CONFIG)
+        st.plotly_chart(
+            ui.figure_defaults(chart, title=title), key="overview_choropleth", config=ui.MAP_CONFIG,
+            on_select=lambda: open_country(dict(zip(countries["iso3"], countries["value"], strict=True))),
+            selection_mode="points",
+        )  # fmt: skip
+        if measure == "mean_sentiment":
+            left_off = len(countries) - len(mapped)
+            st.caption(
+                f"Countries with fewer than {ui.MIN_SCORED} scored (English) articles are left grey"
+                + (f" ({left_off} in this selection)." if left_off else ".")
+                + " Hover a country for the number of scored articles."
+            )
 with right:
     topics = pd.DataFrame(ui.cached(trends.totals, view.filters, "topic", limit=12))
     if topics.empty:
@@ -184,13 +239,16 @@ with right:
     else:
         topics["topic"] = [labels.label("topic", slug) for slug in topics["value"]]
         chart = px.bar(
-            topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value",
+            topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value", custom_data=["value"],
             color_discrete_map=ui.colours(topics["value"]),
             hover_data={"value": False, "mean_sentiment": ":.3f"},
             labels={"articles": "Articles", "topic": "", "mean_sentiment": "Mean sentiment"},
         )  # fmt: skip
         chart.update_layout(showlegend=False)
-        st.plotly_chart(ui.figure_defaults(chart, title="Top topics"), key="overview_topics")
+        st.plotly_chart(
+            ui.figure_defaults(chart, title="Top topics"), key="overview_topics", on_select=open_topic,
+            selection_mode="points",
+        )  # fmt: skip
 
 left, right = st.columns([2, 3])
 with left:
@@ -206,4 +264,8 @@ with left:
 with right:
     st.subheader("Latest stories")
     stories = ui.cached(trends.latest_stories, view.filters, limit=10)
-    st.dataframe(stories_table(stories), hide_index=True, key="overview_stories", column_config=STORY_COLUMNS)
+    st.dataframe(
+        stories_table(stories), hide_index=True, key="overview_stories", column_config=STORY_COLUMNS,
+        on_select=lambda: open_story(stories), selection_mode="single-row",
+    )  # fmt: skip
+    st.caption("Pick a country on the map, a bar or a story to open its articles.")

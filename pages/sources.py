@@ -16,7 +16,7 @@ from monitor.reader import escape_markdown, plain_text, safe_link
 
 HEALTH_COLUMNS = {
     "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
-    "name": st.column_config.TextColumn("Source"),
+    "name": st.column_config.TextColumn("Source", width=180),
     "country": st.column_config.TextColumn("Country"),
     "language": st.column_config.TextColumn("Lang"),
     "every": st.column_config.TextColumn("Every"),
@@ -26,7 +26,7 @@ HEALTH_COLUMNS = {
     "per_day": st.column_config.BarChartColumn("Articles per day (14 days)", y_min=0),
     "articles_24h": st.column_config.NumberColumn("24 h"),
     "articles_total": st.column_config.NumberColumn("Total"),
-    "url": st.column_config.LinkColumn("URL"),
+    "url": st.column_config.LinkColumn("URL", width=320),
 }
 
 
@@ -94,8 +94,8 @@ def done(kind: str, text: str) -> None:
     st.rerun()
 
 
-add_tab, manage_tab, fetch_tab, upload_tab, opml_tab = st.tabs(
-    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"],
+add_tab, manage_tab, fetch_tab, upload_tab, opml_tab, groups_tab = st.tabs(
+    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML", "Source groups"],
     key="sources_tab",  # the open tab stays open after an action's rerun, and is in the link
     bind="query-params",
 )
@@ -208,3 +208,35 @@ with opml_tab:
             done("warning" if problems else "success", text)
         except IngestError as error:
             st.error(f"Not imported: {escape_markdown(str(error))}")
+
+with groups_tab:
+    st.caption(
+        "A source group is a named list of sources (for example the outlets of one region), a sidebar filter "
+        "like the others. From a terminal: `newsmon groups set NAME SOURCE...`."
+    )
+    groups = ui.cached(store.source_groups)
+    names = ui.cached(store.source_names)
+    for group, members in groups.items():
+        st.text(f"{group}: {', '.join(members)}")  # st.text: never Markdown
+    editing = st.selectbox("Group", ["(new group)", *groups], key="sources_group")
+    group_name = st.text_input(
+        "Name", value="" if editing == "(new group)" else editing, key=f"sources_group_name_{editing}"
+    )
+    members = st.multiselect(
+        "Sources",
+        names,
+        default=[m for m in groups.get(editing, []) if m in names],
+        key=f"sources_group_members_{editing}",
+    )
+    buttons = st.columns(2)
+    if buttons[0].button("Save the group", key="sources_group_save", disabled=not group_name.strip() or not members):
+        try:
+            with ui.connect(view.db_path) as db:
+                store.set_source_group(db, group_name, members)
+            done("success", f"Saved the group {escape_markdown(group_name.strip())} ({len(members)} sources).")
+        except ValueError as error:
+            st.error(f"Not saved: {escape_markdown(str(error))}")
+    if editing != "(new group)" and buttons[1].button("Delete the group", key="sources_group_delete"):
+        with ui.connect(view.db_path) as db:
+            store.set_source_group(db, editing, [])
+        done("success", f"Deleted the group {escape_markdown(editing)}. Its sources stay.")

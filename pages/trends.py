@@ -43,7 +43,8 @@ text = st.text_area(
     key="trends_terms",
     bind="query-params",
     placeholder="One per line, e.g. ceasefire",
-    help="Each line is a full-text query (FTS5 syntax) counted within the current filters.",
+    help='Each line is a search like the sidebar\'s (words, "phrases", OR, NOT, prefix*), counted within the '
+    "current filters.",
     height=110,
 )
 terms = [line.strip() for line in text.splitlines() if line.strip()]
@@ -59,14 +60,15 @@ if terms:
     except QueryError as error:
         st.error(escape_markdown(str(error)))
         counts = pd.DataFrame()
-    if counts.empty:
+    matched = counts.groupby("term")["articles"].sum() if not counts.empty else pd.Series(dtype=int)
+    missing = [term for term in terms if not matched.get(term, 0)]
+    if missing:
+        st.caption(
+            "No article in the selection matches: " + ", ".join(f"“{escape_markdown(term)}”" for term in missing)
+        )
+    if counts.empty or len(missing) == len(terms):
         st.info("None of these terms appears in the selected articles.")
     else:
-        totals = {
-            row["period"]: row["articles"]
-            for row in ui.cached(trends.counts_over_time, view.filters, interval=interval)
-        }
-        counts["all_articles"] = counts["period"].map(totals).fillna(0).astype(int)
         counts["per_1000"] = (
             1000 * counts["articles"] / counts["all_articles"].where(counts["all_articles"] > 0)
         ).round(2)
@@ -114,9 +116,11 @@ if matrix.empty:
 else:
     matrix["country"] = [labels.label("country", code) for code in matrix["country"]]
     matrix["topic_name"] = [labels.label("topic", slug) for slug in matrix["topic"]]
-    matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(matrix["sentiment_n"] > 0)
+    matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(
+        matrix["sentiment_n"] >= ui.MIN_SCORED
+    )
     grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
-    grid = grid.loc[matrix.groupby("country")["articles"].sum().sort_values(ascending=False).index]
+    grid = grid.loc[list(dict.fromkeys(matrix["country"]))]  # by articles about the country, as elsewhere
     grid = grid[matrix.groupby("topic_name")["articles"].sum().sort_values(ascending=False).index]
     articles = measure == "articles"
     chart = px.imshow(
@@ -130,6 +134,8 @@ else:
     chart.update_layout(height=220 + 28 * len(grid))
     title = "Articles per country and topic" if articles else "Mean sentiment per country and topic"
     st.plotly_chart(ui.figure_defaults(chart, title=f"{title} (15 countries with most articles)"), key="trends_matrix")
+    if not articles:
+        st.caption(f"Empty cells: fewer than {ui.MIN_SCORED} scored (English) articles.")
 
 st.subheader("Sentiment by country and topic")
 dimension = (
@@ -148,7 +154,12 @@ scored = rows.dropna(subset=["mean_sentiment"]) if not rows.empty else rows
 if scored.empty:
     st.info("No scored article in this selection (only English articles get a sentiment score).")
 else:
-    scored = scored.assign(name=[labels.label(dimension, value) for value in scored["value"]]).iloc[::-1]
+    scored = scored.assign(
+        name=[
+            f"{labels.label(dimension, value)} (n={n})"
+            for value, n in zip(scored["value"], scored["sentiment_n"], strict=True)
+        ]
+    ).iloc[::-1]
     chart = px.bar(
         scored, x="mean_sentiment", y="name", orientation="h", color="mean_sentiment",
         color_continuous_scale="RdBu", range_color=(-0.5, 0.5),
@@ -156,12 +167,14 @@ else:
         labels={"mean_sentiment": "Mean sentiment (−1 to 1)", "name": "", "sentiment_n": "Scored articles",
                 "articles": "Articles"},
     )  # fmt: skip
+    chart.update_traces(marker_opacity=[1.0 if n >= ui.MIN_SCORED else 0.3 for n in scored["sentiment_n"]])
     chart.update_xaxes(range=[-1, 1])
     chart.update_layout(height=160 + 26 * len(scored), coloraxis_showscale=False)
     st.plotly_chart(
         ui.figure_defaults(chart, title=f"Mean sentiment by {dimension} (15 with most articles)"),
         key="trends_sentiment",
     )
+    st.caption(f"n: scored articles behind each mean. Faded: fewer than {ui.MIN_SCORED}, too few to compare.")
 
 st.subheader("Rising keywords")
 rising = ui.cached(trends.rising_keywords, view.filters, now=ui.anchor(view))

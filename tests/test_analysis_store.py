@@ -62,6 +62,7 @@ def test_border_talks_article_is_tagged_and_explained(db):
     explained = run("explain", row["id"])
     assert explained.exit_code == 0, explained.output
     assert "PK Pakistan: score" in explained.output and "matched" in explained.output
+    assert "TR Türkiye: score" in explained.output  # the name the dashboard and the exports use
     assert "diplomacy" in explained.output and "Sentiment:" in explained.output
 
 
@@ -185,10 +186,15 @@ def test_trends_from_rollups_equal_trends_from_articles(db):
     assert [row["articles"] for row in trends.counts_over_time(db, plain, interval="week")] == [4]
     pk = trends.totals(db, Filters(countries=("PK",)), "topic")
     assert {row["value"] for row in pk} >= {"diplomacy", "conflict"}
-    assert trends.term_counts(db, plain, ["earthquake", "ceasefire OR truce"]) == [
-        {"period": "2025-11-10", "term": "earthquake", "articles": 2},
-        {"period": "2025-11-12", "term": "ceasefire OR truce", "articles": 1},
-    ]
+    per_day = {row["period"]: row["articles"] for row in trends.counts_over_time(db, plain)}
+    compared = trends.term_counts(db, plain, ["earthquake", "ceasefire OR truce", "nowhere-to-be-found"])
+    days = [f"2025-11-{day}" for day in range(int(min(per_day)[-2:]), int(max(per_day)[-2:]) + 1)]
+    assert [(row["period"], row["term"]) for row in compared] == [
+        (day, term) for term in ("earthquake", "ceasefire OR truce", "nowhere-to-be-found") for day in days
+    ]  # every day of the selection, quiet ones and a term without a match included, at zero
+    counts = {(row["period"], row["term"]): row["articles"] for row in compared if row["articles"]}
+    assert counts == {("2025-11-10", "earthquake"): 2, ("2025-11-12", "ceasefire OR truce"): 1}
+    assert all(row["all_articles"] == per_day.get(row["period"], 0) for row in compared)
 
 
 def test_migration_from_version_1_keeps_articles_and_analyse_tags_them(db_path):

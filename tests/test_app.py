@@ -316,3 +316,102 @@ def test_the_view_of_each_page_is_in_the_link(news):
     assert len(at.dataframe[0].value) == 3
     at = open_page("export", export_kind="Country totals")
     assert at.selectbox(key="export_kind").value == "countries"
+
+
+def test_term_comparison_keeps_quiet_days_and_names_a_term_without_a_match(news):
+    at = open_page("trends", trends_terms="ceasefire\nzzzqqq")
+    assert "No article in the selection matches: “zzzqqq”" in texts(at)
+    chart = json.loads(by_key(at.get("plotly_chart"), "trends_terms_chart").proto.spec)
+    lines = {trace["name"]: plotly_values(trace["y"]) for trace in chart["data"]}
+    assert set(lines) == {"ceasefire", "zzzqqq"}
+    assert len(lines["ceasefire"]) == len(lines["zzzqqq"]) >= 3  # every day of the articles, zeros included
+    assert 0 in list(lines["ceasefire"])
+
+
+def plotly_values(data) -> list:
+    """A chart's values as plotly sends them: a list, or a typed array in base64."""
+    if isinstance(data, dict) and "bdata" in data:
+        import base64
+
+        import numpy
+
+        return numpy.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+    return list(data)
+
+
+def test_the_stacked_volume_says_it_counts_tags_and_keeps_to_the_topic_filter(demo_only):
+    at = open_page("overview", topic="conflict")
+    assert "Bars count tags, not articles" in texts(at)
+    chart = json.loads(by_key(at.get("plotly_chart"), "overview_volume").proto.spec)
+    assert {trace["name"] for trace in chart["data"]} == {"War and armed conflict"}
+
+
+def test_sentiment_over_few_articles_is_faded_or_left_off_and_countries_keep_one_order(demo_only):
+    at = open_page("overview", overview_map="Mean sentiment")
+    assert "fewer than 5 scored (English) articles are left grey" in texts(at)
+    world = json.loads(by_key(at.get("plotly_chart"), "overview_choropleth").proto.spec)
+    scored = {row["value"]: row for row in trends_totals_of_demo(demo_only)}
+    shown = set(world["data"][0]["locations"])
+    assert shown and all(scored_by_iso3(scored)[iso3] >= 5 for iso3 in shown)
+    at = open_page("trends", trends_matrix_measure="Articles")
+    bars = json.loads(by_key(at.get("plotly_chart"), "trends_sentiment").proto.spec)["data"][0]
+    opacity = bars["marker"]["opacity"]
+    counts = [int(name.rsplit("n=", 1)[1].rstrip(")")) for name in bars["y"]]
+    assert [alpha == 1.0 for alpha in opacity] == [n >= 5 for n in counts]
+    matrix = json.loads(by_key(at.get("plotly_chart"), "trends_matrix").proto.spec)["data"][0]
+    bar_countries = [name.rsplit(" (n=", 1)[0] for name in reversed(bars["y"])]
+    assert list(matrix["y"]) == bar_countries  # the two top-15 country charts agree on the order
+
+
+def trends_totals_of_demo(path) -> list[dict]:
+    from monitor import trends
+
+    database = store.open_db(path)
+    try:
+        last = database.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
+        since = datetime.fromisoformat(last).replace(tzinfo=UTC) - timedelta(days=29)
+        return trends.totals(database, Filters(since=since), "country")
+    finally:
+        database.conn.close()
+
+
+def scored_by_iso3(totals: dict[str, dict]) -> dict[str, int]:
+    from monitor import labels
+
+    return {labels.country_alpha3(code): row["sentiment_n"] for code, row in totals.items()}
+
+
+def test_a_source_group_made_on_the_sources_page_is_a_sidebar_filter(news):
+    at = open_page("sources")
+    at.text_input(key="sources_group_name_(new group)").input("Wires").run()
+    at.multiselect(key="sources_group_members_(new group)").select("Wire One").run()
+    at.button(key="sources_group_save").click().run()
+    assert not at.exception
+    assert any("Saved the group Wires" in message.value for message in at.success)
+    assert store.source_groups(news) == {"Wires": ["Wire One"]}
+    at = open_page("articles", source_group="Wires")
+    assert at.multiselect(key="f_source_group").value == ["Wires"]
+    assert len(at.dataframe[0].value) == 2
+    assert "source group Wires" in texts(at)
+
+
+def test_the_export_page_starts_each_summary_per_day_and_names_partial_weeks(demo_only):
+    at = open_page("export", export_kind="Articles per day")
+    by_key(at.get("button_group"), "export_interval_daily").set_value("week").run()
+    assert "Partial weeks" in texts(at)
+    at.selectbox(key="export_kind").select("sentiment").run()
+    assert at.session_state["export_interval_sentiment"] in (None, "day")  # not the week chosen for another summary
+    preview = at.dataframe[0].value
+    assert "day" in preview.columns and "week" not in preview.columns
+
+
+
+def test_the_export_page_offers_the_articles_with_their_full_text(news):
+    def meanings(at: AppTest) -> list[str]:  # the "What the columns mean" table
+        return next(list(table.value["column"]) for table in at.dataframe if "meaning" in table.value.columns)
+
+    at = open_page("export")
+    assert "body" not in meanings(at)
+    at.checkbox(key="export_full_text").check().run()
+    assert not at.exception
+    assert meanings(at)[-1] == "body"

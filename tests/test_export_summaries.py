@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -265,8 +265,8 @@ def test_unknown_kind_grouping_or_interval(filled, tmp_path):
         export.summary_rows(filled, "topics", Filters(), by="country")
     with pytest.raises(export.ExportError, match="day or week"):
         export.summary_rows(filled, "daily", Filters(), interval="month")
-    with pytest.raises(export.ExportError, match="unknown export 'stories'"):
-        export.summary_rows(filled, "stories", Filters())
+    with pytest.raises(export.ExportError, match="unknown export 'timeline'"):
+        export.summary_rows(filled, "timeline", Filters())
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -283,7 +283,7 @@ def test_manifest():
     )
     snapshot = datetime(2025, 11, 20, 13, 30, tzinfo=UTC)
     described = export.manifest("daily", filters, by="country", interval="week", rows=12, snapshot_at=snapshot,
-                                database="news.db")  # fmt: skip
+                                database="news.db", today=date(2025, 11, 20))  # fmt: skip
     assert json.loads(json.dumps(described)) == described  # JSON-ready
     assert described["tool"] == "newsmon" and described["version"] == __version__
     assert (described["kind"], described["title"], described["rows"]) == ("daily", "Articles per day", 12)
@@ -295,6 +295,9 @@ def test_manifest():
         "sentiment": [-1.0, -0.05],
     }
     assert described["options"] == {"by": "country", "interval": "week"}
+    # 2025-11-01 is a Saturday and 2025-11-20 a Thursday: the first and the last week are partial.
+    assert described["partial_weeks"] == ["2025-10-27", "2025-11-17"]
+    assert "partial_weeks" not in export.manifest("daily", filters, rows=1, snapshot_at=snapshot)
     assert list(described["columns"]) == ["week", "country", "articles", "share", "mean_sentiment", "scored_articles"]
     assert "Monday" in described["columns"]["week"] and "alpha-2" in described["columns"]["country"]
     notes = " ".join(described["notes"])
@@ -380,3 +383,20 @@ def test_cli_help_lists_every_kind(db_path):
     daily = run("export", "daily", "--help").output
     assert "--by" in daily and "--interval" in daily and "--sentiment-min" in daily and "--manifest" in daily
     assert "--by" not in run("export", "topics", "--help").output
+
+
+def test_the_matrix_stories_and_rising_keywords_export_what_the_pages_show(filled):
+    from monitor import trends
+
+    matrix = table(filled, "matrix")
+    assert matrix[0] == ["country", "topic", "articles", "mean_sentiment", "scored_articles"]
+    expected = trends.country_topic_matrix(filled, Filters(), countries_limit=export.MATRIX_COUNTRIES)
+    assert [(row[0], row[1], int(row[2])) for row in matrix[1:]] == [
+        (row["country"], row["topic"], row["articles"]) for row in expected
+    ]
+    stories = table(filled, "stories")
+    assert stories[0] == ["story_id", "title", "articles", "sources", "first_seen", "last_seen"]
+    latest = trends.latest_stories(filled, Filters(), limit=export.STORIES)
+    assert [int(row[0]) for row in stories[1:]] == [row["story_id"] for row in latest] and latest
+    rising = table(filled, "rising")
+    assert rising[0] == ["keyword", "recent", "baseline", "ratio", "g2"]

@@ -49,3 +49,34 @@ def test_old_links_with_pub_still_work_and_new_ones_say_published_in():
     assert problems == []
     assert chosen.filters(today=datetime(2025, 11, 6).date()).published_in == ("GB", "PK")
     assert chosen.params() == {"published_in": ["GB", "PK"]}
+
+
+def test_a_source_group_filters_like_its_sources_in_sql_the_cli_and_exports(db, tmp_path):
+    from typer.testing import CliRunner
+
+    from monitor import queries
+    from monitor.cli import app
+    from tests.test_trends import varied_records
+
+    store.save_articles(db, varied_records())
+    names = store.source_names(db)
+    chosen = names[:2]
+    assert store.set_source_group(db, " South  Asia ", chosen) == chosen
+    assert store.source_groups(db) == {"South Asia": chosen}
+    by_group = Filters(source_groups=("South Asia",))
+    by_sources = Filters(sources=tuple(chosen))
+    assert queries.count_articles(db, by_group) == queries.count_articles(db, by_sources) > 0
+    assert trends.counts_over_time(db, by_group, by="topic") == trends.counts_over_time(db, by_sources, by="topic")
+    grouped = trends.totals(db, Filters(), "source_group")
+    assert [(row["value"], row["articles"]) for row in grouped] == [("South Asia", queries.count_articles(db, by_sources))]
+    with pytest.raises(ValueError, match="no source named 'Nowhere'"):
+        store.set_source_group(db, "Other", ["Nowhere"])
+    run = CliRunner().invoke
+    out = tmp_path / "group.csv"
+    result = run(app, ["export", "articles", "--source-group", "South Asia", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 1 + queries.count_articles(db, by_sources)
+    assert run(app, ["groups", "list"]).output.strip() == f"South Asia: {', '.join(chosen)}"
+    assert run(app, ["groups", "set", "Empty", "Nowhere"]).exit_code == 2
+    assert run(app, ["groups", "delete", "South Asia"]).exit_code == 0
+    assert store.source_groups(db) == {}

@@ -222,3 +222,38 @@ def test_a_deep_link_works_as_the_first_visit_after_a_start(browser, e2e_db, tmp
         assert_no_exception(tab)
         expect(tab.locator("h1").first).to_have_text("Articles")
         expect(tab.get_by_text("Countries (about)")).to_be_visible()  # the reader opened from the link
+
+
+def test_a_story_row_on_the_overview_opens_its_articles_and_a_same_story_row_opens_that_one(
+    page, dashboard, screenshot
+):
+    open_page(page, dashboard.url(""), "Overview")
+    page.locator(".st-key-overview_stories").scroll_into_view_if_needed()  # tables below the fold draw lazily
+    table = page.locator(".st-key-overview_stories").get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
+    page.wait_for_timeout(500)  # the grid draws on a canvas after the element appears
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)  # the first story's selection box
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"/articles\?.*article=\d+"))
+    settle(page)
+    story_id = int(re.search(r"[?&]article=(\d+)", page.url).group(1))
+    title, story = sql(dashboard, "SELECT title, story_id FROM articles WHERE id = ?", [story_id])[0]
+    assert story == story_id  # the reader opened on the story's first article
+    expect(page.locator("h3").filter(has_text=title)).to_be_visible()
+    assert_no_exception(page)
+    others = sql(dashboard, "SELECT id FROM articles WHERE story_id = ? AND id != ? ORDER BY published_at, id",
+                 [story_id, story_id])  # fmt: skip
+    if others:
+        page.locator(".st-key-articles_story").scroll_into_view_if_needed()
+        same = page.locator(".st-key-articles_story").get_by_test_id("stDataFrame")
+        expect(same).to_be_visible()
+        page.wait_for_timeout(500)
+        box = same.bounding_box()
+        page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)
+        page.wait_for_url(re.compile(rf"[?&]article={others[0][0]}\b"), timeout=30_000)
+        settle(page)
+        (other_title,) = sql(dashboard, "SELECT title FROM articles WHERE id = ?", [others[0][0]])[0]
+        expect(page.locator("h3").filter(has_text=other_title)).to_be_visible()
+    assert_no_exception(page)
+    screenshot()
