@@ -303,6 +303,8 @@ def evaluate(
     """What this alert would say now about the articles up to id `up_to` (all), or None. Raises
     QueryError/SearchError for a broken search."""
     up_to = up_to if up_to is not None else db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    if alert.search.selection.query:
+        check_search(db, alert.search.selection.query)
     if alert.kind == "new_articles":
         return _new_articles(db, alert, now, base_url, up_to)
     if alert.kind == "volume_spike":

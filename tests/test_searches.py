@@ -37,7 +37,10 @@ def test_a_relative_period_stays_relative(db):
     assert saved.link(page="articles", article="4").endswith("/articles?period=7d&country=PK&article=4")
 
 
-def test_bad_input_is_refused_where_it_is_set(db):
+def test_a_search_with_a_syntax_error_is_refused_where_it_is_set(db):
+    with pytest.raises(SearchError, match=r"search syntax: no word to search for in '\(\(\('"):
+        searches.save(db, "broken", Selection(query="((("))
+    assert searches.all_searches(db) == []
     with pytest.raises(SearchError, match="needs a name"):
         searches.save(db, "   ", Selection())
     with pytest.raises(SearchError, match="not filters: colour"):
@@ -62,6 +65,8 @@ def test_cli_searches_and_export_with_a_search(news, tmp_path):
     assert "about IN" in added.output and "?period=all&country=IN" in added.output
     broken = run("searches", "add", "Broken", "--period", "fortnight")
     assert broken.exit_code == 2 and "unknown period 'fortnight'" in broken.output
+    broken = run("searches", "add", "Broken", "--query", "(((")
+    assert broken.exit_code == 2 and "search syntax" in broken.output
     listed = run("searches", "list", "--base-url", "https://monitor.example")
     assert "https://monitor.example/?period=all&country=IN" in listed.output
     shown = run("searches", "show", "india")
@@ -102,6 +107,17 @@ def test_save_this_view_and_open_it_from_the_sidebar(news):
     assert not at.exception
     assert at.multiselect(key="f_country").value == ["IN"]
     assert at.query_params["country"] in ("IN", ["IN"])
+
+
+def test_a_broken_search_is_not_saved_from_the_sidebar(news):
+    at = open_page("overview")
+    at.text_input(key="f_query").input("(((").run()
+    at.text_input(key="saved_search_name").input("Broken")
+    at.button(key="saved_search_save").click().run()
+    assert not at.exception
+    assert searches.all_searches(news) == []
+    errors = [error.value for error in at.sidebar.error]
+    assert any("fix it before saving" in error for error in errors), errors
 
 
 def test_the_migration_adds_the_tables_to_a_version_3_database(tmp_path):
