@@ -58,7 +58,11 @@ def _plugin(url: str):
     with apprise.LogCapture(level=logging.WARNING) as captured:
         plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
-        reasons = [match.group(1) for line in captured.getvalue().splitlines() if (match := LOG_LINE.match(line))]
+        reasons = [
+            match.group(1).replace("~", "")
+            for line in captured.getvalue().splitlines()
+            if (match := LOG_LINE.match(line))
+        ]
         reason = "; ".join(reason for reason in reasons if "Could not load" not in reason) or "unknown scheme or form"
         raise DeliveryError(
             f"{masked(url)} is not a notification URL apprise can use ({reason.rstrip('.: ')}); "

@@ -231,7 +231,7 @@ CREATE TABLE saved_searches (
     created_at TEXT NOT NULL
 );
 
--- v5: alerts on a saved search (monitor/alerts.py). kind: new_articles, volume_spike, sentiment_shift,
+-- v4: alerts on a saved search (monitor/alerts.py). kind: new_articles, volume_spike, sentiment_shift,
 -- digest; settings: JSON (thresholds, window, digest period); targets: apprise URLs, one per line.
 CREATE TABLE alerts (
     id              INTEGER PRIMARY KEY,
@@ -1006,7 +1006,7 @@ def prune_rollups(db: sqlite_utils.Database) -> None:
         conn.execute("DELETE FROM daily_cross WHERE articles <= 0")
 
 
-# ---- saved searches and alerts (v5; read by monitor/searches.py and monitor/alerts.py) ----------
+# ---- saved searches and alerts (v4; read by monitor/searches.py and monitor/alerts.py) ----------
 
 
 def save_search(db: sqlite_utils.Database, name: str, params: str) -> tuple[int, bool]:

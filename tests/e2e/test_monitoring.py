@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests import delivery_servers
+from tests.e2e.conftest import new_tab
 from tests.e2e.test_browser import assert_no_exception, sql
 
 webhook = delivery_servers.webhook
@@ -26,6 +28,14 @@ def open_page(page: Page, url: str, title: str) -> None:
     page.goto(url)
     expect(page.locator("h1").first).to_have_text(title, timeout=RUN_SECONDS * 1000)
     settle(page)
+
+
+@pytest.fixture
+def page(browser, dashboard):
+    """A tab on the dashboard after a first full run of its home page (which can take a while on a busy laptop)."""
+    with new_tab(browser) as tab:
+        open_page(tab, dashboard.url(), "Overview")
+        yield tab
 
 
 def sidebar(page: Page):
