@@ -140,6 +140,8 @@ def test_the_reader_shows_markdown_and_addresses_in_articles_as_text(browser, ho
         assert "www.evil.example or mail boss@evil.example" in body
         assert "# Not a heading" in body and "> not a quote" in body and ":red[big] $x^2$" in body
         # the only link is the reader's own button to the original article
+        original = main.get_by_role("link", name="Open the original")
+        expect(original).to_have_attribute("href", "https://news.example/hostile", timeout=30_000)
         assert main.locator("a[href^='http']").evaluate_all("links => links.map(link => link.href)") == [
             "https://news.example/hostile"
         ]

@@ -30,7 +30,7 @@ HOSTILE = f"{IMAGE} {LOGIN} <{EVIL}/auto> www.evil.example boss@evil.example :re
 # GitHub-flavoured Markdown links by itself (http://..., www.x, name@host).
 UNSAFE = {
     "link or image": re.compile(r"(?<!\\)\]\("),
-    "angle autolink": re.compile(r"(?<!\\)<"),
+    "angle autolink": re.compile(r"(?<!\\)<[a-z]", re.IGNORECASE),  # <http...>, <tag>; not "p < 0.001"
     "bare address": re.compile(r"https?://|www\.|[\w.+-]@[\w-]+\.", re.IGNORECASE),
     "colour directive": re.compile(r"(?<!\\):red(?<!\\)\["),
     "LaTeX": re.compile(r"(?<!\\)\$"),
