@@ -22,7 +22,7 @@ import sqlite_utils
 from monitor import delivery, searches, store, trends
 from monitor.delivery import markdown_link, markdown_text
 from monitor.normalise import iso
-from monitor.queries import Filters, check_search, count_articles, run, where_articles
+from monitor.queries import Filters, QueryError, check_search, count_articles, run, where_articles
 from monitor.searches import SavedSearch, SearchError
 from monitor.stats import normal_two_sided, poisson_upper
 
@@ -151,8 +151,9 @@ def add(
         raise AlertError(f"unknown kind {kind!r}: choose {', '.join(KINDS)}")
     try:
         search = searches.get(db, search_key)
-        searches.save(db, search.name, search.selection)  # re-checks the query's syntax
-    except SearchError as error:
+        if query := search.filters().query:  # a stored search this version cannot read fails here
+            check_search(db, query)
+    except (SearchError, QueryError) as error:
         raise AlertError(str(error)) from None
     chosen = _settings(kind, settings)
     try:
@@ -256,7 +257,7 @@ def run_all(
         summary.checked += 1
         newest = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
         try:
-            firing = evaluate(db, alert, now=now, base_url=base_url)
+            firing = evaluate(db, alert, now=now, base_url=base_url, up_to=newest)
         except Exception as error:  # noqa: BLE001 (one broken alert never stops the others or the scheduler)
             reason = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
             log.warning("alert %s: %s", alert.name, reason)
@@ -296,16 +297,20 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def evaluate(db: sqlite_utils.Database, alert: Alert, *, now: datetime, base_url: str | None = None) -> Firing | None:
-    """What this alert would say now, or None. Raises QueryError/SearchError for a broken search."""
+def evaluate(
+    db: sqlite_utils.Database, alert: Alert, *, now: datetime, base_url: str | None = None, up_to: int | None = None
+) -> Firing | None:
+    """What this alert would say now about the articles up to id `up_to` (all), or None. Raises
+    QueryError/SearchError for a broken search."""
+    up_to = up_to if up_to is not None else db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     if alert.search.selection.query:
         check_search(db, alert.search.selection.query)
     if alert.kind == "new_articles":
-        return _new_articles(db, alert, now, base_url)
+        return _new_articles(db, alert, now, base_url, up_to)
     if alert.kind == "volume_spike":
-        return _volume_spike(db, alert, now, base_url)
+        return _volume_spike(db, alert, now, base_url, up_to)
     if alert.kind == "sentiment_shift":
-        return _sentiment_shift(db, alert, now, base_url)
+        return _sentiment_shift(db, alert, now, base_url, up_to)
     return _digest(db, alert, now, base_url)
 
 
@@ -320,15 +325,17 @@ class Story:
     article_ids: tuple[int, ...]
 
 
-def stories_of(db: sqlite_utils.Database, filters: Filters, *, after_id: int = 0) -> tuple[list[Story], int]:
-    """The newest matching articles (id above `after_id`) grouped by story, largest first: (stories, articles
-    read). 20 wire copies of one report are one story."""
+def stories_of(
+    db: sqlite_utils.Database, filters: Filters, *, after_id: int = 0, up_to: int | None = None
+) -> tuple[list[Story], int]:
+    """The newest matching articles (ids after `after_id`, up to `up_to`) grouped by story, largest first:
+    (stories, articles read). 20 wire copies of one report are one story."""
     where = where_articles(filters)
     rows = run(
         db,
         f"""SELECT a.id, a.title, a.url, a.source, coalesce(a.story_id, a.id) FROM articles a
-            WHERE {where.sql} AND a.id > ? ORDER BY a.id DESC LIMIT ?""",
-        [*where.params, after_id, ARTICLES_READ],
+            WHERE {where.sql} AND a.id > ? AND a.id <= ? ORDER BY a.id DESC LIMIT ?""",
+        [*where.params, after_id, up_to if up_to is not None else 2**62, ARTICLES_READ],
         filters,
     ).fetchall()
     grouped: dict[int, list[tuple]] = {}
@@ -365,9 +372,9 @@ def _message(alert: Alert, firing_reason: str, stories: list[Story], link: str, 
     )
 
 
-def _new_articles(db, alert: Alert, now: datetime, base_url: str | None) -> Firing | None:
+def _new_articles(db, alert: Alert, now: datetime, base_url: str | None, up_to: int) -> Firing | None:
     filters = alert.search.filters(now=now)
-    stories, read = stories_of(db, filters, after_id=alert.reported_up_to)
+    stories, read = stories_of(db, filters, after_id=alert.reported_up_to, up_to=up_to)
     if not stories:
         return None
     articles = sum(story.articles for story in stories)
@@ -402,7 +409,7 @@ def _windows(db, alert: Alert, now: datetime) -> tuple[Filters, Filters, Filters
     return search, replace(search, since=start, until=now), replace(search, since=first, until=last)
 
 
-def _volume_spike(db, alert: Alert, now: datetime, base_url: str | None) -> Firing | None:
+def _volume_spike(db, alert: Alert, now: datetime, base_url: str | None, up_to: int) -> Firing | None:
     s = alert.settings
     windows = _windows(db, alert, now)
     if windows is None:
@@ -421,7 +428,7 @@ def _volume_spike(db, alert: Alert, now: datetime, base_url: str | None) -> Firi
         f"{days} days before ({baseline_articles} articles): Poisson test p = {p:.2g} < {s['p_value']:g}, "
         f"and at least {s['min_count']} articles"
     )
-    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0)
+    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0, up_to=up_to)
     link = alert.search.link(base_url, "", period="24h" if window_hours <= 24 else "7d")
     ratio = observed / expected if expected else math.inf
     return Firing(
@@ -442,7 +449,7 @@ def _volume_spike(db, alert: Alert, now: datetime, base_url: str | None) -> Firi
     )
 
 
-def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None) -> Firing | None:
+def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None, up_to: int) -> Firing | None:
     s = alert.settings
     windows = _windows(db, alert, now)
     if windows is None:
@@ -456,8 +463,9 @@ def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None) -> F
         where.params,
         recent,
     ).fetchone()
-    base = trends.headline(db, baseline)["mean_sentiment"].value
-    base_scored = sum(row["scored_articles"] for row in trends.sentiment_over_time(db, baseline))
+    days = trends.counts_over_time(db, baseline)  # from the rollups when the search allows
+    base_scored = sum(row["sentiment_n"] for row in days)
+    base = sum(row["sentiment_sum"] for row in days) / base_scored if base_scored else None
     if scored < s["min_scored"] or base is None or base_scored < s["min_scored"]:
         return None
     shift = mean - base
@@ -473,7 +481,7 @@ def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None) -> F
         f"{base:+.3f} over {base_scored} in the {days} days before: {shift:+.3f} ({direction}), z-test "
         f"p = {p:.2g} < {s['p_value']:g}, shift at least {s['min_shift']:g}"
     )
-    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0)
+    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0, up_to=up_to)
     link = alert.search.link(base_url, "", period="24h" if window_hours <= 24 else "7d")
     return Firing(
         kind=alert.kind,
@@ -499,12 +507,13 @@ def _digest(db, alert: Alert, now: datetime, base_url: str | None) -> Firing | N
 
     days = DIGEST_DAYS[alert.settings["period"]]
     made = digest.build(db, alert.search, since=now - timedelta(days=days), until=now, now=now, base_url=base_url)
+    articles = plural(made.figures["articles"].value or 0, "article")
     return Firing(
         kind=alert.kind,
-        title=f"{alert.name}: {alert.settings['period']} digest, {made.figures['articles'].value or 0} articles",
+        title=f"{alert.name}: {alert.settings['period']} digest, {articles}",
         reason=f"the {alert.settings['period']} digest of the saved search is due",
         figures=made.figures_dict(),
-        articles=[story.article_ids[-1] for story in made.stories],
+        articles=[story.newest_id for story in made.stories],
         link=made.link,
         body=digest.to_html(made),
         body_format="html",

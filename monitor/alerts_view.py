@@ -156,9 +156,9 @@ def alert_form(db_path: str, state: State) -> None:
     targets = st.text_area(
         "Send to (apprise URLs, one per line)",
         key="alert_targets",
-        placeholder="mailto://user:password@smtp.example.org?to=analyst@example.org\njson://hooks.example.org/newsmon",
-        help="E-mail: mailto:// (mailtos:// for TLS); webhook: json:// or jsons://; Slack, Telegram, Teams... "
-        "see apprise's documentation for each service's URL.",
+        placeholder="mailtos://user:password@smtp.example.org?to=analyst@example.org\njson://hooks.example.org/newsmon",
+        help="E-mail: mailtos:// (STARTTLS) or mailto:// (plain SMTP); webhook: json:// or jsons://; Slack, "
+        "Telegram, Teams... see apprise's documentation for each service's URL.",
     )
     settings: dict = {}
     defaults = alerts.DEFAULTS[kind]

@@ -6,6 +6,7 @@ import errno
 import inspect
 import json
 import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -139,6 +140,10 @@ def ingest(
             typer.echo(f"skipped: {outcome.input}: {problem}", err=True)
         if len(outcome.problems) > 20:
             typer.echo(f"skipped: {outcome.input}: ... and {len(outcome.problems) - 20} more records", err=True)
+        for notice in outcome.notices[:20]:
+            typer.echo(f"truncated: {outcome.input}: {notice}", err=True)
+        if len(outcome.notices) > 20:
+            typer.echo(f"truncated: {outcome.input}: ... and {len(outcome.notices) - 20} more records", err=True)
 
     summary = jobs.ingest(db, inputs, source=source, language=language, on_input=report)
     typer.echo(
@@ -203,7 +208,7 @@ def _print_pass(summary: scheduler.PassSummary) -> None:
 
 @app.command()
 def runs(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many rows.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=2**63 - 1, help="How many rows.")] = 20,
     failed: Annotated[bool, typer.Option("--failed", help="Only inputs that failed.")] = False,
 ) -> None:
     """The run log: one line per input of the latest ingest and fetch passes, newest first."""
@@ -241,7 +246,9 @@ app.command("analyze", hidden=True, help="The same as `analyse` (the spelling of
 
 
 @app.command()
-def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id` column of exports).")]) -> None:
+def explain(
+    article_id: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="Article id (the `id` column of exports).")],
+) -> None:
     """Why each country, topic, sentiment and keyword was given to an article."""
     article = queries.article_detail(open_db(), article_id)
     if article is None:
@@ -708,6 +715,9 @@ def _check_output(path: Path | None) -> None:
 
 def _output_failed(path: Path | None, error: OSError) -> None:
     """One line for a file that could not be written; atomic writes leave no partial file behind."""
+    if path is None and isinstance(error, BrokenPipeError):  # `newsmon export ... | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        raise typer.Exit(1)
     where = path if path is not None else "the output"
     reason = error.strerror or str(error)
     kept = f"; {path} was not written" if path is not None else ""

@@ -126,9 +126,10 @@ def current() -> View:
 
 def page_view() -> View:
     """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
-    `streamlit run app_pages/trends.py`, draws the sidebar itself). After a drill-down, the page it leads to."""
+    `streamlit run pages/trends.py`, draws the sidebar itself). After a drill-down, the page it leads to."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
+        _run_through_app()
         view = sidebar()
         st.session_state.pop(FRESH_KEY, None)
         database_note(view)
@@ -138,10 +139,23 @@ def page_view() -> View:
     return view
 
 
+def _run_through_app() -> None:
+    """On a fresh server Streamlit runs pages/NAME.py on its own for a first visit by link (with its menu of
+    file names and the narrow layout) until app.py's st.navigation has run once in the process. Leave that
+    mode and rerun: the rerun goes through app.py, whose navigation opens the same page by its URL."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old pages-folder mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # ---- drill-down: a map country, a bar, a story row opens the matching articles --------------------------
 
 DRILL_KEY = "newsmon_drill"
-APP_PAGES = Path(__file__).resolve().parent.parent / "app_pages"
+APP_PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
 def picked_point(key: str) -> dict | None:

@@ -44,6 +44,11 @@ def markdown_link(text: str, url: str | None) -> str:
     return f"[{markdown_text(text)}]({target})"
 
 
+# apprise logs why a URL or a send failed; newsmon captures that into one message (check_target, send), so its
+# log records are not printed a second time by whoever configured the root logger (the CLI does).
+logging.getLogger("apprise").propagate = False
+
+
 class DeliveryError(ValueError):
     """A notification URL apprise cannot use; one line for the analyst."""
 

@@ -3,6 +3,7 @@ command line (registered on the main app by monitor/cli.py)."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,8 @@ from typing import Annotated
 import typer
 
 from monitor import alerts, searches, selection, sources
-from monitor.cli import app, fail, open_db
+from monitor.cli import _option, app, fail, open_db
+from monitor.filters import FILTER_DIMENSIONS
 from monitor.queries import QueryError, parse_when
 from monitor.searches import SearchError
 from monitor.selection import Selection
@@ -35,44 +37,34 @@ BaseUrl = Annotated[
 # ---- searches -------------------------------------------------------------------------------------------
 
 
-@searches_app.command("add")
 def searches_add(
-    name: Annotated[str, typer.Argument(help="A name for the search.")],
-    link: Annotated[
-        str | None, typer.Option(help="A dashboard link (or its ?query) to save as it is; the options below change it.")
-    ] = None,
-    period: Annotated[
-        str | None, typer.Option(help=f"Relative period: {', '.join(p for p in selection.PERIODS if p != 'custom')}.")
-    ] = None,
-    from_day: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD): a fixed range.")] = None,
-    to_day: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), included.")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")] = None,
-    published_in: Annotated[
-        list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")
-    ] = None,
-    topic: Annotated[list[str] | None, typer.Option(help="Topic slug; repeat.")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Source name; repeat.")] = None,
-    language: Annotated[list[str] | None, typer.Option(help="Language (ISO 639-1); repeat.")] = None,
-    sentiment_min: Annotated[float | None, typer.Option(min=-1, max=1, help="Lowest sentiment.")] = None,
-    sentiment_max: Annotated[float | None, typer.Option(min=-1, max=1, help="Highest sentiment.")] = None,
-    query: Annotated[str | None, typer.Option(help="Full-text query (FTS5 syntax).")] = None,
+    name: str,
+    *,
+    link: str | None,
+    period: str | None,
+    from_day: str | None,
+    to_day: str | None,
+    sentiment_min: float | None,
+    sentiment_max: float | None,
+    query: str | None,
+    **values,
 ) -> None:
     """Save a selection under a name (or replace the search of that name). Periods stay relative: a search
     saved with --period 7d always means the last 7 days."""
     db = open_db()
     try:
         chosen = searches.parse_link(link) if link else Selection()
-        params = {key: list(values) for key, values in chosen.params().items() if isinstance(values, list)}
-        params |= {key: [value] for key, value in chosen.params().items() if isinstance(value, str)}
+        params = {key: value if isinstance(value, list) else [value] for key, value in chosen.params().items()}
         if period:
             params["period"] = [period]
         if from_day or to_day:
             params["period"] = ["custom"]
             params.update({key: [value] for key, value in (("from", from_day), ("to", to_day)) if value})
-        for key, values in (("country", country), ("pub", published_in), ("topic", topic), ("source", source),
-                            ("lang", language)):  # fmt: skip
-            if values:
-                params[key] = list(values)
+        for dimension in FILTER_DIMENSIONS:
+            if given := values.get(dimension.name):
+                params[dimension.param] = list(given)
+                for alias in dimension.aliases:
+                    params.pop(alias, None)
         if sentiment_min is not None or sentiment_max is not None:
             low = -1.0 if sentiment_min is None else sentiment_min
             high = 1.0 if sentiment_max is None else sentiment_max
@@ -87,6 +79,30 @@ def searches_add(
         fail(str(error), code=2)
     typer.echo(f"{'saved' if created else 'replaced'} search {saved.name!r}: {searches.describe(saved.selection)}")
     typer.echo(f"    {saved.link()}")
+
+
+# The filter options come from the registry of dimensions (monitor/filters.py), like `newsmon export`'s.
+searches_add.__signature__ = inspect.Signature(
+    [
+        inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=Annotated[str, typer.Argument(help="A name for the search.")]),
+        _option("link", Annotated[str | None, typer.Option(
+            help="A dashboard link (or its ?query) to save as it is; the options below change it.")]),
+        _option("period", Annotated[str | None, typer.Option(
+            help=f"Relative period: {', '.join(p for p in selection.PERIODS if p != 'custom')}.")]),
+        _option("from_day", Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]),
+        _option("to_day", Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), included.")]),
+        *[
+            _option(dimension.name, Annotated[list[str] | None, typer.Option(
+                dimension.option, help=f"Only articles with this {dimension.meaning}; repeat for several.")])
+            for dimension in FILTER_DIMENSIONS
+        ],
+        _option("sentiment_min", Annotated[float | None, typer.Option(min=-1, max=1, help="Lowest sentiment.")]),
+        _option("sentiment_max", Annotated[float | None, typer.Option(min=-1, max=1, help="Highest sentiment.")]),
+        _option("query", Annotated[str | None, typer.Option(help="Full-text query (FTS5 syntax).")]),
+    ]
+)  # fmt: skip
+searches_app.command("add")(searches_add)
 
 
 @searches_app.command("list")
@@ -189,7 +205,8 @@ def alerts_list() -> None:
     for alert in found:
         state = "" if alert.enabled else " (disabled)"
         typer.echo(f"{alert.name}{state}: {alerts.KINDS[alert.kind].lower()} on {alert.search.name!r}")
-        typer.echo(f"    {alert.describe()}; at most one message every {sources.format_every(alert.every_seconds)}")
+        every = sources.format_every(alert.every_seconds) if alert.every_seconds else None
+        typer.echo(f"    {alert.describe()}" + (f"; at most one message every {every}" if every else ""))
         typer.echo(f"    to: {', '.join(delivery.masked(target) for target in alert.targets)}")
         typer.echo(f"    last checked {alert.last_checked_at or 'never'}, last fired {alert.last_fired_at or 'never'}")
         if alert.last_error:

@@ -8,6 +8,7 @@ in Markdown is escaped and the only markup in the result is the highlighting add
 
 from __future__ import annotations
 
+import html
 import re
 
 # Backslash-escapable ASCII punctuation (CommonMark), plus ':' and '$' for Streamlit's directives and LaTeX. A
@@ -34,6 +35,12 @@ def escape_markdown(text: str) -> str:
 def plain_text(text: str) -> str:
     """Untrusted text for a place that shows it literally (tables, st.text): without reordering controls."""
     return HIDDEN_CONTROLS.sub("", text)
+
+
+def chart_text(text: str) -> str:
+    """Untrusted text for a plotly chart (a legend entry, a hover label): plotly draws the <a href>, <b>... tags it
+    finds there, so a term from a shared link could show a "Login" link; escaped, the tags show as written."""
+    return html.escape(plain_text(text), quote=False)
 
 
 def article_id(text: str | None) -> int | None:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import sqlite_utils
 
 from monitor import queries, selection, store
+from monitor.filters import FILTER_DIMENSIONS
 from monitor.queries import Filters, QueryError
 from monitor.selection import Selection
 
@@ -44,9 +45,14 @@ class SavedSearch:
         return chosen
 
     def filters(self, *, now: datetime | None = None, today: date | None = None) -> Filters:
-        """The Filters this search means at `now` (relative periods count back from it)."""
+        """The Filters this search means at `now` (relative periods count back from it). A stored link this
+        version cannot read whole (an unknown parameter or period, say) is a SearchError naming the problem."""
         now = now or datetime.now(UTC)
-        return self.selection.filters(today=today or now.astimezone(UTC).date(), now=now)
+        try:
+            chosen = parse_link(self.params)
+        except SearchError as error:
+            raise SearchError(f"the saved search {self.name!r} ({self.params}) cannot be read: {error}") from None
+        return chosen.filters(today=today or now.astimezone(UTC).date(), now=now)
 
     def link(self, base: str | None = None, page: str = "", **overrides: str) -> str:
         """The dashboard view of this search (`page`: '', 'trends', 'articles'...), with some parameters
@@ -125,10 +131,9 @@ def describe(chosen: Selection) -> str:
     parts = [selection.PERIODS[chosen.period]]
     if chosen.period == "custom":
         parts[0] = f"{chosen.start or 'start'} to {chosen.end or 'now'}"
-    names = {"country": "about", "pub": "published in", "topic": "topic", "source": "source", "lang": "language"}
-    for key, values in chosen.lists.items():
-        if values:
-            parts.append(f"{names.get(key, key)} {' or '.join(values)}")
+    for dimension in FILTER_DIMENSIONS:
+        if values := chosen.lists.get(dimension.param):
+            parts.append(f"{dimension.prefix} {' or '.join(values)}")
     if chosen.sentiment != selection.SENTIMENT_FULL:
         parts.append(f"sentiment {chosen.sentiment[0]:+.2f} to {chosen.sentiment[1]:+.2f}")
     if chosen.query.strip():

@@ -125,7 +125,10 @@ def serve(db_path: Path, *, port: int, watch: bool, headless: bool, address: str
                 children.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "monitor", "watch"],
-                        env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                        env=env,
+                        stdout=log_file,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
                     )  # fmt: skip
                 )
         if stopping:

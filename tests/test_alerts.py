@@ -187,8 +187,8 @@ def test_bad_input_is_refused_where_it_is_set(db):
         alerts.add(db, "x", "Torkham", "volume_spike", ["json://127.0.0.1/hook"], p_value=0.5)
     with pytest.raises(AlertError, match="has no setting min_shift"):
         alerts.add(db, "x", "Torkham", "volume_spike", ["json://127.0.0.1/hook"], min_shift=0.2)
-    store.save_search(db, "Broken", "q=%28%28%28")  # "(((": nothing to search for
-    with pytest.raises(AlertError, match="search syntax"):
+    store.save_search(db, "Broken", "period=fortnight&q=border")  # as a version with other periods stored it
+    with pytest.raises(AlertError, match="unknown period 'fortnight'"):
         alerts.add(db, "x", "Broken", "new_articles", ["json://127.0.0.1/hook"])
     assert alerts.all_alerts(db) == []
 
@@ -220,14 +220,14 @@ def test_a_dead_smtp_server_is_retried_with_back_off_and_shown(db, tmp_path, smt
 def test_a_broken_search_never_stops_the_other_alerts_or_the_scheduler(db, tmp_path, webhook, monkeypatch):
     torkham_search(db)
     alerts.add(db, "Good", "Torkham", "new_articles", [webhook.url()])
-    search_id, _ = store.save_search(db, "Broken", "q=%28%28%28")
+    search_id, _ = store.save_search(db, "Broken", "period=fortnight&q=border")
     store.add_alert(db, name="Bad", search_id=search_id, kind="new_articles", settings="{}",
                     targets=webhook.url(), every_seconds=0, reported_up_to=0)  # fmt: skip
     ingest(db, tmp_path, calm_history(days=2))
     summary = alerts.run_all(db, now=NOW)
     assert [name for name, _ in summary.fired] == ["Good"]
-    assert summary.errors[0][0] == "Bad" and "search syntax" in summary.errors[0][1]
-    assert "search syntax" in alerts.get(db, "Bad").last_error
+    assert summary.errors[0][0] == "Bad" and "unknown period 'fortnight'" in summary.errors[0][1]
+    assert "cannot be read: unknown period 'fortnight'" in alerts.get(db, "Bad").last_error
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")

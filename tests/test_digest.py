@@ -65,10 +65,15 @@ def test_a_digest_alert_is_sent_once_a_day_with_its_chart(db, tmp_path, smtp_ser
     searches.save(db, "Torkham", Selection(period="7d", query="torkham"))
     ingest(db, tmp_path, calm_history(days=3))
     alerts.add(db, "Morning digest", "Torkham", "digest", [smtp_server.url(), webhook.url()], period="daily")
+    ingest(
+        db, tmp_path, [record("today", "Pakistan closes Torkham crossing", WIRE, "Wire One", NOW - timedelta(hours=1))]
+    )
     summary = alerts.run_all(db, now=NOW, base_url="https://m.example")
     assert summary.sent == 2, summary
     [posted] = webhook.received
-    assert posted["title"] == "Morning digest: daily digest, 0 articles"
+    assert posted["title"] == "Morning digest: daily digest, 1 article"
+    assert "Pakistan closes Torkham crossing" in posted["message"]
+    assert alerts.history(db)[0]["articles"] == [db.execute("SELECT max(id) FROM articles").fetchone()[0]]
     assert "Digest: Torkham" in posted["message"] and "Data quality" in posted["message"]
     assert posted["attachments"] and base64.b64decode(posted["attachments"][0]["base64"]).startswith(PNG)
     [mail] = smtp_server.messages

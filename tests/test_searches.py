@@ -37,7 +37,7 @@ def test_a_relative_period_stays_relative(db):
     assert saved.link(page="articles", article="4").endswith("/articles?period=7d&country=PK&article=4")
 
 
-def test_a_search_with_a_syntax_error_is_refused_where_it_is_set(db):
+def test_bad_input_is_refused_where_it_is_set(db):
     with pytest.raises(SearchError, match=r"search syntax: no word to search for in '\(\(\('"):
         searches.save(db, "broken", Selection(query="((("))
     assert searches.all_searches(db) == []
@@ -45,6 +45,11 @@ def test_a_search_with_a_syntax_error_is_refused_where_it_is_set(db):
         searches.save(db, "   ", Selection())
     with pytest.raises(SearchError, match="not filters: colour"):
         searches.parse_link("http://localhost:8501/?period=7d&colour=red")
+    with pytest.raises(SearchError, match="unknown period 'fortnight'"):
+        searches.parse_link("?period=fortnight&country=PK")
+    store.save_search(db, "Old", "period=fortnight&q=border")  # stored by a version that knew other periods
+    with pytest.raises(SearchError, match=r"the saved search 'Old' .* cannot be read: unknown period 'fortnight'"):
+        searches.get(db, "Old").filters()
 
 
 def test_a_pasted_link_is_the_same_selection(db):
@@ -60,6 +65,8 @@ def test_cli_searches_and_export_with_a_search(news, tmp_path):
     assert "about IN" in added.output and "?period=all&country=IN" in added.output
     broken = run("searches", "add", "Broken", "--query", "(((")
     assert broken.exit_code == 2 and "search syntax" in broken.output
+    broken = run("searches", "add", "Broken", "--period", "fortnight")
+    assert broken.exit_code == 2 and "unknown period 'fortnight'" in broken.output
     listed = run("searches", "list", "--base-url", "https://monitor.example")
     assert "https://monitor.example/?period=all&country=IN" in listed.output
     shown = run("searches", "show", "india")

@@ -13,6 +13,7 @@ READ_COMMANDS = [
     ["export", "topics"],
     ["explain", "1"],
     ["runs"],
+    ["analyse"],
     ["analyze"],
     ["sources", "list"],
     ["sources", "export"],
@@ -71,3 +72,10 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
     folder.mkdir()
     result = run("--db", str(folder), "runs")
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+
+
+def test_an_id_or_a_count_too_large_for_sqlite_is_a_usage_error(db):
+    for command in (["explain", "9" * 30], ["runs", "-n", "9" * 30], ["explain", "0"]):
+        result = run(*command)
+        assert result.exit_code == 2, (command, result.output)
+        assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output

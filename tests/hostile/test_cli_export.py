@@ -188,3 +188,18 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_reader_that_stops_early_is_not_an_error_message(stored, tmp_path):
+    """`newsmon export articles | head`: no traceback, no message, once the reader has gone."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "export", "articles", "--full-text"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+    assert process.stdout.readline().startswith(b"id,url,title")
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert stderr == ""

@@ -71,11 +71,11 @@ def alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def wait_for_listener(port: int, process: subprocess.Popen, timeout: float = 90) -> set[str]:
+def wait_for_listener(port: int, process: subprocess.Popen, log: Path, timeout: float = 90) -> set[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"exited with {process.returncode}: {process.stdout.read()}")
+            raise AssertionError(f"exited with {process.returncode}: {log.read_text()}")
         addresses = listening_addresses(port)
         if addresses and server.wait_until_up(f"http://127.0.0.1:{port}", timeout=30):
             return addresses
@@ -83,58 +83,54 @@ def wait_for_listener(port: int, process: subprocess.Popen, timeout: float = 90)
     raise AssertionError(f"nothing listened on port {port} within {timeout} s")
 
 
-def start_serve(db_path: Path, port: int, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--db", str(db_path), "serve", "--headless", "--no-demo", "--port", str(port)]
-        + list(extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def start(command: list[str], log: Path, **options) -> subprocess.Popen:
+    """Output to a file, not a pipe: a child that outlived its parent would hold a pipe open for ever."""
+    with log.open("w") as output:
+        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True, **options)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_serve_listens_on_loopback_only_and_a_signal_stops_every_child(db_path, stop_signal):
-    port = free_port()
-    process = start_serve(db_path, port)
+def test_serve_listens_on_loopback_only_and_a_signal_stops_every_child(db_path, tmp_path, stop_signal):
+    port, log = free_port(), tmp_path / "serve.log"
+    command = [sys.executable, "-m", "monitor", "--db", str(db_path), "serve", "--headless", "--no-demo"]
+    process = start([*command, "--port", str(port)], log)
+    children: set[int] = set()
     try:
-        assert wait_for_listener(port, process) <= {"127.0.0.1"}, listening_addresses(port)
+        assert wait_for_listener(port, process, log) <= {"127.0.0.1"}, listening_addresses(port)
         children = descendants(process.pid)
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in children]
         assert any("streamlit" in command for command in commands), commands
         assert any("monitor watch" in command for command in commands), commands  # the background fetcher
         process.send_signal(stop_signal)  # to serve alone, as a service manager or a closed terminal does
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        survivors = [pid for pid in children if alive(pid)]
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        for pid in [process.pid, *(children or descendants(process.pid))]:  # what this test started, if still there
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+    output = log.read_text()
     assert process.returncode == 0, output
     assert "Traceback" not in output, output
+    assert survivors == [], survivors
     assert listening_addresses(port) == set()
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
-    survivors = [pid for pid in children if alive(pid)]
-    assert survivors == [], survivors
 
 
-def test_streamlit_run_from_the_project_folder_listens_on_loopback_too(db_path):
+def test_streamlit_run_from_the_project_folder_listens_on_loopback_too(db_path, tmp_path):
     """`streamlit run app.py` (the README's other way) reads .streamlit/config.toml: 127.0.0.1 there as well."""
-    port = free_port()
+    port, log = free_port(), tmp_path / "streamlit.log"
     db_path.touch()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=config.PROJECT_DIR,
-        env={**os.environ, "NEWSMON_DB": str(db_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    process = start(
+        [*command, "--server.headless", "true"], log, cwd=config.PROJECT_DIR, env={**os.environ, "NEWSMON_DB": str(db_path)}
     )
     try:
-        assert wait_for_listener(port, process) <= {"127.0.0.1"}, listening_addresses(port)
+        assert wait_for_listener(port, process, log) <= {"127.0.0.1"}, listening_addresses(port)
     finally:
         process.terminate()
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
 
 
 def test_the_dashboard_command_binds_the_address_it_is_given():

@@ -13,7 +13,7 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import labels, quality_view, trends
 from monitor.queries import QueryError
-from monitor.reader import escape_markdown
+from monitor.reader import chart_text, escape_markdown
 
 MAX_TERMS = 6
 
@@ -73,8 +73,10 @@ if terms:
             1000 * counts["articles"] / counts["all_articles"].where(counts["all_articles"] > 0)
         ).round(2)
         y = "per_1000" if normalised else "articles"
+        counts["term"] = [chart_text(term) for term in counts["term"]]
+        term_colours = {chart_text(term): colour for term, colour in ui.colours(terms).items()}
         chart = px.line(
-            counts, x="period", y=y, color="term", markers=True, color_discrete_map=ui.colours(terms),
+            counts, x="period", y=y, color="term", markers=True, color_discrete_map=term_colours,
             hover_data={"articles": True, "all_articles": True, "per_1000": ":.2f"},
             labels={"articles": "Articles", "per_1000": "Per 1,000 articles", "all_articles": "All articles",
                     "term": "Term", "period": interval.capitalize()},

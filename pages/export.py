@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import export
+from monitor import export, quality_view
 from monitor.filters import Filters
 
 
@@ -119,6 +119,7 @@ manifest = export.manifest(
 )
 if view.demo:
     manifest["demo_data"] = True
+manifest["data_quality"] = quality_view.check(view).as_dict()  # so a dip can be told apart from a dead feed
 columns[1].download_button(
     "Download manifest (JSON)", data=json.dumps(manifest, indent=2, ensure_ascii=False),
     file_name=f"{name}.json", mime="application/json", key="export_manifest",
