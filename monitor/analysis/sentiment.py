@@ -24,6 +24,7 @@ import copy
 import os
 import re
 import string
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,11 @@ __all__ = [
     "NewsLexicon",
     "NewsLexiconError",
     "Sentiment",
+    "ToneRules",
     "label_for",
     "load_lexicon",
     "load_news_lexicon",
+    "load_tone_rules",
     "looks_english",
     "score",
 ]
@@ -140,6 +143,69 @@ load_lexicon = load_news_lexicon  # the name monitor/analysis/article.py checks 
 
 
 @dataclass(frozen=True)
+class ToneRules:
+    """Direction x quantity rules (data/tone_rules.toml): "losses narrowed" is good news, "costs rose" bad news."""
+
+    path: Path
+    window: int
+    near_window: int
+    valence: float
+    near_only: frozenset[str]
+    clause_breaks: frozenset[str]
+    not_before_up: frozenset[str]
+    up: frozenset[str]
+    down: frozenset[str]
+    quantities: dict[str, int]  # quantity (1-3 words) -> +1 good, -1 bad
+    longest: int  # words in the longest quantity
+
+
+def load_tone_rules(path: Path | None = None) -> ToneRules:
+    """Read data/tone_rules.toml (default config.TONE_RULES, read at call time); errors name the file and the key."""
+    path = Path(path) if path is not None else config.TONE_RULES
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise NewsLexiconError(f"{path}: cannot read the tone rules ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise NewsLexiconError(f"{path}: {exc}") from None
+
+    def words(section: str, key: str) -> frozenset[str]:
+        value = data.get(section, {}).get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise NewsLexiconError(f"{path}: [{section}] {key} must be a list of words")
+        return frozenset(" ".join(v.lower().split()) for v in value)
+
+    def number(key: str, default: float, low: float, high: float) -> float:
+        value = data.get("pairing", {}).get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise NewsLexiconError(f"{path}: [pairing] {key} must be a number within {low:g}..{high:g}, got {value!r}")
+        return value
+
+    up, down = words("directions", "up"), words("directions", "down")
+    good, bad = words("quantities", "good"), words("quantities", "bad")
+    for (name_a, a), (name_b, b) in ((("up", up), ("down", down)), (("good", good), ("bad", bad))):
+        if both := sorted(a & b):
+            raise NewsLexiconError(f"{path}: listed as both {name_a} and {name_b}: {', '.join(both)}")
+    if several := sorted(w for w in up | down if " " in w):
+        raise NewsLexiconError(f"{path}: a direction is one word: {', '.join(several)}")
+    quantities = {q: 1 for q in good} | {q: -1 for q in bad}
+    return ToneRules(
+        path=path,
+        window=int(number("window", 5, 1, 20)),
+        near_window=int(number("near_window", 3, 1, 20)),
+        valence=float(number("valence", 2.0, 0.0, 4.0)),
+        near_only=words("pairing", "near_only"),
+        clause_breaks=words("pairing", "clause_breaks"),
+        not_before_up=words("pairing", "not_before_up"),
+        up=up,
+        down=down,
+        quantities=quantities,
+        longest=max((len(q.split()) for q in quantities), default=1),
+    )
+
+
+@dataclass(frozen=True)
 class _Scorer:
     """An analyzer with its lexicon, plus the phrase matcher (None without the news lexicon)."""
 
@@ -148,26 +214,35 @@ class _Scorer:
     phrase_finder: Any  # Aho-Corasick over phrase prefixes -> (regex, token, phrase)
     token_terms: dict[str, str]  # joined token -> phrase as written
     words: frozenset[str]  # news-lexicon single words (to report them)
+    rules: ToneRules | None = None  # direction x quantity (None for plain VADER)
+    directions: frozenset[str] = frozenset()  # every up and down word, to skip sentences without one fast
 
 
 _SCORERS: dict[object, _Scorer] = {}
+# What a direction x quantity pairing becomes before VADER reads the sentence: one token with the pairing's valence
+# for the direction, one token outside the lexicon for the quantity (so "losses" no longer counts on its own).
+_GOOD_MOVE = "good_news_move"
+_BAD_MOVE = "bad_news_move"
+_QUANTITY = "moved_quantity"
 
 
 def _token(phrase: str) -> str:
     return phrase.rstrip("*").replace(" ", "_").replace("-", "_") + ("_x" if phrase.endswith("*") else "")
 
 
-def _scorer(news_lexicon: bool, path: Path | None = None) -> _Scorer:
-    """The analyzer for plain VADER or VADER + news lexicon; created once (and again if the file changes)."""
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        st = os.stat(path)
+        return (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(path), 0, 0)
+
+
+def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | None = None) -> _Scorer:
+    """The analyzer for plain VADER or VADER + news lexicon and tone rules; created once (again if a file changes)."""
     path = Path(path) if path is not None else config.NEWS_LEXICON
-    if not news_lexicon:
-        key: object = "vader"
-    else:
-        try:
-            st = os.stat(path)
-            key = (str(path), st.st_mtime_ns, st.st_size)
-        except OSError:
-            key = (str(path), 0, 0)
+    rules_path = Path(rules_path) if rules_path is not None else config.TONE_RULES
+    key: object = (_file_key(path), _file_key(rules_path)) if news_lexicon else "vader"
     cached = _SCORERS.get(key)
     if cached is not None:
         return cached
@@ -198,8 +273,13 @@ def _scorer(news_lexicon: bool, path: Path | None = None) -> _Scorer:
         finder.add_word(phrase.rstrip("*"), (pattern, token))
     if lex.phrases:
         finder.make_automaton()
+    rules = load_tone_rules(rules_path)
+    lexicon[_GOOD_MOVE] = rules.valence
+    lexicon[_BAD_MOVE] = -rules.valence
     analyzer.lexicon = lexicon
-    scorer = _Scorer(analyzer, lexicon, finder if lex.phrases else None, token_terms, frozenset(lex.words))
+    scorer = _Scorer(
+        analyzer, lexicon, finder if lex.phrases else None, token_terms, frozenset(lex.words), rules, rules.up | rules.down
+    )
     for old in [k for k in _SCORERS if k != "vader"]:
         del _SCORERS[old]
     _SCORERS[key] = scorer
@@ -399,6 +479,85 @@ def _excerpt(sentence: str) -> str:
     return sentence if len(sentence) <= EXCERPT_CHARS else sentence[: EXCERPT_CHARS - 1].rstrip() + "\u2026"
 
 
+_CLAUSE_END = (",", ";", ":")
+_CLOSING = "\"')\u201d\u2019"
+
+
+def _swap(token: str, word: str) -> str:
+    """`token` with its word replaced and its punctuation kept ("losses," -> "moved_quantity,")."""
+    core = token.strip(_WORD_PUNCT)
+    start = token.find(core) if core else 0
+    return token[:start] + word + token[start + len(core) :]
+
+
+def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: dict[str, None]) -> bool:
+    """Rewrite each direction x quantity pairing of a sentence in `tokens` (in place); True when there was one.
+
+    `words` are the tokens lower-cased and stripped of punctuation. A direction pairs with the nearest quantity in
+    its clause within the window (the quantity before it on a tie, "sales fell" before "fell ... orders"), and each
+    word pairs once.
+    """
+    size = len(words)
+    clause = [0] * size
+    current = 0
+    for i, (token, word) in enumerate(zip(tokens, words, strict=True)):
+        if word in rules.clause_breaks:
+            current += 1
+            clause[i] = -1  # the break word belongs to no clause
+            continue
+        clause[i] = current
+        if token.rstrip(_CLOSING).endswith(_CLAUSE_END):
+            current += 1
+    quantities: list[tuple[int, int, int]] = []  # (first word, after last word, +1 good / -1 bad)
+    i = 0
+    while i < size:
+        for length in range(min(rules.longest, size - i), 0, -1):
+            sign = rules.quantities.get(words[i] if length == 1 else " ".join(words[i : i + length]))
+            if sign and clause[i] == clause[i + length - 1] >= 0:
+                quantities.append((i, i + length, sign))
+                i += length
+                break
+        else:
+            i += 1
+    if not quantities:
+        return False
+    inside = {j for start, end, _ in quantities for j in range(start, end)}
+    candidates: list[tuple[int, int, int, int, int]] = []  # (distance, after, direction index, quantity index, sign)
+    for d, word in enumerate(words):
+        if d in inside or clause[d] < 0:
+            continue
+        if word in rules.up:
+            if d + 1 < size and words[d + 1] in rules.not_before_up:
+                continue
+            move = 1
+        elif word in rules.down:
+            move = -1
+        else:
+            continue
+        limit = rules.near_window if word in rules.near_only else rules.window
+        for q, (start, end, sign) in enumerate(quantities):
+            if clause[start] != clause[d]:
+                continue
+            after = int(start > d)
+            distance = start - d if after else d - end + 1
+            if distance <= limit:
+                candidates.append((distance, after, d, q, move * sign))
+    paired_directions: set[int] = set()
+    paired_quantities: set[int] = set()
+    for _, after, d, q, sign in sorted(candidates):
+        if d in paired_directions or q in paired_quantities:
+            continue
+        paired_directions.add(d)
+        paired_quantities.add(q)
+        start, end, _ = quantities[q]
+        quantity = " ".join(words[start:end])
+        fired[f"{words[d]} {quantity}" if after else f"{quantity} {words[d]}"] = None
+        tokens[d] = _swap(tokens[d], _GOOD_MOVE if sign > 0 else _BAD_MOVE)
+        for j in range(start, end):
+            tokens[j] = _swap(tokens[j], _QUANTITY)
+    return bool(paired_directions)
+
+
 def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> float:
     """VADER compound of one sentence (news phrases joined first); 0 without calling VADER if no lexicon word."""
     text = sentence
@@ -414,6 +573,13 @@ def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> f
     raw = lowered_text.split()
     punct = _WORD_PUNCT
     stripped = [w.strip(punct) for w in raw]
+    if scorer.rules is not None and not scorer.directions.isdisjoint(stripped):
+        tokens = text.split()
+        if _pair_moves(scorer.rules, tokens, stripped, fired):
+            text = " ".join(tokens)
+            lowered_text = text.lower()
+            raw = lowered_text.split()
+            stripped = [w.strip(punct) for w in raw]
     lexicon = scorer.lexicon.keys()
     if lexicon.isdisjoint(raw) and lexicon.isdisjoint(stripped):
         return 0.0
