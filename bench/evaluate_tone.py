@@ -83,7 +83,9 @@ def evaluate() -> dict[str, dict[str, dict[str, float]]]:
             part = [item for item in finance if item["split"] == split]
             figures[f"finance_{split}"] = macro_f1([i["label"] for i in part], [system(i["text"])[1] for i in part])
             part = [item for item in editorial if item["split"] == split]
-            figures[f"editorial_{split}"] = pearson([float(i["rating"]) for i in part], [system(i["text"])[0] for i in part])
+            figures[f"editorial_{split}"] = pearson(
+                [float(i["rating"]) for i in part], [system(i["text"])[0] for i in part]
+            )
         out[name] = figures
     return {"figures": out, "counts": _counts(finance, editorial)}
 
@@ -96,7 +98,7 @@ def _counts(finance: list[dict], editorial: list[dict]) -> dict[str, int]:
     }
 
 
-def print_report() -> None:
+def print_report(dev_only: bool = False) -> None:
     result = evaluate()
     counts = result["counts"]
     print("== Tone: finance news sentences (macro-F1, 3 classes) and editorial sentences (Pearson r) ==")
@@ -106,6 +108,8 @@ def print_report() -> None:
     )
     print(f"  {'system':<12} {'finance dev':>11} {'finance test':>12} {'editorial dev':>13} {'editorial test':>14}")
     for name, f in result["figures"].items():
+        if dev_only:
+            f = {key: value if key.endswith("dev") else float("nan") for key, value in f.items()}
         print(
             f"  {name:<12} {f['finance_dev']:>11.3f} {f['finance_test']:>12.3f} "
             f"{f['editorial_dev']:>13.3f} {f['editorial_test']:>14.3f}"
@@ -134,8 +138,9 @@ def print_dev_errors() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--errors", action="store_true", help="list the dev sentences newsmon gets wrong")
+    parser.add_argument("--dev", action="store_true", help="print the dev figures only (while tuning)")
     args = parser.parse_args()
-    print_report()
+    print_report(dev_only=args.dev)
     if args.errors:
         print_dev_errors()
 

@@ -152,7 +152,7 @@ class ToneRules:
     valence: float
     near_only: frozenset[str]
     clause_breaks: frozenset[str]
-    not_before_up: frozenset[str]
+    not_moves: frozenset[str]  # two-word sequences whose first word is not a move ("up to")
     up: frozenset[str]
     down: frozenset[str]
     quantities: dict[str, int]  # quantity (1-3 words) -> +1 good, -1 bad
@@ -197,7 +197,7 @@ def load_tone_rules(path: Path | None = None) -> ToneRules:
         valence=float(number("valence", 2.0, 0.0, 4.0)),
         near_only=words("pairing", "near_only"),
         clause_breaks=words("pairing", "clause_breaks"),
-        not_before_up=words("pairing", "not_before_up"),
+        not_moves=words("pairing", "not_moves"),
         up=up,
         down=down,
         quantities=quantities,
@@ -278,7 +278,13 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
     lexicon[_BAD_MOVE] = -rules.valence
     analyzer.lexicon = lexicon
     scorer = _Scorer(
-        analyzer, lexicon, finder if lex.phrases else None, token_terms, frozenset(lex.words), rules, rules.up | rules.down
+        analyzer,
+        lexicon,
+        finder if lex.phrases else None,
+        token_terms,
+        frozenset(lex.words),
+        rules,
+        rules.up | rules.down,
     )
     for old in [k for k in _SCORERS if k != "vader"]:
         del _SCORERS[old]
@@ -526,9 +532,9 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
     for d, word in enumerate(words):
         if d in inside or clause[d] < 0:
             continue
+        if d + 1 < size and f"{word} {words[d + 1]}" in rules.not_moves:
+            continue
         if word in rules.up:
-            if d + 1 < size and words[d + 1] in rules.not_before_up:
-                continue
             move = 1
         elif word in rules.down:
             move = -1
@@ -558,8 +564,9 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
     return bool(paired_directions)
 
 
-def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> float:
-    """VADER compound of one sentence (news phrases joined first); 0 without calling VADER if no lexicon word."""
+def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[str, list[str], list[str]]:
+    """The sentence as VADER reads it (news phrases joined, direction x quantity pairings rewritten), with its
+    whitespace tokens lower-cased and those stripped of punctuation."""
     text = sentence
     lowered_text = sentence.lower()
     if scorer.phrase_finder is not None:
@@ -577,9 +584,14 @@ def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> f
         tokens = text.split()
         if _pair_moves(scorer.rules, tokens, stripped, fired):
             text = " ".join(tokens)
-            lowered_text = text.lower()
-            raw = lowered_text.split()
+            raw = text.lower().split()
             stripped = [w.strip(punct) for w in raw]
+    return text, raw, stripped
+
+
+def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> float:
+    """VADER compound of one sentence (news phrases and pairings first); 0 without calling VADER if no lexicon word."""
+    text, raw, stripped = _prepare(scorer, sentence, fired)
     lexicon = scorer.lexicon.keys()
     if lexicon.isdisjoint(raw) and lexicon.isdisjoint(stripped):
         return 0.0
