@@ -157,6 +157,7 @@ class ToneRules:
     down: frozenset[str]
     quantities: dict[str, int]  # quantity (1-3 words) -> +1 good, -1 bad
     longest: int  # words in the longest quantity
+    starts: frozenset[str]  # first words of the quantities, to skip sentences without one fast
 
 
 def load_tone_rules(path: Path | None = None) -> ToneRules:
@@ -202,6 +203,7 @@ def load_tone_rules(path: Path | None = None) -> ToneRules:
         down=down,
         quantities=quantities,
         longest=max((len(q.split()) for q in quantities), default=1),
+        starts=frozenset(q.split()[0] for q in quantities),
     )
 
 
@@ -503,6 +505,8 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
     its clause within the window (the quantity before it on a tie, "sales fell" before "fell ... orders"), and each
     word pairs once.
     """
+    if rules.starts.isdisjoint(words):
+        return False
     size = len(words)
     clause = [0] * size
     current = 0
@@ -516,7 +520,11 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
             current += 1
     quantities: list[tuple[int, int, int]] = []  # (first word, after last word, +1 good / -1 bad)
     i = 0
+    starts = rules.starts
     while i < size:
+        if words[i] not in starts:
+            i += 1
+            continue
         for length in range(min(rules.longest, size - i), 0, -1):
             sign = rules.quantities.get(words[i] if length == 1 else " ".join(words[i : i + length]))
             if sign and clause[i] == clause[i + length - 1] >= 0:
