@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, scheduler, server, sources, store
+from monitor import config, demo, export, queries, rule_preview, scheduler, server, sources, store
 from monitor.analysis import stored
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.ingest import jobs
@@ -189,11 +189,28 @@ def runs(
 @app.command()
 def analyze(
     all_articles: Annotated[bool, typer.Option("--all", help="Re-analyse every article, not only stale ones.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Write nothing: show which articles would gain or lose each topic, country and tone."
+        ),
+    ] = False,
+    limit: Annotated[
+        int,
+        typer.Option(min=0, help="With --dry-run: check the newest LIMIT articles (0: all; time grows with it)."),
+    ] = rule_preview.DEFAULT_LIMIT,
+    examples: Annotated[int, typer.Option(min=0, help="With --dry-run: example articles per tag and direction.")] = (
+        rule_preview.EXAMPLES
+    ),
 ) -> None:
     """Analyse the articles not yet analysed with the current rules (after editing data/taxonomy.toml,
-    data/countries.toml or data/news_lexicon.tsv), or every article with --all."""
+    data/countries.toml, data/news_lexicon.tsv or data/tone_rules.toml), or every article with --all.
+    With --dry-run, preview what the edited rules would change first."""
     require_rules()
     db = open_db()
+    if dry_run:
+        print_rule_preview(db, limit or None, examples)
+        return
     with typer.progressbar(length=0, label="analysing", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -205,6 +222,22 @@ def analyze(
     typer.echo(
         f"analysed {summary.analysed} articles in {summary.seconds:.1f} s ({rate:,.0f}/s), rules {summary.rules}"
     )
+
+
+def print_rule_preview(db, limit: int | None, examples: int) -> None:
+    with typer.progressbar(length=0, label="checking", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        preview = rule_preview.preview_rules(db, limit=limit, examples=examples, progress=progress)
+    typer.echo(rule_preview.summary_line(preview) + " Nothing was written; `newsmon analyze` applies the rules.")
+    for change in preview.changes:
+        typer.echo(f"\n{change.dimension} {change.tag}: {change.gained:,} would gain it, {change.lost:,} would lose it")
+        for sign, shown in (("+", change.gained_examples), ("-", change.lost_examples)):
+            for article_id, title in shown:
+                typer.echo(f"  {sign} [{article_id}] {title if len(title) <= 100 else title[:99] + '…'}")
 
 
 @app.command()
