@@ -133,3 +133,26 @@ def summary_line(preview: RulePreview) -> str:
     if preview.never_analysed:
         line += f"; {preview.never_analysed:,} never analysed (every tag of theirs would be new, not counted)"
     return line + "."
+
+
+WHAT = {"topic": "Topic", "country": "Country", "sentiment": "Tone"}
+
+
+def change_rows(preview: RulePreview, label: Callable[[str, str], str] = lambda dimension, tag: tag) -> list[dict]:
+    """One table row per tag that would change (for the dashboard): what, tag, gained, lost, examples."""
+
+    def listed(examples: list[tuple[int, str]]) -> str:
+        return " · ".join(f"[{article_id}] {title}" for article_id, title in examples)
+
+    return [
+        {
+            "what": WHAT[change.dimension],
+            "tag": label(change.dimension, change.tag) if change.tag != NOT_SCORED else NOT_SCORED,
+            "code": change.tag,
+            "gained": change.gained,
+            "lost": change.lost,
+            "would gain it (examples)": listed(change.gained_examples),
+            "would lose it (examples)": listed(change.lost_examples),
+        }
+        for change in preview.changes
+    ]

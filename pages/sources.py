@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import scheduler, sources, store, trends
+from monitor import rule_preview, scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
 
@@ -48,8 +48,8 @@ def done(kind: str, text: str) -> None:
     st.rerun()
 
 
-add_tab, manage_tab, fetch_tab, upload_tab, opml_tab = st.tabs(
-    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"]
+add_tab, manage_tab, fetch_tab, upload_tab, opml_tab, rules_tab = st.tabs(
+    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML", "Rule preview"]
 )
 with add_tab, st.form("add_source", clear_on_submit=True):
     url = st.text_input("Feed or page URL", placeholder="https://example.org/rss.xml")
@@ -155,3 +155,22 @@ with opml_tab:
             done("warning" if problems else "success", text)
         except IngestError as error:
             st.error(f"Not imported: {error}")
+
+with rules_tab:
+    st.caption(
+        "After editing data/taxonomy.toml, countries.toml, news_lexicon.tsv or tone_rules.toml: which articles "
+        "would gain or lose each topic, country and tone if `newsmon analyze` applied the rules now. "
+        "Nothing is written. The newest articles are re-analysed in memory, a few milliseconds each."
+    )
+    limit = st.number_input(
+        "Newest articles to check", min_value=100, max_value=100_000, step=500,
+        value=rule_preview.DEFAULT_LIMIT, key="rules_limit",
+    )  # fmt: skip
+    if st.button("Preview the rules", key="rules_preview"):
+        with st.spinner("Re-analysing in memory…"), ui.connect(view.db_path) as db:
+            st.session_state["rules_preview_result"] = (view.db_path, rule_preview.preview_rules(db, limit=int(limit)))
+    checked_db, preview = st.session_state.get("rules_preview_result", (None, None))
+    if preview is not None and checked_db == view.db_path:
+        st.text(rule_preview.summary_line(preview))
+        if preview.changes:
+            st.dataframe(rule_preview.change_rows(preview, ui.label), hide_index=True, key="rules_changes")
