@@ -508,6 +508,7 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
     if rules.starts.isdisjoint(words):
         return False
     size = len(words)
+    directions = rules.up | rules.down
     clause = [0] * size
     current = 0
     for i, (token, word) in enumerate(zip(tokens, words, strict=True)):
@@ -516,7 +517,10 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
             clause[i] = -1  # the break word belongs to no clause
             continue
         clause[i] = current
-        if token.rstrip(_CLOSING).endswith(_CLAUSE_END):
+        # "..., up 5%" reads back into the clause before the comma
+        if token.rstrip(_CLOSING).endswith(_CLAUSE_END) and not (
+            token.endswith(",") and i + 1 < size and words[i + 1] in directions
+        ):
             current += 1
     quantities: list[tuple[int, int, int]] = []  # (first word, after last word, +1 good / -1 bad)
     i = 0
@@ -548,7 +552,8 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
             move = -1
         else:
             continue
-        limit = rules.near_window if word in rules.near_only else rules.window
+        after_comma = d > 0 and tokens[d - 1].endswith(",")
+        limit = rules.near_window if word in rules.near_only and not after_comma else rules.window
         for q, (start, end, sign) in enumerate(quantities):
             if clause[start] != clause[d]:
                 continue
