@@ -290,7 +290,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     for text, score in tone["strongest"]:
         lines.append(f"  {score:+.2f}  {text}")
     if tone["news_terms"]:
-        lines.append(f"  news-lexicon terms: {', '.join(tone['news_terms'])}")
+        lines.append(f"  news lexicon and tone rules: {', '.join(tone['news_terms'])}")
     lines.append("Keywords: " + ", ".join(phrase for phrase, _ in evidence["keywords"]))
     stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyze`)"
     lines.append(f"Rules: {evidence['rules']}{stale}")

@@ -598,7 +598,7 @@ def evidence_panel(article: dict) -> None:
             key="evidence_sentences",
         )
     if tone["news_terms"]:
-        st.caption("News-lexicon terms: " + escape_markdown(", ".join(tone["news_terms"])))
+        st.caption("News lexicon and tone rules: " + escape_markdown(", ".join(tone["news_terms"])))
     st.markdown("**Keywords:** " + escape_markdown(", ".join(phrase for phrase, _ in evidence["keywords"]) or "none"))
 
 

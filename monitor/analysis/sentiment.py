@@ -90,7 +90,7 @@ class Sentiment:
     reason: str
     sentences: int  # sentences scored (headline included)
     strongest: tuple[tuple[str, float], ...]  # up to 3 (sentence excerpt, score) with the largest |score|
-    news_terms: tuple[str, ...]  # news-lexicon terms that fired
+    news_terms: tuple[str, ...]  # news-lexicon terms that fired, and tone-rule pairings ("losses narrowed (+)")
 
 
 @dataclass(frozen=True)
@@ -570,7 +570,8 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
         paired_quantities.add(q)
         start, end, _ = quantities[q]
         quantity = " ".join(words[start:end])
-        fired[f"{words[d]} {quantity}" if after else f"{quantity} {words[d]}"] = None
+        pairing = f"{words[d]} {quantity}" if after else f"{quantity} {words[d]}"
+        fired[f"{pairing} ({'+' if sign > 0 else '-'})"] = None  # "(+)": a tone rule, not a lexicon term
         tokens[d] = _swap(tokens[d], _GOOD_MOVE if sign > 0 else _BAD_MOVE)
         for j in range(start, end):
             tokens[j] = _swap(tokens[j], _QUANTITY)

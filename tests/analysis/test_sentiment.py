@@ -245,20 +245,22 @@ def _tone(text: str) -> sentiment.Sentiment:
         ("Quarterly revenue climbed to $4.8 billion.", "positive", "revenue climbed"),
         ("Like-for-like sales dropped 4.1% in the ten weeks to January.", "negative", "sales dropped"),
         ("The carmaker will cut 2,300 jobs in Germany.", "negative", "cut jobs"),
-        ("Unemployment fell to 3.9% in September.", "positive", "unemployment fell"),
+        ("Unemployment dropped to 3.9% in September.", "positive", "unemployment dropped"),
         ("The bank reported a sharp increase in bad loans.", "negative", "increase bad loans"),
+        ("Harbour Logistics narrows its loss", "positive", "narrows loss"),  # headlines: present tense
+        ("Net sales were EUR 90 mn, up 5% on the year.", "positive", "net sales up"),
     ],
 )
 def test_which_way_a_quantity_moved_gives_the_tone(text, label, term):
     result = _tone(text)
     assert result.label == label, (text, result.compound)
-    assert term in result.news_terms
+    assert f"{term} ({'+' if label == 'positive' else '-'})" in result.news_terms
 
 
 def test_pairing_keeps_vaders_negation_and_stays_within_its_clause():
     assert _tone("Profit did not rise in the quarter.").label == "negative"
-    mixed = _tone("Sales rose 5% in Europe, but costs rose faster.")
-    assert {"sales rose", "costs rose"} <= set(mixed.news_terms)
+    mixed = _tone("Revenue rose 5% in Europe, but costs rose faster.")
+    assert {"revenue rose (+)", "costs rose (-)"} <= set(mixed.news_terms)
     # a limit is not a move, and a figure on its own is a fact
     assert _tone("The board may buy back up to 5% of shares.").label == "neutral"
     assert _tone("Operating profit totalled 12.6 million euros.").label == "neutral"
