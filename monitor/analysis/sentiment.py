@@ -158,6 +158,8 @@ class ToneRules:
     quantities: dict[str, int]  # quantity (1-3 words) -> +1 good, -1 bad
     longest: int  # words in the longest quantity
     starts: frozenset[str]  # first words of the quantities, to skip sentences without one fast
+    comparisons: frozenset[str] = frozenset()  # "compared with", "from": two figures say which way it moved
+    figure_window: int = 8  # the quantity stands at most this many words before the first figure
 
 
 def load_tone_rules(path: Path | None = None) -> ToneRules:
@@ -178,9 +180,12 @@ def load_tone_rules(path: Path | None = None) -> ToneRules:
         return frozenset(" ".join(v.lower().split()) for v in value)
 
     def number(key: str, default: float, low: float, high: float) -> float:
-        value = data.get("pairing", {}).get(key, default)
+        value = data.get("figures" if key.startswith("figure") else "pairing", {}).get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise NewsLexiconError(f"{path}: [pairing] {key} must be a number within {low:g}..{high:g}, got {value!r}")
+            section = "figures" if key.startswith("figure") else "pairing"
+            raise NewsLexiconError(
+                f"{path}: [{section}] {key} must be a number within {low:g}..{high:g}, got {value!r}"
+            )
         return value
 
     up, down = words("directions", "up"), words("directions", "down")
@@ -204,6 +209,8 @@ def load_tone_rules(path: Path | None = None) -> ToneRules:
         quantities=quantities,
         longest=max((len(q.split()) for q in quantities), default=1),
         starts=frozenset(q.split()[0] for q in quantities),
+        comparisons=words("figures", "comparisons"),
+        figure_window=int(number("figure_window", 8, 1, 30)),
     )
 
 
@@ -217,7 +224,7 @@ class _Scorer:
     token_terms: dict[str, str]  # joined token -> phrase as written
     words: frozenset[str]  # news-lexicon single words (to report them)
     rules: ToneRules | None = None  # direction x quantity (None for plain VADER)
-    directions: frozenset[str] = frozenset()  # every up and down word, to skip sentences without one fast
+    movers: frozenset[str] = frozenset()  # up, down and comparison words, to skip sentences without one fast
 
 
 _SCORERS: dict[object, _Scorer] = {}
@@ -286,7 +293,7 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
         token_terms,
         frozenset(lex.words),
         rules,
-        rules.up | rules.down,
+        rules.up | rules.down | {comparison.split()[0] for comparison in rules.comparisons},
     )
     for old in [k for k in _SCORERS if k != "vader"]:
         del _SCORERS[old]
@@ -540,7 +547,8 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
     if not quantities:
         return False
     inside = {j for start, end, _ in quantities for j in range(start, end)}
-    candidates: list[tuple[int, int, int, int, int]] = []  # (distance, after, direction index, quantity index, sign)
+    # (distance, 1 if the quantity comes after the direction (2: from figures), direction index, quantity index, sign)
+    candidates: list[tuple[int, int, int, int, int]] = []
     for d, word in enumerate(words):
         if d in inside or clause[d] < 0:
             continue
@@ -563,6 +571,8 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
                 candidates.append((distance, after, d, q, move * sign))
     paired_directions: set[int] = set()
     paired_quantities: set[int] = set()
+    if rules.comparisons:
+        candidates.extend(_figure_moves(rules, tokens, words, quantities))
     for _, after, d, q, sign in sorted(candidates):
         if d in paired_directions or q in paired_quantities:
             continue
@@ -570,12 +580,77 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
         paired_quantities.add(q)
         start, end, _ = quantities[q]
         quantity = " ".join(words[start:end])
-        pairing = f"{words[d]} {quantity}" if after else f"{quantity} {words[d]}"
+        if after == 2:  # from two figures
+            pairing = f"{quantity} {'rose' if sign * quantities[q][2] > 0 else 'fell'} (figures)"
+        else:
+            pairing = f"{words[d]} {quantity}" if after else f"{quantity} {words[d]}"
         fired[f"{pairing} ({'+' if sign > 0 else '-'})"] = None  # "(+)": a tone rule, not a lexicon term
         tokens[d] = _swap(tokens[d], _GOOD_MOVE if sign > 0 else _BAD_MOVE)
         for j in range(start, end):
             tokens[j] = _swap(tokens[j], _QUANTITY)
     return bool(paired_directions)
+
+
+_FIGURE = re.compile(r"([$\u20ac\u00a3]?)(\d[\d,]*(?:\.\d+)?)(bn|mn|m|k|%)?")
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9}
+# currencies and units that make a number a figure ("EUR 13.1", "4.1 million pounds")
+_UNITS = frozenset(
+    "eur euro euros usd dollar dollars gbp pound pounds sterling sek nok dkk chf jpy yen yuan rupees rupee crowns "  # noqa: SIM905
+    "cents pence percent per %".split()
+)
+
+
+def _figure_at(tokens: list[str], i: int) -> float | None:
+    """The amount or percentage whose number is tokens[i] ("EUR 13.1 mn", "$4.8 billion", "11.7%"), scaled;
+    None for a bare number, which may be a year or a count."""
+    if not 0 <= i < len(tokens):
+        return None
+    match = _FIGURE.fullmatch(tokens[i].strip("\"'(),.;:").lower())
+    if match is None:
+        return None
+    currency, digits, suffix = match.groups()
+    value = float(digits.replace(",", ""))
+    following = [t.strip("\"'(),.;:").lower() for t in tokens[i + 1 : i + 3]]
+    unit = bool(currency or suffix)
+    if suffix in _SCALES:
+        value *= _SCALES[suffix]
+    elif following and following[0] in _SCALES:
+        value *= _SCALES[following[0]]
+        unit = True
+        following = following[1:]
+    before = tokens[i - 1].strip("\"'(),.;:").lower() if i > 0 else ""
+    if before in _UNITS or (following and following[0] in _UNITS):
+        unit = True
+    return value if unit else None
+
+
+def _figure_moves(
+    rules: ToneRules, tokens: list[str], words: list[str], quantities: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int, int, int]]:
+    """Pairings read from two figures: "net sales were EUR 27.6 mn, compared with EUR 31.5 mn" (fell). They rank
+    after every up/down word (distance window + 1), so "rose to EUR 9 mn from EUR 6 mn" pairs with "rose"."""
+    found = []
+    for c, word in enumerate(words):
+        pair = f"{word} {words[c + 1]}" if c + 1 < len(words) else ""
+        if pair in rules.comparisons:
+            after = c + 2
+        elif word in rules.comparisons:
+            after = c + 1
+        else:
+            continue
+        later = next((v for j in range(after, after + 3) if (v := _figure_at(tokens, j)) is not None), None)
+        first = next(
+            ((j, v) for j in range(c - 1, max(c - 5, -1), -1) if (v := _figure_at(tokens, j)) is not None), None
+        )
+        if later is None or first is None or first[1] == later:
+            continue
+        before = [
+            q for q, (_, end, _) in enumerate(quantities) if end <= first[0] and first[0] - end < rules.figure_window
+        ]
+        if before:
+            q = before[-1]
+            found.append((rules.window + 1, 2, c, q, (1 if first[1] > later else -1) * quantities[q][2]))
+    return found
 
 
 def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[str, list[str], list[str]]:
@@ -594,7 +669,7 @@ def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[st
     raw = lowered_text.split()
     punct = _WORD_PUNCT
     stripped = [w.strip(punct) for w in raw]
-    if scorer.rules is not None and not scorer.directions.isdisjoint(stripped):
+    if scorer.rules is not None and not scorer.movers.isdisjoint(stripped):
         tokens = text.split()
         if _pair_moves(scorer.rules, tokens, stripped, fired):
             text = " ".join(tokens)

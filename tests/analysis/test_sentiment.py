@@ -249,6 +249,10 @@ def _tone(text: str) -> sentiment.Sentiment:
         ("The bank reported a sharp increase in bad loans.", "negative", "increase bad loans"),
         ("Harbour Logistics narrows its loss", "positive", "narrows loss"),  # headlines: present tense
         ("Net sales were EUR 90 mn, up 5% on the year.", "positive", "net sales up"),
+        # no up/down word: two figures either side of a comparison
+        ("Net sales totalled EUR 27.6 mn, compared with EUR 31.5 mn.", "negative", "net sales fell (figures)"),
+        ("The operating margin was 14.2% against 11.7% a year ago.", "positive", "operating margin rose (figures)"),
+        ("Net debt was EUR 1.1 bn compared with EUR 900 mn a year ago.", "negative", "net debt rose (figures)"),
     ],
 )
 def test_which_way_a_quantity_moved_gives_the_tone(text, label, term):
@@ -264,6 +268,7 @@ def test_pairing_keeps_vaders_negation_and_stays_within_its_clause():
     # a limit is not a move, and a figure on its own is a fact
     assert _tone("The board may buy back up to 5% of shares.").label == "neutral"
     assert _tone("Operating profit totalled 12.6 million euros.").label == "neutral"
+    assert _tone("Net sales in 2007 were EUR 300 mn, compared to 2006.").label == "neutral"  # a year is no figure
     assert _tone("The board increased the number of its members from six to seven.").label == "neutral"
 
 
