@@ -25,6 +25,7 @@ import os
 import re
 import string
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,7 @@ class ToneRules:
     quantities: dict[str, int]  # quantity (1-3 words) -> +1 good, -1 bad
     longest: int  # words in the longest quantity
     starts: frozenset[str]  # first words of the quantities, to skip sentences without one fast
+    directions: frozenset[str]  # up | down
     comparisons: frozenset[str] = frozenset()  # "compared with", "from": two figures say which way it moved
     figure_window: int = 8  # the quantity stands at most this many words before the first figure
 
@@ -209,6 +211,7 @@ def load_tone_rules(path: Path | None = None) -> ToneRules:
         quantities=quantities,
         longest=max((len(q.split()) for q in quantities), default=1),
         starts=frozenset(q.split()[0] for q in quantities),
+        directions=up | down,
         comparisons=words("figures", "comparisons"),
         figure_window=int(number("figure_window", 8, 1, 30)),
     )
@@ -510,69 +513,65 @@ def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: di
 
     `words` are the tokens lower-cased and stripped of punctuation. A direction pairs with the nearest quantity in
     its clause within the window (the quantity before it on a tie, "sales fell" before "fell ... orders"), and each
-    word pairs once.
+    word pairs once. Most sentences have no quantity word, so that is looked for first.
     """
-    if rules.starts.isdisjoint(words):
-        return False
-    size = len(words)
-    directions = rules.up | rules.down
-    clause = [0] * size
-    current = 0
-    for i, (token, word) in enumerate(zip(tokens, words, strict=True)):
-        if word in rules.clause_breaks:
-            current += 1
-            clause[i] = -1  # the break word belongs to no clause
-            continue
-        clause[i] = current
-        # "..., up 5%" reads back into the clause before the comma
-        if token.rstrip(_CLOSING).endswith(_CLAUSE_END) and not (
-            token.endswith(",") and i + 1 < size and words[i + 1] in directions
-        ):
-            current += 1
-    quantities: list[tuple[int, int, int]] = []  # (first word, after last word, +1 good / -1 bad)
-    i = 0
     starts = rules.starts
-    while i < size:
-        if words[i] not in starts:
-            i += 1
+    if starts.isdisjoint(words):
+        return False
+    first_words = [i for i, word in enumerate(words) if word in starts]
+    size = len(words)
+    directions = rules.directions
+    # Clauses end at the break words (which belong to none) and after tokens ending in , ; : except a comma
+    # before a direction ("..., up 5%" reads back). clause_of(i) counts the ends before i.
+    break_at = [i for i, word in enumerate(words) if word in rules.clause_breaks]
+    end_after = [
+        i
+        for i, token in enumerate(tokens)
+        if token.rstrip(_CLOSING).endswith(_CLAUSE_END)
+        and not (token.endswith(",") and i + 1 < size and words[i + 1] in directions)
+        and words[i] not in rules.clause_breaks
+    ]
+    broken = set(break_at)
+
+    def clause_of(i: int) -> int:
+        return -1 if i in broken else bisect_left(break_at, i) + bisect_left(end_after, i)
+
+    quantities: list[tuple[int, int, int]] = []  # (first word, after last word, +1 good / -1 bad)
+    taken = 0
+    for i in first_words:
+        if i < taken:
             continue
         for length in range(min(rules.longest, size - i), 0, -1):
             sign = rules.quantities.get(words[i] if length == 1 else " ".join(words[i : i + length]))
-            if sign and clause[i] == clause[i + length - 1] >= 0:
+            if sign and clause_of(i) == clause_of(i + length - 1) >= 0:
                 quantities.append((i, i + length, sign))
-                i += length
+                taken = i + length
                 break
-        else:
-            i += 1
     if not quantities:
         return False
     inside = {j for start, end, _ in quantities for j in range(start, end)}
     # (distance, 1 if the quantity comes after the direction (2: from figures), direction index, quantity index, sign)
     candidates: list[tuple[int, int, int, int, int]] = []
     for d, word in enumerate(words):
-        if d in inside or clause[d] < 0:
+        if word not in directions or d in inside:
             continue
         if d + 1 < size and f"{word} {words[d + 1]}" in rules.not_moves:
             continue
-        if word in rules.up:
-            move = 1
-        elif word in rules.down:
-            move = -1
-        else:
+        where = clause_of(d)
+        if where < 0:
             continue
+        move = 1 if word in rules.up else -1
         after_comma = d > 0 and tokens[d - 1].endswith(",")
         limit = rules.near_window if word in rules.near_only and not after_comma else rules.window
         for q, (start, end, sign) in enumerate(quantities):
-            if clause[start] != clause[d]:
-                continue
             after = int(start > d)
             distance = start - d if after else d - end + 1
-            if distance <= limit:
+            if distance <= limit and clause_of(start) == where:
                 candidates.append((distance, after, d, q, move * sign))
-    paired_directions: set[int] = set()
-    paired_quantities: set[int] = set()
     if rules.comparisons:
         candidates.extend(_figure_moves(rules, tokens, words, quantities))
+    paired_directions: set[int] = set()
+    paired_quantities: set[int] = set()
     for _, after, d, q, sign in sorted(candidates):
         if d in paired_directions or q in paired_quantities:
             continue
