@@ -14,12 +14,12 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, rule_preview, scheduler, server, sources, store
-from monitor.analysis import stored
+from monitor import config, demo, export, queries, reanalyse, rule_preview, scheduler, server, sources, store
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
+from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.ingest import jobs
 from monitor.models import IngestError
-from monitor.queries import Filters, QueryError
+from monitor.queries import QueryError
 
 app = typer.Typer(
     help="newsmon: news monitoring for analysts. Feeds, pages and files into one SQLite database.",
@@ -187,7 +187,7 @@ def runs(
 
 
 @app.command()
-def analyze(
+def analyse(
     all_articles: Annotated[bool, typer.Option("--all", help="Re-analyse every article, not only stale ones.")] = False,
     dry_run: Annotated[
         bool,
@@ -217,11 +217,14 @@ def analyze(
             bar.length = total
             bar.update(done - bar.pos)
 
-        summary = stored.analyse_stored(db, everything=all_articles, progress=progress)
+        summary = reanalyse.analyse_stored(db, everything=all_articles, progress=progress)
     rate = summary.analysed / summary.seconds if summary.seconds else 0
     typer.echo(
         f"analysed {summary.analysed} articles in {summary.seconds:.1f} s ({rate:,.0f}/s), rules {summary.rules}"
     )
+
+
+app.command("analyze", hidden=True, help="The same as `analyse` (the spelling of earlier versions).")(analyse)
 
 
 def print_rule_preview(db, limit: int | None, examples: int) -> None:
@@ -232,7 +235,7 @@ def print_rule_preview(db, limit: int | None, examples: int) -> None:
             bar.update(done - bar.pos)
 
         preview = rule_preview.preview_rules(db, limit=limit, examples=examples, progress=progress)
-    typer.echo(rule_preview.summary_line(preview) + " Nothing was written; `newsmon analyze` applies the rules.")
+    typer.echo(rule_preview.summary_line(preview) + " Nothing was written; `newsmon analyse` applies the rules.")
     for change in preview.changes:
         typer.echo(f"\n{change.dimension} {change.tag}: {change.gained:,} would gain it, {change.lost:,} would lose it")
         for sign, shown in (("+", change.gained_examples), ("-", change.lost_examples)):
@@ -253,7 +256,7 @@ def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id`
     typer.echo(f"    {article['url']}")
     evidence = article["evidence"]
     if evidence is None:
-        typer.echo("\nnot analysed yet: run `newsmon analyze`")
+        typer.echo("\nnot analysed yet: run `newsmon analyse`")
         return
     for line in explain_lines(evidence, current_rules=rules_fingerprint()):
         typer.echo(line)
@@ -292,7 +295,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     if tone["news_terms"]:
         lines.append(f"  news lexicon and tone rules: {', '.join(tone['news_terms'])}")
     lines.append("Keywords: " + ", ".join(phrase for phrase, _ in evidence["keywords"]))
-    stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyze`)"
+    stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyse`)"
     lines.append(f"Rules: {evidence['rules']}{stale}")
     return lines
 
@@ -517,14 +520,18 @@ EXPORT_FILTERS = [
     _option(
         "until", Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")]
     ),
-    _option("source", Annotated[list[str] | None, typer.Option(help="Source name; repeat for several.")]),
-    _option("country", Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")]),
-    _option(
-        "published_in",
-        Annotated[list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")],
-    ),
-    _option("topic", Annotated[list[str] | None, typer.Option(help="Topic slug; repeat for several.")]),
-    _option("language", Annotated[list[str] | None, typer.Option(help="Language (ISO 639-1); repeat.")]),
+    *[
+        _option(
+            dimension.name,
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    dimension.option, help=f"Only articles with this {dimension.meaning}; repeat for several."
+                ),
+            ],
+        )
+        for dimension in FILTER_DIMENSIONS
+    ],
     _option("query", Annotated[str | None, typer.Option(help="Full-text query in FTS5 syntax.")]),
     _option(
         "sentiment_min",
@@ -579,11 +586,6 @@ def _export(
     *,
     since: str | None,
     until: str | None,
-    source: list[str] | None,
-    country: list[str] | None,
-    published_in: list[str] | None,
-    topic: list[str] | None,
-    language: list[str] | None,
     query: str | None,
     sentiment_min: float | None,
     sentiment_max: float | None,
@@ -594,23 +596,15 @@ def _export(
     """Write one summary (CSV to a file or stdout) and, when asked, its manifest."""
     snapshot_at = datetime.now(UTC)
     db = open_db()
+    values = {dimension.name: options.pop(dimension.name, None) for dimension in FILTER_DIMENSIONS}
     try:
-        sentiment = None
-        if sentiment_min is not None or sentiment_max is not None:
-            sentiment = (
-                -1.0 if sentiment_min is None else sentiment_min,
-                1.0 if sentiment_max is None else sentiment_max,
-            )
-        filters = Filters(
+        filters = Filters.from_args(
             since=queries.parse_when(since),
             until=queries.parse_when(until, end_of_day=True),
-            sources=tuple(source or ()),
-            countries=tuple(country or ()),
-            published_in=tuple(published_in or ()),
-            topics=tuple(topic or ()),
-            languages=tuple(language or ()),
             query=query,
-            sentiment=sentiment,
+            sentiment_min=sentiment_min,
+            sentiment_max=sentiment_max,
+            **values,
         )
         count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
     except (QueryError, export.ExportError) as error:

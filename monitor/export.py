@@ -16,13 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-import pycountry
 import sqlite_utils
 
-from monitor import __version__, queries, trends
-from monitor.analysis import topics
+from monitor import __version__, labels, queries, trends
+from monitor.filters import DIMENSIONS, Filters, filter_fields
 from monitor.normalise import iso
-from monitor.queries import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DECIMALS = 4  # shares and mean sentiment
@@ -61,13 +59,11 @@ PERIOD_MEANING = {
     "day": "UTC day of publication (YYYY-MM-DD)",
     "week": "week of publication, named by its Monday (YYYY-MM-DD, UTC)",
 }
-BY_MEANING = {
-    "topic": "topic slug (data/taxonomy.toml) the articles were tagged with",
-    "country": "country the articles are about, ISO 3166-1 alpha-2",
-    "source": "source (outlet) name",
-    "language": "language of the articles, ISO 639-1",
-    "published_in": "country of the publisher (the source's configured country), ISO alpha-2",
-}
+BY_MEANING = {name: dimension.meaning for name, dimension in DIMENSIONS.items()}
+# The groupings of `daily` (any dimension the rollups keep but keywords, which have their own summary) and of
+# `sentiment` (those, by day first): from the registry, so a new dimension is offered here too.
+DAILY_BY = tuple(dimension.name for dimension in DIMENSIONS.values() if dimension.cross)
+SENTIMENT_BY = ("day", *(name for name in DAILY_BY if name != "language"))
 SENTIMENT_MEANINGS = {
     "mean_sentiment": "mean VADER compound score, -1 (negative) to 1 (positive), over the scored articles",
     "scored_articles": "articles with a sentiment score (English only) behind mean_sentiment",
@@ -151,7 +147,7 @@ SUMMARIES: dict[str, Summary] = {
                 "share": "articles / all articles of the selection in the period (tags overlap: may add up to > 1)",
                 **SENTIMENT_MEANINGS,
             },
-            by=("topic", "country", "source", "language", "published_in"),
+            by=("topic", *(name for name in DAILY_BY if name != "topic")),
             intervals=True,
         ),
         Summary(
@@ -159,7 +155,7 @@ SUMMARIES: dict[str, Summary] = {
             "Sentiment",
             "Mean sentiment (VADER, English articles) by day or week, country, topic, source or publisher country.",
             {BY: "", **SENTIMENT_MEANINGS, "articles": "all articles, scored or not"},
-            by=("day", "country", "topic", "source", "published_in"),
+            by=SENTIMENT_BY,
             intervals=True,
         ),
         Summary(
@@ -326,38 +322,21 @@ def _totals_with_share(db: sqlite_utils.Database, filters: Filters, by: str) -> 
 
 
 def _topics(db: sqlite_utils.Database, filters: Filters) -> list[dict]:
-    labels = _topic_labels()
+    names = labels.topic_labels()
     rows = []
     for row in _totals_with_share(db, filters, "topic"):
         slug = row.pop("value")
-        rows.append({"topic": slug, "label": labels.get(slug, ""), **row})
+        rows.append({"topic": slug, "label": names.get(slug, ""), **row})
     return rows
-
-
-def _topic_labels() -> dict[str, str]:
-    try:
-        return {topic.slug: topic.label for topic in topics.load_taxonomy().topics}
-    except (ValueError, OSError):  # a broken taxonomy file: the slugs still say enough
-        return {}
 
 
 def _countries(db: sqlite_utils.Database, filters: Filters) -> list[dict]:
     rows = []
     for row in _totals_with_share(db, filters, "country"):
         code = row.pop("value")
-        alpha_3, name = country_names(code)
+        alpha_3, name = labels.country_names(code)
         rows.append({"country": code, "alpha_3": alpha_3, "name": name, **row})
     return rows
-
-
-def country_names(code: str) -> tuple[str, str]:
-    """(ISO alpha-3, English name) of an alpha-2 code; Kosovo (XK, not in ISO 3166) as XKX, "Kosovo"."""
-    if code.upper() == "XK":
-        return "XKX", "Kosovo"
-    country = pycountry.countries.get(alpha_2=code.upper())
-    if country is None:
-        return "", ""
-    return country.alpha_3, getattr(country, "common_name", None) or country.name
 
 
 def _keywords(db: sqlite_utils.Database, filters: Filters, interval: str, top: int) -> list[dict]:
@@ -491,7 +470,7 @@ def _options(summary: Summary, by: str | None, interval: str, top: int, full_tex
 def filters_dict(filters: Filters) -> dict:
     """The selection as JSON-ready data: dates ISO 8601 UTC, lists for the tuples, restrictions only."""
     data: dict[str, object] = {}
-    for name in Filters.__dataclass_fields__:
+    for name in filter_fields():
         value = getattr(filters, name)
         if value is None or value == () or (isinstance(value, str) and not value.strip()):
             continue

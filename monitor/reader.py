@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 # Backslash-escapable ASCII punctuation (CommonMark), plus ':' and '$' for Streamlit's directives and LaTeX.
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'^%@])")
 HIGHLIGHT = ":orange-background[**{}**]"
@@ -23,16 +22,11 @@ def escape_markdown(text: str) -> str:
 
 
 def query_terms(query: str | None) -> list[str]:
-    """The words and phrases of an FTS5 query, without operators, columns or grouping; `prefix*` kept."""
-    if not query:
-        return []
-    terms = [phrase for phrase in re.findall(r'"([^"]+)"', query) if phrase.strip()]
-    rest = re.sub(r'"[^"]*"', " ", query)
-    for word in re.findall(r"[\w*]+", rest):
-        if word in FTS_OPERATORS or word.strip("*") == "":
-            continue
-        terms.append(word)
-    return list(dict.fromkeys(term.strip() for term in terms))
+    """The words and phrases a search looks for, as the search box reads it (monitor.queries), without the
+    NOT-terms; `prefix*` kept."""
+    from monitor.queries import positive_terms
+
+    return positive_terms(query)
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:

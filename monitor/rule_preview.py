@@ -1,4 +1,4 @@
-"""Rule preview (`newsmon analyze --dry-run`, the Sources page's "Rule preview"): what re-analysing the stored
+"""Rule preview (`newsmon analyse --dry-run`, the Sources page's "Rule preview"): what re-analysing the stored
 articles with the rule files as they are now (data/taxonomy.toml, data/countries.toml, data/news_lexicon.tsv,
 data/tone_rules.toml) would change, tag by tag, without writing anything.
 

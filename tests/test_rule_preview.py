@@ -83,7 +83,7 @@ def test_edited_rules_are_previewed_tag_by_tag_and_nothing_is_written(stored, ru
     assert preview.changed == 1 and preview.checked == 3
 
     # what `analyze` then does is what the preview said
-    assert run("analyze").exit_code == 0
+    assert run("analyse").exit_code == 0
     label = stored.execute("SELECT sentiment_label FROM articles WHERE id = ?", (quake_id,)).fetchone()[0]
     topics = {row[0] for row in stored.execute("SELECT topic FROM article_topics WHERE article_id = ?", (quake_id,))}
     assert label == "positive" and "seismology" in topics
@@ -92,14 +92,14 @@ def test_edited_rules_are_previewed_tag_by_tag_and_nothing_is_written(stored, ru
 
 def test_cli_dry_run_prints_counts_and_examples_and_respects_the_limit(stored, rules):
     edit_rules(rules)
-    result = run("analyze", "--dry-run")
+    result = run("analyse", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Checked all 3 articles" in result.output and "Nothing was written" in result.output
     assert "topic seismology: 1 would gain it, 0 would lose it" in result.output
     assert f"] {QUAKE}" in result.output and "  + [" in result.output
-    newest = run("analyze", "--dry-run", "--limit", "1", "--examples", "0")
+    newest = run("analyse", "--dry-run", "--limit", "1", "--examples", "0")
     assert "Checked the newest 1 of 3 articles" in newest.output and "  + [" not in newest.output
-    assert "analysed 3 articles" in run("analyze").output  # the dry runs left every article stale
+    assert "analysed 3 articles" in run("analyse").output  # the dry runs left every article stale
 
 
 def test_articles_never_analysed_are_counted_apart(stored, rules):

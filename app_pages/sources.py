@@ -3,14 +3,60 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import rule_preview, scheduler, sources, store, trends
+from monitor import labels, rule_preview, scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
+from monitor.reader import safe_link
+
+HEALTH_COLUMNS = {
+    "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
+    "name": st.column_config.TextColumn("Source"),
+    "country": st.column_config.TextColumn("Country"),
+    "language": st.column_config.TextColumn("Lang"),
+    "every": st.column_config.TextColumn("Every"),
+    "last_success": st.column_config.TextColumn("Last success"),
+    "failures": st.column_config.NumberColumn("Failures", help="Consecutive failed fetches"),
+    "last_error": st.column_config.TextColumn("Last error", width="medium"),
+    "per_day": st.column_config.BarChartColumn("Articles per day (14 days)", y_min=0),
+    "articles_24h": st.column_config.NumberColumn("24 h"),
+    "articles_total": st.column_config.NumberColumn("Total"),
+    "url": st.column_config.LinkColumn("URL"),
+}
+
+
+def health_table(health, activity: list[dict], today: date) -> list[dict]:
+    """One row per source for the health table, with its articles per day as a small bar chart."""
+    first = today - timedelta(days=13)
+    series = ui.daily_series(
+        [{"value": row["source"], "period": row["day"], "articles": row["articles"]} for row in activity],
+        [source.name for source in health],
+        first,
+        today,
+    )
+    return [
+        {
+            "state": source.state,
+            "name": source.name,
+            "country": source.country or "",
+            "language": source.language or "",
+            "every": sources.format_every(source.every_seconds),
+            "last_success": ui.local_time(source.last_success_at) or "never",
+            "failures": source.consecutive_failures,
+            "last_error": source.last_error or "",
+            "per_day": series[source.name],
+            "articles_24h": source.articles_24h,
+            "articles_total": source.articles_total,
+            "url": safe_link(source.url),
+        }
+        for source in health
+    ]
+
 
 view = ui.page_view()
 st.title("Sources")
@@ -23,8 +69,8 @@ health = ui.cached(sources.list_sources)
 activity = ui.cached(trends.sources_activity, days=14, now=ui.anchor(view))
 if health:
     st.dataframe(
-        ui.health_table(health, activity, view.today), hide_index=True, key="sources_health",
-        column_config=ui.HEALTH_COLUMNS, column_order=list(ui.HEALTH_COLUMNS),
+        health_table(health, activity, view.today), hide_index=True, key="sources_health",
+        column_config=HEALTH_COLUMNS, column_order=list(HEALTH_COLUMNS),
     )  # fmt: skip
     failing = [source for source in health if source.last_error]
     if failing:
@@ -49,7 +95,9 @@ def done(kind: str, text: str) -> None:
 
 
 add_tab, manage_tab, fetch_tab, upload_tab, opml_tab, rules_tab = st.tabs(
-    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML", "Rule preview"]
+    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML", "Rule preview"],
+    key="sources_tab",  # the open tab stays open after an action's rerun, and is in the link
+    bind="query-params",
 )
 with add_tab, st.form("add_source", clear_on_submit=True):
     url = st.text_input("Feed or page URL", placeholder="https://example.org/rss.xml")
@@ -159,13 +207,13 @@ with opml_tab:
 with rules_tab:
     st.caption(
         "After editing data/taxonomy.toml, countries.toml, news_lexicon.tsv or tone_rules.toml: which articles "
-        "would gain or lose each topic, country and tone if `newsmon analyze` applied the rules now. "
+        "would gain or lose each topic, country and tone if `newsmon analyse` applied the rules now. "
         "Nothing is written. The newest articles are re-analysed in memory, a few milliseconds each."
     )
     limit = st.number_input(
         "Newest articles to check", min_value=100, max_value=20_000, step=500,
         value=rule_preview.DEFAULT_LIMIT, key="rules_limit",
-        help="Each takes a few milliseconds; for more, `newsmon analyze --dry-run --limit 0` checks them all.",
+        help="Each takes a few milliseconds; for more, `newsmon analyse --dry-run --limit 0` checks them all.",
     )  # fmt: skip
     if st.button("Preview the rules", key="rules_preview"):
         with st.spinner("Re-analysing in memory…"), ui.connect(view.db_path) as db:
@@ -174,4 +222,4 @@ with rules_tab:
     if preview is not None and checked_db == view.db_path:
         st.text(rule_preview.summary_line(preview))
         if preview.changes:
-            st.dataframe(rule_preview.change_rows(preview, ui.label), hide_index=True, key="rules_changes")
+            st.dataframe(rule_preview.change_rows(preview, labels.label), hide_index=True, key="rules_changes")
