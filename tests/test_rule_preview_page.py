@@ -1,4 +1,4 @@
-"""The Sources page's "Rule preview" tab through AppTest: counts and examples as plain text, nothing written."""
+"""The Sources page's "Rule preview" section through AppTest: counts and examples as plain text, nothing written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from monitor import config
 from tests.test_app import HOSTILE_TITLE, news, no_demo, open_page  # noqa: F401 (fixtures)
 
 
-def test_rule_preview_tab_lists_what_an_edited_lexicon_would_change(news, tmp_path, monkeypatch):  # noqa: F811
+def test_rule_preview_lists_what_an_edited_lexicon_would_change(news, tmp_path, monkeypatch):  # noqa: F811
     lexicon = tmp_path / "news_lexicon.tsv"
     shutil.copy(config.NEWS_LEXICON, lexicon)
     monkeypatch.setattr(config, "NEWS_LEXICON", lexicon)
