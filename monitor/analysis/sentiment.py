@@ -1,4 +1,5 @@
-"""Article tone: VADER scored sentence by sentence, plus a small news lexicon (data/news_lexicon.tsv).
+"""Article tone: VADER scored sentence by sentence, with a news lexicon and tone rules (data/news_lexicon.tsv,
+data/tone_rules.toml).
 
 Why sentence by sentence: VADER sums word valences and squashes the sum, so on a whole 500-word body the compound
 runs to +-1 whatever the tone. A reader rates an article by its headline and by how much of it is bad or good news,
@@ -10,6 +11,14 @@ The news lexicon fills what VADER misses in news copy ("shares fell", "casualtie
 VADER words that mislead there ("shares" +1.2, "party" +1.7). Single words go straight into the analyzer's lexicon;
 phrases are joined into one token before VADER reads the sentence ("shares fell" -> "shares_fell"), so VADER's
 negation and booster rules still apply to them.
+
+The tone rules (data/tone_rules.toml) read business and economic facts: their tone is in which way a number moved.
+A direction word ("rose", "narrowed", "cut") near a quantity ("profit", "losses", "jobs") in the same clause, or
+two figures around "compared with" / "from", become one token worth +-valence: good x up and bad x down are good
+news ("losses narrowed"), good x down and bad x up bad news ("cut 300 jobs", "costs rose"). The quantity word then
+no longer counts on its own, and a figure or an up/down word alone stays a fact ("profit totalled EUR 5 mn").
+The rules and the news lexicon were tuned on the dev halves of tests/analysis/tone_*.jsonl (bench/evaluate_tone.py);
+a neutral band per sentence (small |compound| counted as 0) was tried there and did not help, so there is none.
 
 Speed: one analyzer per lexicon, created lazily; a sentence with no lexicon word is not given to VADER (it would
 score 0); phrases are found with one Aho-Corasick pass per sentence, and only those found are substituted.
