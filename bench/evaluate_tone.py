@@ -115,6 +115,15 @@ def print_report(dev_only: bool = False) -> None:
             f"{f['editorial_dev']:>13.3f} {f['editorial_test']:>14.3f}"
         )
     print(f"  newsmon neutral band |compound| < {sentiment.LABEL_THRESHOLD}; plain VADER < {VADER_THRESHOLD}")
+    finance = load(FINANCE)
+    for split in ("dev",) if dev_only else ("dev", "test"):
+        part = [item for item in finance if item["split"] == split]
+        for name, system in SYSTEMS.items():
+            pred = [system(item["text"])[1] for item in part]
+            per_label = ", ".join(
+                f"{label} {macro_f1([i['label'] for i in part], pred, (label,)):.2f}" for label in LABELS
+            )
+            print(f"  finance {split:<4} {name:<12} F1 per class: {per_label}")
 
 
 def print_dev_errors() -> None:
