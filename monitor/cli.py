@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import json
 import logging
+import sqlite3
 import sys
 import threading
 import time
@@ -14,7 +16,20 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, reanalyse, rule_preview, scheduler, server, sources, store
+from monitor import (
+    config,
+    demo,
+    export,
+    quality,
+    queries,
+    reanalyse,
+    rule_preview,
+    scheduler,
+    searches,
+    server,
+    sources,
+    store,
+)
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.ingest import jobs
@@ -39,11 +54,16 @@ class State:
     db_path: Path | None = None
 
 
-def open_db():
+def open_db(*, create: bool = False):
+    """The database. Only commands that add data may create it: a read command on a mistyped --db would
+    otherwise make an empty database and report nothing."""
+    path = config.db_path(State.db_path)
+    if not create and str(path) != ":memory:" and not path.exists():
+        fail(f"no database at {path} (check --db or NEWSMON_DB; `newsmon init` creates one)", code=2)
     try:
-        return store.open_db(State.db_path)
-    except (store.StoreError, OSError) as error:
-        fail(f"cannot open the database {config.db_path(State.db_path)}: {error}", code=2)
+        return store.open_db(path)
+    except (store.StoreError, OSError, sqlite3.Error) as error:
+        fail(f"cannot open the database {path}: {error}", code=2)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -86,7 +106,7 @@ def init(
     starter: Annotated[bool, typer.Option(help="Load the starter sources when the database has none.")] = True,
 ) -> None:
     """Create (or migrate) the database; on a database with no sources, load the starter list."""
-    db = open_db()
+    db = open_db(create=True)
     count = db["sources"].count
     typer.echo(f"database: {config.db_path(State.db_path)} (schema version {store.VERSION})")
     if starter and count == 0:
@@ -104,7 +124,7 @@ def ingest(
 ) -> None:
     """Ingest articles from files, pages and feeds. Exit 0 when every input was read, 1 when some failed."""
     require_rules()
-    db = open_db()
+    db = open_db(create=True)
     refuse_demo(db)
 
     def report(outcome: jobs.InputOutcome) -> None:
@@ -114,6 +134,10 @@ def ingest(
             typer.echo(f"skipped: {outcome.input}: {problem}", err=True)
         if len(outcome.problems) > 20:
             typer.echo(f"skipped: {outcome.input}: ... and {len(outcome.problems) - 20} more records", err=True)
+        for notice in outcome.notices[:20]:
+            typer.echo(f"truncated: {outcome.input}: {notice}", err=True)
+        if len(outcome.notices) > 20:
+            typer.echo(f"truncated: {outcome.input}: ... and {len(outcome.notices) - 20} more records", err=True)
 
     summary = jobs.ingest(db, inputs, source=source, language=language, on_input=report)
     typer.echo(
@@ -133,7 +157,7 @@ def fetch(
 ) -> None:
     """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
     require_rules()
-    db = open_db()
+    db = open_db(create=True)
     refuse_demo(db)
     chosen = [_source_or_fail(db, key) for key in source or ()]
     for found in chosen:
@@ -149,12 +173,17 @@ def fetch(
 def watch() -> None:
     """Run the scheduler until interrupted: fetch each source when it is due."""
     require_rules()
-    db = open_db()
+    db = open_db(create=True)
     refuse_demo(db)
     stop = threading.Event()
     typer.echo("watching sources; Ctrl-C to stop")
+
+    def after_pass(summary: scheduler.PassSummary) -> None:
+        _print_pass(summary)
+        monitoring_cli.run_after_pass(db)  # alerts and digests, after every fetch pass
+
     try:
-        scheduler.watch(db, stop=stop, on_pass=_print_pass)
+        scheduler.watch(db, stop=stop, on_pass=after_pass)
     except KeyboardInterrupt:
         stop.set()
         typer.echo("stopped")
@@ -349,6 +378,13 @@ def demo_command(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. The dashboard has no login: anything but 127.0.0.1 lets other machines "
+            "read and change it (see the README, Sharing the dashboard)."
+        ),
+    ] = server.LOCAL_ADDRESS,
     watch_sources: Annotated[
         bool, typer.Option("--watch/--no-watch", help="Fetch the sources in the background while it runs.")
     ] = True,
@@ -360,13 +396,20 @@ def serve(
     """Open the dashboard (Streamlit) on the database, with `watch` fetching in the background. When the
     database has no articles yet (say, no network), it shows a separate demo database until real ones arrive."""
     db_path = config.db_path(State.db_path)
-    open_db().conn.close()  # create or migrate it now, with a clear error if it cannot be opened
+    open_db(create=True).conn.close()  # create or migrate it now, with a clear error if it cannot be opened
     if demo_if_empty and server.needs_demo(db_path):
         typer.echo(f"{db_path} has no articles yet: generating demo data in {config.DEMO_DB} (shown with a banner)")
         with typer.progressbar(length=server.DEMO_ARTICLES, label="demo", file=sys.stderr) as bar:
             server.make_demo(on_progress=lambda done, total: bar.update(done - bar.pos))
-    typer.echo(f"dashboard: http://localhost:{port}  (Ctrl+C to stop)")
-    raise typer.Exit(server.serve(db_path, port=port, watch=watch_sources, headless=headless))
+    if not server.is_loopback(address):
+        typer.echo(
+            f"warning: listening on {address}: anyone who can reach this machine on port {port} can read your "
+            "articles and add, remove or fetch sources, with no login. Put it behind authentication (README: "
+            "Sharing the dashboard) or use the default, 127.0.0.1.",
+            err=True,
+        )
+    typer.echo(f"dashboard: {server.dashboard_url(port, address)}  (Ctrl+C to stop)")
+    raise typer.Exit(server.serve(db_path, port=port, watch=watch_sources, headless=headless, address=address))
 
 
 # ---- sources -----------------------------------------------------------------------------------
@@ -404,7 +447,7 @@ def sources_add(
     except ValueError as error:
         fail(str(error), code=2)
     source_id, created = store.add_source(
-        open_db(),
+        open_db(create=True),
         url,
         name=name,
         country=country,
@@ -478,7 +521,7 @@ def sources_disable(key: SourceKey) -> None:
 @sources_app.command("import")
 def sources_import(path: Annotated[Path, typer.Argument(help="OPML file.")]) -> None:
     """Import sources from an OPML file (country, language and every attributes are read when present)."""
-    db = open_db()
+    db = open_db(create=True)
     try:
         added, updated, problems = sources.import_opml(db, path)
     except IngestError as error:
@@ -493,9 +536,14 @@ def sources_export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Export the sources as OPML 2.0."""
+    _check_output(output)
     text = sources.export_opml(open_db())
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            with export.atomic_text_file(output) as file:
+                file.write(text)
+        except OSError as error:
+            _output_failed(output, error)
     else:
         sys.stdout.write(text)
 
@@ -503,7 +551,7 @@ def sources_export(
 @sources_app.command("load-starter")
 def sources_load_starter() -> None:
     """Load the starter list of public world-news feeds (data/starter_sources.csv)."""
-    added, existing = sources.load_starter_sources(open_db())
+    added, existing = sources.load_starter_sources(open_db(create=True))
     typer.echo(f"starter sources added: {added}, already present: {existing}")
 
 
@@ -516,6 +564,13 @@ def _option(name: str, annotation, default=None) -> inspect.Parameter:
 
 # The filter and output options every `newsmon export KIND` command takes (one list, not six copies).
 EXPORT_FILTERS = [
+    _option(
+        "search",
+        Annotated[
+            str | None,
+            typer.Option(help="A saved search (`newsmon searches list`); the options below replace its parts."),
+        ],
+    ),
     _option("since", Annotated[str | None, typer.Option(help="From this date or time (2025-11-01, '7 days ago').")]),
     _option(
         "until", Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")]
@@ -584,6 +639,7 @@ def _export_command(summary: export.Summary):
 def _export(
     kind: str,
     *,
+    search: str | None,
     since: str | None,
     until: str | None,
     query: str | None,
@@ -595,6 +651,8 @@ def _export(
 ) -> None:
     """Write one summary (CSV to a file or stdout) and, when asked, its manifest."""
     snapshot_at = datetime.now(UTC)
+    for path in (output, manifest):
+        _check_output(path)
     db = open_db()
     values = {dimension.name: options.pop(dimension.name, None) for dimension in FILTER_DIMENSIONS}
     try:
@@ -606,21 +664,60 @@ def _export(
             sentiment_max=sentiment_max,
             **values,
         )
+        if search:
+            filters = searches.narrowed(searches.get(db, search), filters, now=snapshot_at)
         count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
-    except (QueryError, export.ExportError) as error:
+    except (QueryError, export.ExportError, searches.SearchError) as error:
         fail(str(error), code=2)
+    except OSError as error:
+        _output_failed(output, error)
     if output:
         typer.echo(f"exported {count} rows to {output}", err=True)
     if manifest:
         described = export.manifest(
             kind, filters, rows=count, snapshot_at=snapshot_at, database=str(config.db_path(State.db_path)), **options
         )
-        manifest.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        described["data_quality"] = quality.check(db, filters, now=snapshot_at).as_dict()
+        if search:
+            described["saved_search"] = search
+        try:
+            with export.atomic_text_file(manifest) as file:
+                file.write(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
+        except OSError as error:
+            _output_failed(manifest, error)
         typer.echo(f"wrote the manifest to {manifest}", err=True)
+
+
+# Writing failed although the path was right: the disk, not the command, is at fault (exit 1, not 2).
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
+def _check_output(path: Path | None) -> None:
+    """Refuse an output path that cannot be a file before any work is done."""
+    if path is None:
+        return
+    if path.is_dir():
+        fail(f"{path} is a folder: give a file name, like {path / 'export.csv'}", code=2)
+    if not path.parent.is_dir():
+        fail(f"cannot write {path}: the folder {path.parent} does not exist", code=2)
+
+
+def _output_failed(path: Path | None, error: OSError) -> None:
+    """One line for a file that could not be written; atomic writes leave no partial file behind."""
+    where = path if path is not None else "the output"
+    reason = error.strerror or str(error)
+    kept = f"; {path} was not written" if path is not None else ""
+    if path is not None and path.exists():
+        kept = f"; {path} is unchanged"
+    fail(f"cannot write {where}: {reason}{kept}", code=1 if error.errno in DISK_ERRORS else 2)
 
 
 for _summary in export.SUMMARIES.values():
     export_app.command(_summary.kind, short_help=_summary.description)(_export_command(_summary))
+
+
+# Saved searches, alerts and digests: their commands register themselves on `app`.
+from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:

@@ -124,13 +124,27 @@ def current() -> View:
 
 def page_view() -> View:
     """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
-    `streamlit run app_pages/trends.py`, draws the sidebar itself)."""
+    `streamlit run pages/trends.py`, draws the sidebar itself)."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
+        _run_through_app()
         view = sidebar()
         st.session_state.pop(FRESH_KEY, None)
         database_note(view)
     return view
+
+
+def _run_through_app() -> None:
+    """On a fresh server Streamlit runs pages/NAME.py on its own for a first visit by link (with its menu of
+    file names and the narrow layout) until app.py's st.navigation has run once in the process. Leave that
+    mode and rerun: the rerun goes through app.py, whose navigation opens the same page by its URL."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old pages-folder mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 # ---- colours and charts -----------------------------------------------------------------------------
@@ -222,7 +236,7 @@ def sidebar() -> View:
         chosen, problems = selection.from_params(params)
         _load_url_into_widgets(chosen)
         for problem in problems:
-            st.sidebar.warning(f"Link: {problem}")
+            st.sidebar.warning(f"Link: {escape_markdown(problem)}")
 
     bar = st.sidebar
     bar.header("Filters")
@@ -269,7 +283,7 @@ def sidebar() -> View:
             with connect(str(db_path)) as db:
                 queries.check_search(db, query)
         except QueryError as error:
-            bar.error(escape_markdown(f"{error}. The search is ignored until it is fixed."))
+            bar.error(f"{escape_markdown(str(error))}. The search is ignored until it is fixed.")
             query = ""
     bar.button("Clear filters", on_click=_clear_filters, width="stretch")
 
@@ -278,6 +292,9 @@ def sidebar() -> View:
         chosen = replace(chosen, sentiment=SENTIMENT_FULL)
     filters = chosen.filters(today=today, now=datetime.now(UTC) if not demo else None)
     _write_url(chosen.params())
+    from monitor import saved_views  # open a saved search, save this view
+
+    saved_views.sidebar(str(db_path), chosen, _load_url_into_widgets)
     first = date.fromisoformat(first_day) if first_day else None
     view = View(str(db_path), demo, version, filters, chosen, today, first, _browser_timezone())
     st.session_state[STATE_KEY] = st.session_state[FRESH_KEY] = view
@@ -332,7 +349,7 @@ def figure_defaults(figure, *, title: str, y_title: str | None = None, x_title: 
 
 
 def describe(view: View) -> str:
-    """The selection in words, under each page title."""
+    """The selection in words (Markdown, link values escaped), under each page title."""
     filters = view.filters
     parts = [PERIODS[view.selection.period] if view.selection.period != "custom" else "Custom range"]
     if filters.since or filters.until:
@@ -344,11 +361,12 @@ def describe(view: View) -> str:
         until = filters.until.strftime("%Y-%m-%d") if filters.until else str(view.today)
         parts[0] += f" ({since} – {until} UTC)"
     for dimension, values in filters.chosen():
-        parts.append(f"{dimension.prefix} " + " or ".join(labels.label(dimension.name, value) for value in values))
+        named = (escape_markdown(labels.label(dimension.name, value)) for value in values)
+        parts.append(f"{dimension.prefix} " + " or ".join(named))
     if filters.sentiment:
         parts.append(f"sentiment {filters.sentiment[0]:+.2f} to {filters.sentiment[1]:+.2f}")
     if filters.query:
-        parts.append(f"matching “{filters.query}”")
+        parts.append(f"matching “{escape_markdown(filters.query)}”")
     return " · ".join(parts)
 
 

@@ -7,9 +7,12 @@ summary never loads the articles table. Every text cell a spreadsheet would run 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
+import os
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -376,6 +379,25 @@ def keyword_counts(
 # ---- files, downloads and the manifest -----------------------------------------------------------
 
 
+@contextlib.contextmanager
+def atomic_text_file(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text file written whole or not at all: the text goes to a temporary file in the same folder,
+    which replaces `path` once complete and on disk. On any error (a full disk) the temporary file is removed
+    and `path` is left as it was, so a failed export never leaves a partial file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as usual
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def write_summary(
     db: sqlite_utils.Database,
     kind: str,
@@ -388,10 +410,11 @@ def write_summary(
     full_text: bool = False,
 ) -> int:
     """Write one summary as CSV (UTF-8, header row) to a file or stream; returns the rows written.
-    A bad filter raises QueryError (a bad grouping ExportError) before a file is created."""
+    A bad filter raises QueryError (a bad grouping ExportError) before a file is created; a file is replaced
+    only once it is complete (OSError otherwise, with nothing left behind)."""
     columns, rows = summary_rows(db, kind, filters, by=by, interval=interval, top=top, full_text=full_text)
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as file:
+        with atomic_text_file(out) as file:
             return write_csv(rows, columns, file)
     return write_csv(rows, columns, out)
 

@@ -7,6 +7,7 @@ index, daily rollups), so a crash at any moment leaves either the whole article 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +26,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 4
+VERSION = 5
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -196,13 +197,16 @@ CREATE TABLE runs (
     status      TEXT NOT NULL DEFAULT 'running',  -- running, ok, not-modified, failed
     http_status INTEGER,
     fetched     INTEGER NOT NULL DEFAULT 0,
-    added       INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,        -- counted in the transaction of each batch of articles
     duplicates  INTEGER NOT NULL DEFAULT 0,
     failed      INTEGER NOT NULL DEFAULT 0,
-    error       TEXT
+    error       TEXT,
+    pid         INTEGER                     -- v5: the process doing the run (a dead one left it interrupted)
 );
 -- Source health: the latest runs of one source.
 CREATE INDEX runs_source_started ON runs(source_id, started_at);
+-- v5: the runs still marked running, checked at the start of every pass (close_interrupted_runs).
+CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
 
 -- v3: facts about the database itself, e.g. demo = 1 for a database made by `newsmon demo`.
 CREATE TABLE meta (
@@ -217,6 +221,64 @@ CREATE TABLE source_group_members (
     source     TEXT NOT NULL,
     PRIMARY KEY (group_name, source)
 ) WITHOUT ROWID;
+
+-- v4: saved searches: a name and the dashboard link's query string (period=7d&country=PK&q=border), so a
+-- relative period stays relative and the search opens as a link (monitor/searches.py).
+CREATE TABLE saved_searches (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    params     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- v4: alerts on a saved search (monitor/alerts.py). kind: new_articles, volume_spike, sentiment_shift,
+-- digest; settings: JSON (thresholds, window, digest period); targets: apprise URLs, one per line.
+CREATE TABLE alerts (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    search_id       INTEGER NOT NULL REFERENCES saved_searches(id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL,
+    settings        TEXT NOT NULL DEFAULT '{}',
+    targets         TEXT NOT NULL DEFAULT '',
+    every_seconds   INTEGER NOT NULL DEFAULT 3600,  -- at most one message per this interval
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    created_at      TEXT NOT NULL,
+    last_checked_at TEXT,
+    last_fired_at   TEXT,
+    reported_up_to  INTEGER NOT NULL DEFAULT 0,     -- newest article id already in a message: never twice
+    last_error      TEXT                            -- why the last evaluation failed (a broken search, say)
+);
+-- Each firing: what, why, the figures and the articles, and the message as sent (retries resend it).
+CREATE TABLE alert_firings (
+    id         INTEGER PRIMARY KEY,
+    alert_id   INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    fired_at   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    figures    TEXT NOT NULL DEFAULT '{}',          -- JSON
+    articles   TEXT NOT NULL DEFAULT '[]',          -- JSON: ids of the articles it reports
+    link       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    body_format TEXT NOT NULL DEFAULT 'markdown',   -- markdown or html
+    image      BLOB                                 -- a digest's volume chart (PNG)
+);
+-- The Alerts page: an alert's history, newest first.
+CREATE INDEX alert_firings_alert ON alert_firings(alert_id, fired_at);
+-- One row per firing and target: sent, or retried with back-off until it is, or given up (and shown).
+CREATE TABLE alert_deliveries (
+    id              INTEGER PRIMARY KEY,
+    firing_id       INTEGER NOT NULL REFERENCES alert_firings(id) ON DELETE CASCADE,
+    target          TEXT NOT NULL,                  -- apprise URL
+    status          TEXT NOT NULL DEFAULT 'pending',  -- pending, sent, retrying, failed (given up)
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error      TEXT,
+    sent_at         TEXT
+);
+-- Deliveries due for a (re)try.
+CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
+CREATE INDEX alert_deliveries_firing ON alert_deliveries(firing_id);
 """
 
 
@@ -243,6 +305,15 @@ def update_from_2_to_3(conn: sqlite3.Connection) -> None:
 
 def update_from_3_to_4(conn: sqlite3.Connection) -> None:
     """Source groups (source_group_members)."""
+
+    """Saved searches, alerts, their firings and deliveries (new tables only)."""
+    _create_missing(conn)
+
+
+def update_from_4_to_5(conn: sqlite3.Connection) -> None:
+    """The process id of each run, so that a run left 'running' by a killed process is marked interrupted."""
+    if "pid" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+        conn.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
     _create_missing(conn)
 
 
@@ -251,6 +322,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
     2: update_from_2_to_3,
     3: update_from_3_to_4,
+    4: update_from_4_to_5,
 }
 
 
@@ -380,10 +452,18 @@ STORY_CANDIDATES = 50
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -> SaveResult:
+def save_articles(
+    db: sqlite_utils.Database,
+    records: Iterable[ArticleRecord],
+    *,
+    run_id: int | None = None,
+    known_duplicates: int = 0,
+) -> SaveResult:
     """Insert the articles that are new (by canonical URL and by content hash) in one transaction, with
-    their full-text rows, analysis, story and daily rollups. Returns how many were added and how many known."""
-    result = SaveResult()
+    their full-text rows, analysis, story and daily rollups. Returns how many were added and how many known
+    (`known_duplicates`: found known before, and not passed). With `run_id`, that run's counts grow in the
+    same transaction, so the run log stays true even when the process is killed before the run ends."""
+    result = SaveResult(duplicates=known_duplicates)
     tally: dict[tuple, Share] = {}
     with transaction(db) as conn:
         for record in records:
@@ -417,6 +497,11 @@ def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -
         _write_tally(conn, tally)
         if result.added:
             _changed(conn)
+        if run_id is not None:
+            conn.execute(
+                "UPDATE runs SET added = added + ?, duplicates = duplicates + ? WHERE id = ?",
+                (result.added, result.duplicates, run_id),
+            )
     return result
 
 
@@ -842,10 +927,44 @@ def is_demo(db: sqlite_utils.Database) -> bool:
 def start_run(db: sqlite_utils.Database, pass_id: str, kind: str, input: str, source_id: int | None = None) -> int:
     with transaction(db) as conn:
         cursor = conn.execute(
-            "INSERT INTO runs (pass_id, kind, source_id, input, started_at) VALUES (?, ?, ?, ?, ?)",
-            (pass_id, kind, source_id, input, iso(now_utc())),
+            "INSERT INTO runs (pass_id, kind, source_id, input, started_at, pid) VALUES (?, ?, ?, ?, ?, ?)",
+            (pass_id, kind, source_id, input, iso(now_utc()), os.getpid()),
         )
         return cursor.lastrowid
+
+
+def close_interrupted_runs(db: sqlite_utils.Database) -> int:
+    """Mark as failed, 'interrupted', the runs left 'running' by a process that no longer exists (killed, or
+    crashed). Their added/duplicates counts are what was stored before (they grow with each stored batch).
+    Runs of live processes (another `ingest`, a `watch`) are left alone. Returns how many were closed."""
+    running = db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
+    dead = [run_id for run_id, pid in running if not _process_alive(pid)]
+    if not dead:
+        return 0
+    with transaction(db) as conn:
+        _changed(conn)
+        conn.executemany(
+            """UPDATE runs SET status = 'failed', finished_at = ?, failed = failed + 1,
+               error = 'interrupted: the process stopped before the end (killed or crashed); '
+                       || added || ' articles added and ' || duplicates || ' duplicates before that'
+               WHERE id = ? AND status = 'running'""",
+            [(iso(now_utc()), run_id) for run_id in dead],
+        )
+    return len(dead)
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False  # a run from before pids were recorded
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except OSError:
+        return False
+    return True
 
 
 def finish_run(
@@ -874,3 +993,144 @@ def prune_rollups(db: sqlite_utils.Database) -> None:
     with transaction(db) as conn:
         conn.execute("DELETE FROM daily_counts WHERE articles <= 0")
         conn.execute("DELETE FROM daily_cross WHERE articles <= 0")
+
+
+# ---- saved searches and alerts (v4; read by monitor/searches.py and monitor/alerts.py) ----------
+
+
+def save_search(db: sqlite_utils.Database, name: str, params: str) -> tuple[int, bool]:
+    """Store a saved search (its dashboard query string) under a name, replacing the one of that name.
+    Returns (id, created)."""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM saved_searches WHERE name = ?", (name,)).fetchone()
+        if row:
+            conn.execute("UPDATE saved_searches SET params = ?, name = ? WHERE id = ?", (params, name, row[0]))
+            return row[0], False
+        cursor = conn.execute(
+            "INSERT INTO saved_searches (name, params, created_at) VALUES (?, ?, ?)", (name, params, iso(now_utc()))
+        )
+        return cursor.lastrowid, True
+
+
+def delete_search(db: sqlite_utils.Database, search_id: int) -> None:
+    """Delete a saved search and its alerts (their history goes with them)."""
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM saved_searches WHERE id = ?", (search_id,))
+
+
+def add_alert(
+    db: sqlite_utils.Database,
+    *,
+    name: str,
+    search_id: int,
+    kind: str,
+    settings: str,
+    targets: str,
+    every_seconds: int,
+    reported_up_to: int,
+) -> tuple[int, bool]:
+    """Add an alert, or replace the settings of the alert of that name (its history stays). (id, created)"""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM alerts WHERE name = ?", (name,)).fetchone()
+        if row:
+            conn.execute(
+                """UPDATE alerts SET name = ?, search_id = ?, kind = ?, settings = ?, targets = ?, every_seconds = ?,
+                   last_error = NULL WHERE id = ?""",
+                (name, search_id, kind, settings, targets, every_seconds, row[0]),
+            )
+            return row[0], False
+        cursor = conn.execute(
+            """INSERT INTO alerts (name, search_id, kind, settings, targets, every_seconds, created_at, reported_up_to)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (name, search_id, kind, settings, targets, every_seconds, iso(now_utc()), reported_up_to),
+        )
+        return cursor.lastrowid, True
+
+
+def delete_alert(db: sqlite_utils.Database, alert_id: int) -> None:
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
+
+
+def set_alert_enabled(db: sqlite_utils.Database, alert_id: int, enabled: bool) -> None:
+    with transaction(db) as conn:
+        conn.execute("UPDATE alerts SET enabled = ? WHERE id = ?", (int(enabled), alert_id))
+
+
+def record_alert_check(
+    db: sqlite_utils.Database, alert_id: int, *, checked_at: str, error: str | None, reported_up_to: int | None = None
+) -> None:
+    """An evaluation that did not fire: when, why it failed if it did, and (when given) the newest article id
+    it has seen all of."""
+    with transaction(db) as conn:
+        conn.execute(
+            """UPDATE alerts SET last_checked_at = ?, last_error = ?,
+               reported_up_to = max(reported_up_to, coalesce(?, reported_up_to)) WHERE id = ?""",
+            (checked_at, error, reported_up_to, alert_id),
+        )
+
+
+def record_firing(
+    db: sqlite_utils.Database,
+    alert_id: int,
+    *,
+    fired_at: str,
+    kind: str,
+    title: str,
+    reason: str,
+    figures: str,
+    articles: str,
+    link: str,
+    body: str,
+    body_format: str,
+    image: bytes | None,
+    reported_up_to: int,
+    targets: list[str],
+) -> int:
+    """Log a firing with one pending delivery per target, and move the alert's high-water mark, in one
+    transaction: the articles it reports are never reported again, and the message is never lost."""
+    with transaction(db) as conn:
+        cursor = conn.execute(
+            """INSERT INTO alert_firings (alert_id, fired_at, kind, title, reason, figures, articles, link, body,
+                                          body_format, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (alert_id, fired_at, kind, title, reason, figures, articles, link, body, body_format, image),
+        )
+        firing_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO alert_deliveries (firing_id, target, next_attempt_at) VALUES (?, ?, ?)",
+            [(firing_id, target, fired_at) for target in targets],
+        )
+        conn.execute(
+            """UPDATE alerts SET last_checked_at = ?, last_fired_at = ?, last_error = NULL,
+               reported_up_to = max(reported_up_to, ?) WHERE id = ?""",
+            (fired_at, fired_at, reported_up_to, alert_id),
+        )
+        return firing_id
+
+
+def record_delivery(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    *,
+    status: str,
+    attempted_at: str,
+    error: str | None = None,
+    next_attempt_at: str | None = None,
+) -> None:
+    """The outcome of one delivery attempt: sent, retrying (at next_attempt_at) or failed (given up)."""
+    with transaction(db) as conn:
+        conn.execute(
+            """UPDATE alert_deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+               sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?""",
+            (status, error, next_attempt_at, status, attempted_at, delivery_id),
+        )
+
+
+def retry_deliveries(db: sqlite_utils.Database, delivery_ids: list[int]) -> None:
+    """Make these unsent deliveries due now (a retry asked for on the Alerts page or the CLI)."""
+    with transaction(db) as conn:
+        conn.executemany(
+            """UPDATE alert_deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL
+               WHERE id = ? AND status != 'sent'""",
+            [(delivery_id,) for delivery_id in delivery_ids],
+        )

@@ -119,7 +119,7 @@ def test_app_navigation_opens_every_page(page, news):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     if page != "overview":
-        at.switch_page(f"app_pages/{page}.py").run()
+        at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [error.value for error in at.exception]
     assert [title.value for title in at.title] == [page.capitalize()]
 
@@ -171,7 +171,7 @@ def test_filters_from_the_link_fill_the_sidebar_and_apply(news):
     switch(at, "articles")
     table = at.dataframe[0].value
     assert list(table["title"]) == ["Central bank in India holds interest rates steady"]
-    assert "about India (IN)" in texts(at)
+    assert r"about India \(IN\)" in texts(at)  # Markdown-escaped
 
 
 def test_a_sidebar_filter_goes_into_the_link_and_stays_across_pages(news):

@@ -97,7 +97,7 @@ def test_opml_round_trip_and_remove(db_path, tmp_path):
     assert result.exit_code == 1 and "error:" in result.output and "Traceback" not in result.output
 
 
-def test_usage_errors(db_path):
+def test_usage_errors(db):
     assert run("sources", "add", "ftp://x").exit_code == 2
     assert run("sources", "add", "https://x.example", "--every", "often").exit_code == 2
     assert run("sources", "add", "https://x.example", "--country", "Pakistan").exit_code == 2

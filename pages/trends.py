@@ -11,8 +11,9 @@ import plotly.express as px
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import labels, trends
+from monitor import labels, quality_view, trends
 from monitor.queries import QueryError
+from monitor.reader import escape_markdown
 
 MAX_TERMS = 6
 
@@ -56,7 +57,7 @@ if terms:
     try:
         counts = pd.DataFrame(ui.cached(trends.term_counts, view.filters, tuple(terms), interval=interval))
     except QueryError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         counts = pd.DataFrame()
     if counts.empty:
         st.info("None of these terms appears in the selected articles.")
@@ -181,3 +182,5 @@ else:
         column_config=ui.RISING_COLUMNS
         | {"last_30_days": st.column_config.LineChartColumn("Articles per day, last 30 days")},
     )  # fmt: skip
+
+quality_view.panel(view)  # so a dip in a chart can be told apart from a dead feed

@@ -12,7 +12,7 @@ from monitor import dashboard as ui
 from monitor import labels, rule_preview, scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
-from monitor.reader import safe_link
+from monitor.reader import escape_markdown, plain_text, safe_link
 
 HEALTH_COLUMNS = {
     "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
@@ -76,7 +76,7 @@ if health:
     if failing:
         with st.expander(f"Last errors ({len(failing)})"):
             for source in failing:
-                st.text(f"{source.name}: {source.last_error}")
+                st.text(plain_text(f"{source.name}: {source.last_error}"))
 else:
     st.info("No sources yet. Add a feed below, import an OPML file, or upload files you already have.")
 
@@ -140,9 +140,10 @@ with add_tab, st.form("add_source", clear_on_submit=True):
                     every_seconds=sources.parse_every(every), full_text=full_text,
                 )  # fmt: skip
             verb = "Added" if created else "Updated"
-            done("success", f"{verb} source {source_id}: {url.strip()}. It is fetched on the next *Fetch now*.")
+            added = f"{verb} source {source_id}: {escape_markdown(url.strip())}."
+            done("success", f"{added} It is fetched on the next *Fetch now*.")
         except ValueError as error:
-            st.error(f"Not added: {error}")
+            st.error(f"Not added: {escape_markdown(str(error))}")
 
 with manage_tab:
     if not health:
@@ -158,16 +159,17 @@ with manage_tab:
         if buttons[0].button("Pause", disabled=not picked.enabled, key="sources_pause"):
             with ui.connect(view.db_path) as db:
                 store.set_source_enabled(db, picked.id, False)
-            done("success", f"Paused {picked.name}: it is not fetched until resumed.")
+            done("success", f"Paused {escape_markdown(picked.name)}: it is not fetched until resumed.")
         if buttons[1].button("Resume", disabled=picked.enabled, key="sources_resume"):
             with ui.connect(view.db_path) as db:
                 store.set_source_enabled(db, picked.id, True)
-            done("success", f"Resumed {picked.name}; its failure count was reset and it is due now.")
+            done("success", f"Resumed {escape_markdown(picked.name)}; its failure count was reset and it is due now.")
         confirm = buttons[2].checkbox("Yes, remove it", key="sources_confirm_remove")
         if buttons[2].button("Remove", disabled=not confirm, key="sources_remove"):
             with ui.connect(view.db_path) as db:
                 store.remove_source(db, picked.id)
-            done("success", f"Removed {picked.name}. Its {picked.articles_total:,} articles stay in the database.")
+            name = escape_markdown(picked.name)
+            done("success", f"Removed {name}. Its {picked.articles_total:,} articles stay in the database.")
 
 with fetch_tab:
     enabled = [source for source in health if source.enabled]
@@ -178,7 +180,8 @@ with fetch_tab:
 
         def progress(outcome: scheduler.SourceOutcome) -> None:
             outcomes.append(outcome)
-            bar.progress(len(outcomes) / len(enabled), text=f"{len(outcomes)}/{len(enabled)}: {outcome.name}")
+            text = f"{len(outcomes)}/{len(enabled)}: {escape_markdown(outcome.name)}"
+            bar.progress(len(outcomes) / len(enabled), text=text)
 
         with ui.connect(view.db_path) as db:
             summary = scheduler.fetch_due(db, force=True, progress=progress)
@@ -186,7 +189,7 @@ with fetch_tab:
             f"Fetched {summary.attempted} sources: {summary.ok} ok, {summary.not_modified} unchanged, "
             f"{summary.failed} failed; {summary.added} new articles, {summary.duplicates} already known."
         ]
-        lines += [f"- {outcome.name}: {outcome.error}" for outcome in summary.failures]
+        lines += [f"- {escape_markdown(f'{outcome.name}: {outcome.error}')}" for outcome in summary.failures]
         done("warning" if summary.failed else "success", "\n".join(lines))
 
 with upload_tab:
@@ -209,9 +212,10 @@ with upload_tab:
             f"{summary.duplicates} already known, {summary.skipped_records} records skipped."
         ]
         for outcome in summary.outcomes:
+            name = Path(outcome.input).name
             if outcome.error:
-                lines.append(f"- {Path(outcome.input).name}: {outcome.error}")
-            lines += [f"- {Path(outcome.input).name}: {problem}" for problem in outcome.problems[:5]]
+                lines.append(f"- {escape_markdown(f'{name}: {outcome.error}')}")
+            lines += [f"- {escape_markdown(f'{name}: {problem}')}" for problem in outcome.problems[:5]]
         done("warning" if summary.failed or summary.skipped_records else "success", "\n".join(lines))
 
 with opml_tab:
@@ -220,7 +224,8 @@ with opml_tab:
         try:
             with ui.connect(view.db_path) as db:
                 added, updated, problems = sources.import_opml(db, opml.getvalue())
-            text = "\n".join([f"Imported: {added} sources added, {updated} updated."] + [f"- {p}" for p in problems])
+            lines = [f"- {escape_markdown(problem)}" for problem in problems]
+            text = "\n".join([f"Imported: {added} sources added, {updated} updated.", *lines])
             done("warning" if problems else "success", text)
         except IngestError as error:
-            st.error(f"Not imported: {error}")
+            st.error(f"Not imported: {escape_markdown(str(error))}")

@@ -136,12 +136,15 @@ picked = st.dataframe(
     column_config=ARTICLE_COLUMNS, column_order=list(ARTICLE_COLUMNS), height=min(38 + 35 * len(table), 560),
 )  # fmt: skip
 chosen_rows = picked.selection.rows if picked else []
-article_id = table[chosen_rows[0]]["id"] if chosen_rows else st.query_params.get("article")
+linked = st.query_params.get("article")
+article_id = table[chosen_rows[0]]["id"] if chosen_rows else reader.article_id(linked)
 if not article_id:
+    if linked:
+        st.warning(f"The link's article={reader.escape_markdown(linked)} is not an article id (a number like 42).")
     st.caption("Select a row to read the article and see why each tag was given.")
     st.stop()
 
-article = ui.cached(queries.article_detail, int(article_id))
+article = ui.cached(queries.article_detail, article_id)
 if article is None:
     st.warning(f"There is no article with id {article_id}.")
     st.stop()
@@ -172,7 +175,7 @@ with text_column:
     if not (article["body"] or article["summary"]):
         st.caption("The source gave no text for this article, only its title.")
     if terms:
-        st.caption(f"{hits} highlighted matches of: {', '.join(terms)}")
+        st.caption(f"{hits} highlighted matches of: {reader.escape_markdown(', '.join(terms))}")
 with evidence_column:
     evidence_panel(article)
     story = article["story"]
