@@ -25,6 +25,7 @@ from monitor import (
     quality,
     queries,
     reanalyse,
+    rule_preview,
     scheduler,
     searches,
     server,
@@ -224,11 +225,28 @@ def runs(
 @app.command()
 def analyse(
     all_articles: Annotated[bool, typer.Option("--all", help="Re-analyse every article, not only stale ones.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Write nothing: show which articles would gain or lose each topic, country and tone."
+        ),
+    ] = False,
+    limit: Annotated[
+        int,
+        typer.Option(min=0, help="With --dry-run: check the newest LIMIT articles (0: all; time grows with it)."),
+    ] = rule_preview.DEFAULT_LIMIT,
+    examples: Annotated[int, typer.Option(min=0, help="With --dry-run: example articles per tag and direction.")] = (
+        rule_preview.EXAMPLES
+    ),
 ) -> None:
     """Analyse the articles not yet analysed with the current rules (after editing data/taxonomy.toml,
-    data/countries.toml or data/news_lexicon.tsv), or every article with --all."""
+    data/countries.toml, data/news_lexicon.tsv or data/tone_rules.toml), or every article with --all.
+    With --dry-run, preview what the edited rules would change first."""
     require_rules()
     db = open_db()
+    if dry_run:
+        print_rule_preview(db, limit or None, examples)
+        return
     with typer.progressbar(length=0, label="analysing", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -243,6 +261,22 @@ def analyse(
 
 
 app.command("analyze", hidden=True, help="The same as `analyse` (the spelling of earlier versions).")(analyse)
+
+
+def print_rule_preview(db, limit: int | None, examples: int) -> None:
+    with typer.progressbar(length=0, label="checking", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        preview = rule_preview.preview_rules(db, limit=limit, examples=examples, progress=progress)
+    typer.echo(rule_preview.summary_line(preview) + " Nothing was written; `newsmon analyse` applies the rules.")
+    for change in preview.changes:
+        typer.echo(f"\n{change.dimension} {change.tag}: {change.gained:,} would gain it, {change.lost:,} would lose it")
+        for sign, shown in (("+", change.gained_examples), ("-", change.lost_examples)):
+            for article_id, title in shown:
+                typer.echo(f"  {sign} [{article_id}] {title if len(title) <= 100 else title[:99] + '…'}")
 
 
 @app.command()
@@ -297,7 +331,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     for text, score in tone["strongest"]:
         lines.append(f"  {score:+.2f}  {text}")
     if tone["news_terms"]:
-        lines.append(f"  news-lexicon terms: {', '.join(tone['news_terms'])}")
+        lines.append(f"  news lexicon and tone rules: {', '.join(tone['news_terms'])}")
     lines.append("Keywords: " + ", ".join(phrase for phrase, _ in evidence["keywords"]))
     stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyse`)"
     lines.append(f"Rules: {evidence['rules']}{stale}")

@@ -13,6 +13,7 @@ STARTER_SOURCES = DATA_DIR / "starter_sources.csv"
 COUNTRY_ALIASES = DATA_DIR / "countries.toml"  # aliases, demonyms, places and ambiguity rules
 TAXONOMY = DATA_DIR / "taxonomy.toml"  # topics: weighted terms, exclusions, thresholds
 NEWS_LEXICON = DATA_DIR / "news_lexicon.tsv"  # news-domain additions to VADER's lexicon
+TONE_RULES = DATA_DIR / "tone_rules.toml"  # direction x quantity rules ("losses narrowed" is good news)
 
 USER_AGENT = "newsmon/0.1 (+news monitoring for analysts; respects ETag and Last-Modified)"
 

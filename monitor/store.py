@@ -721,6 +721,32 @@ def articles_text(db: sqlite_utils.Database, ids: list[int]) -> list[dict]:
     )
 
 
+def newest_article_ids(db: sqlite_utils.Database, limit: int | None = None) -> list[int]:
+    """Ids of the newest `limit` articles (all without a limit), newest first (index articles_published_at)."""
+    sql = "SELECT id FROM articles ORDER BY published_at DESC, id DESC"
+    if limit is None:
+        return [row[0] for row in db.execute(sql)]
+    return [row[0] for row in db.execute(sql + " LIMIT ?", (limit,))]
+
+
+def stored_tags(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, set[str]]]:
+    """The tags these articles carry now, for the rule preview: {id: {"topic": slugs, "country": codes,
+    "sentiment": {label}}}; an article never analysed is left out."""
+    marks = ",".join("?" * len(ids))
+    tags: dict[int, dict[str, set[str]]] = {}
+    sql = f"""SELECT a.id, a.sentiment_label FROM articles a JOIN article_analysis x ON x.article_id = a.id
+              WHERE a.id IN ({marks})"""
+    for article_id, label in db.execute(sql, ids):
+        tags[article_id] = {"topic": set(), "country": set(), "sentiment": {label or "not scored"}}
+    for table, column, dimension in (("article_topics", "topic", "topic"), ("article_countries", "country", "country")):
+        for article_id, value in db.execute(
+            f"SELECT article_id, {column} FROM {table} WHERE article_id IN ({marks})", ids
+        ):
+            if article_id in tags:
+                tags[article_id][dimension].add(value)
+    return tags
+
+
 def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, ArticleAnalysis]]) -> None:
     """Re-analysis in one transaction: take back each article's rollup share, swap its tags, count it again.
     Story assignments stay, except for articles that never had one."""

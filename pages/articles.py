@@ -119,7 +119,7 @@ def evidence_panel(article: dict) -> None:
             column_config=EVIDENCE_COLUMNS,
         )
     if tone["news_terms"]:
-        st.caption("News-lexicon terms: " + escape_markdown(", ".join(tone["news_terms"])))
+        st.caption("News lexicon and tone rules: " + escape_markdown(", ".join(tone["news_terms"])))
     st.markdown("**Keywords:** " + escape_markdown(", ".join(phrase for phrase, _ in evidence["keywords"]) or "none"))
 
 

@@ -1,4 +1,4 @@
-"""Sources: health of every feed, add / remove / pause / resume, OPML import, file upload, fetch now."""
+"""Sources: health of every feed, add / remove / pause / resume, OPML import, file upload, fetch now, rule preview."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import scheduler, sources, store, trends
+from monitor import labels, rule_preview, scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
 from monitor.reader import escape_markdown, plain_text, safe_link
@@ -79,6 +79,27 @@ if health:
                 st.text(plain_text(f"{source.name}: {source.last_error}"))
 else:
     st.info("No sources yet. Add a feed below, import an OPML file, or upload files you already have.")
+
+# Read-only, so the demo database has it too: try a rule edit on the demo articles.
+with st.expander("Rule preview: what an edited rule file would change"):
+    st.caption(
+        "After editing data/taxonomy.toml, countries.toml, news_lexicon.tsv or tone_rules.toml: which articles "
+        "would gain or lose each topic, country and tone if `newsmon analyse` applied the rules now. "
+        "Nothing is written. The newest articles are re-analysed in memory, a few milliseconds each."
+    )
+    limit = st.number_input(
+        "Newest articles to check", min_value=100, max_value=20_000, step=500,
+        value=rule_preview.DEFAULT_LIMIT, key="rules_limit",
+        help="Each takes a few milliseconds; for more, `newsmon analyse --dry-run --limit 0` checks them all.",
+    )  # fmt: skip
+    if st.button("Preview the rules", key="rules_preview"):
+        with st.spinner("Re-analysing in memory…"), ui.connect(view.db_path) as db:
+            st.session_state["rules_preview_result"] = (view.db_path, rule_preview.preview_rules(db, limit=int(limit)))
+    checked_db, preview = st.session_state.get("rules_preview_result", (None, None))
+    if preview is not None and checked_db == view.db_path:
+        st.text(rule_preview.summary_line(preview))
+        if preview.changes:
+            st.dataframe(rule_preview.change_rows(preview, labels.label), hide_index=True, key="rules_changes")
 
 if view.demo:
     st.warning(

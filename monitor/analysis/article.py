@@ -111,13 +111,14 @@ def check_rules() -> None:
         countries.load_gazetteer()
         topics.load_taxonomy()
         sentiment.load_lexicon()
+        sentiment.load_tone_rules()
     except (ValueError, OSError) as error:  # TaxonomyError and GazetteerError are ValueErrors
         raise RulesError(str(error)) from error
 
 
 def rules_fingerprint() -> str:
-    """Changes whenever the analysis code version or a rule file (taxonomy, gazetteer, lexicon) changes."""
-    paths = (config.TAXONOMY, config.COUNTRY_ALIASES, config.NEWS_LEXICON)
+    """Changes whenever the analysis code version or a rule file (taxonomy, gazetteer, lexicon, tone rules) changes."""
+    paths = (config.TAXONOMY, config.COUNTRY_ALIASES, config.NEWS_LEXICON, config.TONE_RULES)
     return _fingerprint(tuple((str(path), _mtime(path)) for path in paths))
 
 

@@ -1,4 +1,5 @@
-"""Article tone: VADER scored sentence by sentence, plus a small news lexicon (data/news_lexicon.tsv).
+"""Article tone: VADER scored sentence by sentence, with a news lexicon and tone rules (data/news_lexicon.tsv,
+data/tone_rules.toml).
 
 Why sentence by sentence: VADER sums word valences and squashes the sum, so on a whole 500-word body the compound
 runs to +-1 whatever the tone. A reader rates an article by its headline and by how much of it is bad or good news,
@@ -10,6 +11,14 @@ The news lexicon fills what VADER misses in news copy ("shares fell", "casualtie
 VADER words that mislead there ("shares" +1.2, "party" +1.7). Single words go straight into the analyzer's lexicon;
 phrases are joined into one token before VADER reads the sentence ("shares fell" -> "shares_fell"), so VADER's
 negation and booster rules still apply to them.
+
+The tone rules (data/tone_rules.toml) read business and economic facts: their tone is in which way a number moved.
+A direction word ("rose", "narrowed", "cut") near a quantity ("profit", "losses", "jobs") in the same clause, or
+two figures around "compared with" / "from", become one token worth +-valence: good x up and bad x down are good
+news ("losses narrowed"), good x down and bad x up bad news ("cut 300 jobs", "costs rose"). The quantity word then
+no longer counts on its own, and a figure or an up/down word alone stays a fact ("profit totalled EUR 5 mn").
+The rules and the news lexicon were tuned on the dev halves of tests/analysis/tone_*.jsonl (bench/evaluate_tone.py);
+a neutral band per sentence (small |compound| counted as 0) was tried there and did not help, so there is none.
 
 Speed: one analyzer per lexicon, created lazily; a sentence with no lexicon word is not given to VADER (it would
 score 0); phrases are found with one Aho-Corasick pass per sentence, and only those found are substituted.
@@ -24,6 +33,8 @@ import copy
 import os
 import re
 import string
+import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +58,11 @@ __all__ = [
     "NewsLexicon",
     "NewsLexiconError",
     "Sentiment",
+    "ToneRules",
     "label_for",
     "load_lexicon",
     "load_news_lexicon",
+    "load_tone_rules",
     "looks_english",
     "score",
 ]
@@ -57,7 +70,7 @@ __all__ = [
 # |compound| at or above this is positive/negative. VADER's own convention is 0.05 for one text; calibrated on the
 # labelled sample's dev half (bench/evaluate.py): a mean over sentences of news copy leans slightly positive (VADER
 # reads "agreed", "won", "support" as praise), and 0.10 gave the best accuracy and macro-F1 there (0.10-0.15 all
-# within a point; 0.05 was 5 points worse).
+# within a point; 0.05 was 5 points worse). On the finance sentences' dev half 0.05-0.20 score the same.
 LABEL_THRESHOLD = 0.10
 HEADLINE_WEIGHT = 2.0
 ENGLISH_SHARE = 0.15  # share of common English function words for unknown-language text to count as English
@@ -87,7 +100,7 @@ class Sentiment:
     reason: str
     sentences: int  # sentences scored (headline included)
     strongest: tuple[tuple[str, float], ...]  # up to 3 (sentence excerpt, score) with the largest |score|
-    news_terms: tuple[str, ...]  # news-lexicon terms that fired
+    news_terms: tuple[str, ...]  # news-lexicon terms that fired, and tone-rule pairings ("losses narrowed (+)")
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,80 @@ load_lexicon = load_news_lexicon  # the name monitor/analysis/article.py checks 
 
 
 @dataclass(frozen=True)
+class ToneRules:
+    """Direction x quantity rules (data/tone_rules.toml): "losses narrowed" is good news, "costs rose" bad news."""
+
+    path: Path
+    window: int
+    near_window: int
+    valence: float
+    near_only: frozenset[str]
+    clause_breaks: frozenset[str]
+    not_moves: frozenset[str]  # two-word sequences whose first word is not a move ("up to")
+    up: frozenset[str]
+    down: frozenset[str]
+    quantities: dict[str, int]  # quantity (1-3 words) -> +1 good, -1 bad
+    longest: int  # words in the longest quantity
+    starts: frozenset[str]  # first words of the quantities, to skip sentences without one fast
+    directions: frozenset[str]  # up | down
+    comparisons: frozenset[str] = frozenset()  # "compared with", "from": two figures say which way it moved
+    figure_window: int = 8  # the quantity stands at most this many words before the first figure
+
+
+def load_tone_rules(path: Path | None = None) -> ToneRules:
+    """Read data/tone_rules.toml (default config.TONE_RULES, read at call time); errors name the file and the key."""
+    path = Path(path) if path is not None else config.TONE_RULES
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise NewsLexiconError(f"{path}: cannot read the tone rules ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise NewsLexiconError(f"{path}: {exc}") from None
+
+    def words(section: str, key: str) -> frozenset[str]:
+        value = data.get(section, {}).get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise NewsLexiconError(f"{path}: [{section}] {key} must be a list of words")
+        return frozenset(" ".join(v.lower().split()) for v in value)
+
+    def number(key: str, default: float, low: float, high: float) -> float:
+        value = data.get("figures" if key.startswith("figure") else "pairing", {}).get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            section = "figures" if key.startswith("figure") else "pairing"
+            raise NewsLexiconError(
+                f"{path}: [{section}] {key} must be a number within {low:g}..{high:g}, got {value!r}"
+            )
+        return value
+
+    up, down = words("directions", "up"), words("directions", "down")
+    good, bad = words("quantities", "good"), words("quantities", "bad")
+    for (name_a, a), (name_b, b) in ((("up", up), ("down", down)), (("good", good), ("bad", bad))):
+        if both := sorted(a & b):
+            raise NewsLexiconError(f"{path}: listed as both {name_a} and {name_b}: {', '.join(both)}")
+    if several := sorted(w for w in up | down if " " in w):
+        raise NewsLexiconError(f"{path}: a direction is one word: {', '.join(several)}")
+    quantities = {q: 1 for q in good} | {q: -1 for q in bad}
+    return ToneRules(
+        path=path,
+        window=int(number("window", 5, 1, 20)),
+        near_window=int(number("near_window", 3, 1, 20)),
+        valence=float(number("valence", 2.0, 0.0, 4.0)),
+        near_only=words("pairing", "near_only"),
+        clause_breaks=words("pairing", "clause_breaks"),
+        not_moves=words("pairing", "not_moves"),
+        up=up,
+        down=down,
+        quantities=quantities,
+        longest=max((len(q.split()) for q in quantities), default=1),
+        starts=frozenset(q.split()[0] for q in quantities),
+        directions=up | down,
+        comparisons=words("figures", "comparisons"),
+        figure_window=int(number("figure_window", 8, 1, 30)),
+    )
+
+
+@dataclass(frozen=True)
 class _Scorer:
     """An analyzer with its lexicon, plus the phrase matcher (None without the news lexicon)."""
 
@@ -148,26 +235,35 @@ class _Scorer:
     phrase_finder: Any  # Aho-Corasick over phrase prefixes -> (regex, token, phrase)
     token_terms: dict[str, str]  # joined token -> phrase as written
     words: frozenset[str]  # news-lexicon single words (to report them)
+    rules: ToneRules | None = None  # direction x quantity (None for plain VADER)
+    movers: frozenset[str] = frozenset()  # up, down and comparison words, to skip sentences without one fast
 
 
 _SCORERS: dict[object, _Scorer] = {}
+# What a direction x quantity pairing becomes before VADER reads the sentence: one token with the pairing's valence
+# for the direction, one token outside the lexicon for the quantity (so "losses" no longer counts on its own).
+_GOOD_MOVE = "good_news_move"
+_BAD_MOVE = "bad_news_move"
+_QUANTITY = "moved_quantity"
 
 
 def _token(phrase: str) -> str:
     return phrase.rstrip("*").replace(" ", "_").replace("-", "_") + ("_x" if phrase.endswith("*") else "")
 
 
-def _scorer(news_lexicon: bool, path: Path | None = None) -> _Scorer:
-    """The analyzer for plain VADER or VADER + news lexicon; created once (and again if the file changes)."""
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        st = os.stat(path)
+        return (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(path), 0, 0)
+
+
+def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | None = None) -> _Scorer:
+    """The analyzer for plain VADER or VADER + news lexicon and tone rules; created once (again if a file changes)."""
     path = Path(path) if path is not None else config.NEWS_LEXICON
-    if not news_lexicon:
-        key: object = "vader"
-    else:
-        try:
-            st = os.stat(path)
-            key = (str(path), st.st_mtime_ns, st.st_size)
-        except OSError:
-            key = (str(path), 0, 0)
+    rules_path = Path(rules_path) if rules_path is not None else config.TONE_RULES
+    key: object = (_file_key(path), _file_key(rules_path)) if news_lexicon else "vader"
     cached = _SCORERS.get(key)
     if cached is not None:
         return cached
@@ -198,8 +294,19 @@ def _scorer(news_lexicon: bool, path: Path | None = None) -> _Scorer:
         finder.add_word(phrase.rstrip("*"), (pattern, token))
     if lex.phrases:
         finder.make_automaton()
+    rules = load_tone_rules(rules_path)
+    lexicon[_GOOD_MOVE] = rules.valence
+    lexicon[_BAD_MOVE] = -rules.valence
     analyzer.lexicon = lexicon
-    scorer = _Scorer(analyzer, lexicon, finder if lex.phrases else None, token_terms, frozenset(lex.words))
+    scorer = _Scorer(
+        analyzer,
+        lexicon,
+        finder if lex.phrases else None,
+        token_terms,
+        frozenset(lex.words),
+        rules,
+        rules.up | rules.down | {comparison.split()[0] for comparison in rules.comparisons},
+    )
     for old in [k for k in _SCORERS if k != "vader"]:
         del _SCORERS[old]
     _SCORERS[key] = scorer
@@ -399,8 +506,164 @@ def _excerpt(sentence: str) -> str:
     return sentence if len(sentence) <= EXCERPT_CHARS else sentence[: EXCERPT_CHARS - 1].rstrip() + "\u2026"
 
 
-def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> float:
-    """VADER compound of one sentence (news phrases joined first); 0 without calling VADER if no lexicon word."""
+_CLAUSE_END = (",", ";", ":")
+_CLOSING = "\"')\u201d\u2019"
+
+
+def _swap(token: str, word: str) -> str:
+    """`token` with its word replaced and its punctuation kept ("losses," -> "moved_quantity,")."""
+    core = token.strip(_WORD_PUNCT)
+    start = token.find(core) if core else 0
+    return token[:start] + word + token[start + len(core) :]
+
+
+def _pair_moves(rules: ToneRules, tokens: list[str], words: list[str], fired: dict[str, None]) -> bool:
+    """Rewrite each direction x quantity pairing of a sentence in `tokens` (in place); True when there was one.
+
+    `words` are the tokens lower-cased and stripped of punctuation. A direction pairs with the nearest quantity in
+    its clause within the window (the quantity before it on a tie, "sales fell" before "fell ... orders"), and each
+    word pairs once. Most sentences have no quantity word, so that is looked for first.
+    """
+    starts = rules.starts
+    if starts.isdisjoint(words):
+        return False
+    first_words = [i for i, word in enumerate(words) if word in starts]
+    size = len(words)
+    directions = rules.directions
+    # Clauses end at the break words (which belong to none) and after tokens ending in , ; : except a comma
+    # before a direction ("..., up 5%" reads back). clause_of(i) counts the ends before i.
+    break_at = [i for i, word in enumerate(words) if word in rules.clause_breaks]
+    end_after = [
+        i
+        for i, token in enumerate(tokens)
+        if token.rstrip(_CLOSING).endswith(_CLAUSE_END)
+        and not (token.endswith(",") and i + 1 < size and words[i + 1] in directions)
+        and words[i] not in rules.clause_breaks
+    ]
+    broken = set(break_at)
+
+    def clause_of(i: int) -> int:
+        return -1 if i in broken else bisect_left(break_at, i) + bisect_left(end_after, i)
+
+    quantities: list[tuple[int, int, int]] = []  # (first word, after last word, +1 good / -1 bad)
+    taken = 0
+    for i in first_words:
+        if i < taken:
+            continue
+        for length in range(min(rules.longest, size - i), 0, -1):
+            sign = rules.quantities.get(words[i] if length == 1 else " ".join(words[i : i + length]))
+            if sign and clause_of(i) == clause_of(i + length - 1) >= 0:
+                quantities.append((i, i + length, sign))
+                taken = i + length
+                break
+    if not quantities:
+        return False
+    inside = {j for start, end, _ in quantities for j in range(start, end)}
+    # (distance, 1 if the quantity comes after the direction (2: from figures), direction index, quantity index, sign)
+    candidates: list[tuple[int, int, int, int, int]] = []
+    for d, word in enumerate(words):
+        if word not in directions or d in inside:
+            continue
+        if d + 1 < size and f"{word} {words[d + 1]}" in rules.not_moves:
+            continue
+        where = clause_of(d)
+        if where < 0:
+            continue
+        move = 1 if word in rules.up else -1
+        after_comma = d > 0 and tokens[d - 1].endswith(",")
+        limit = rules.near_window if word in rules.near_only and not after_comma else rules.window
+        for q, (start, end, sign) in enumerate(quantities):
+            after = int(start > d)
+            distance = start - d if after else d - end + 1
+            if distance <= limit and clause_of(start) == where:
+                candidates.append((distance, after, d, q, move * sign))
+    if rules.comparisons:
+        candidates.extend(_figure_moves(rules, tokens, words, quantities))
+    paired_directions: set[int] = set()
+    paired_quantities: set[int] = set()
+    for _, after, d, q, sign in sorted(candidates):
+        if d in paired_directions or q in paired_quantities:
+            continue
+        paired_directions.add(d)
+        paired_quantities.add(q)
+        start, end, _ = quantities[q]
+        quantity = " ".join(words[start:end])
+        if after == 2:  # from two figures
+            pairing = f"{quantity} {'rose' if sign * quantities[q][2] > 0 else 'fell'} (figures)"
+        else:
+            pairing = f"{words[d]} {quantity}" if after else f"{quantity} {words[d]}"
+        fired[f"{pairing} ({'+' if sign > 0 else '-'})"] = None  # "(+)": a tone rule, not a lexicon term
+        tokens[d] = _swap(tokens[d], _GOOD_MOVE if sign > 0 else _BAD_MOVE)
+        for j in range(start, end):
+            tokens[j] = _swap(tokens[j], _QUANTITY)
+    return bool(paired_directions)
+
+
+_FIGURE = re.compile(r"([$\u20ac\u00a3]?)(\d[\d,]*(?:\.\d+)?)(bn|mn|m|k|%)?")
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9}
+# currencies and units that make a number a figure ("EUR 13.1", "4.1 million pounds")
+_UNITS = frozenset(
+    "eur euro euros usd dollar dollars gbp pound pounds sterling sek nok dkk chf jpy yen yuan rupees rupee crowns "  # noqa: SIM905
+    "cents pence percent per %".split()
+)
+
+
+def _figure_at(tokens: list[str], i: int) -> float | None:
+    """The amount or percentage whose number is tokens[i] ("EUR 13.1 mn", "$4.8 billion", "11.7%"), scaled;
+    None for a bare number, which may be a year or a count."""
+    if not 0 <= i < len(tokens):
+        return None
+    match = _FIGURE.fullmatch(tokens[i].strip("\"'(),.;:").lower())
+    if match is None:
+        return None
+    currency, digits, suffix = match.groups()
+    value = float(digits.replace(",", ""))
+    following = [t.strip("\"'(),.;:").lower() for t in tokens[i + 1 : i + 3]]
+    unit = bool(currency or suffix)
+    if suffix in _SCALES:
+        value *= _SCALES[suffix]
+    elif following and following[0] in _SCALES:
+        value *= _SCALES[following[0]]
+        unit = True
+        following = following[1:]
+    before = tokens[i - 1].strip("\"'(),.;:").lower() if i > 0 else ""
+    if before in _UNITS or (following and following[0] in _UNITS):
+        unit = True
+    return value if unit else None
+
+
+def _figure_moves(
+    rules: ToneRules, tokens: list[str], words: list[str], quantities: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int, int, int]]:
+    """Pairings read from two figures: "net sales were EUR 27.6 mn, compared with EUR 31.5 mn" (fell). They rank
+    after every up/down word (distance window + 1), so "rose to EUR 9 mn from EUR 6 mn" pairs with "rose"."""
+    found = []
+    for c, word in enumerate(words):
+        pair = f"{word} {words[c + 1]}" if c + 1 < len(words) else ""
+        if pair in rules.comparisons:
+            after = c + 2
+        elif word in rules.comparisons:
+            after = c + 1
+        else:
+            continue
+        later = next((v for j in range(after, after + 3) if (v := _figure_at(tokens, j)) is not None), None)
+        first = next(
+            ((j, v) for j in range(c - 1, max(c - 5, -1), -1) if (v := _figure_at(tokens, j)) is not None), None
+        )
+        if later is None or first is None or first[1] == later:
+            continue
+        before = [
+            q for q, (_, end, _) in enumerate(quantities) if end <= first[0] and first[0] - end < rules.figure_window
+        ]
+        if before:
+            q = before[-1]
+            found.append((rules.window + 1, 2, c, q, (1 if first[1] > later else -1) * quantities[q][2]))
+    return found
+
+
+def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[str, list[str], list[str]]:
+    """The sentence as VADER reads it (news phrases joined, direction x quantity pairings rewritten), with its
+    whitespace tokens lower-cased and those stripped of punctuation."""
     text = sentence
     lowered_text = sentence.lower()
     if scorer.phrase_finder is not None:
@@ -414,6 +677,18 @@ def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> f
     raw = lowered_text.split()
     punct = _WORD_PUNCT
     stripped = [w.strip(punct) for w in raw]
+    if scorer.rules is not None and not scorer.movers.isdisjoint(stripped):
+        tokens = text.split()
+        if _pair_moves(scorer.rules, tokens, stripped, fired):
+            text = " ".join(tokens)
+            raw = text.lower().split()
+            stripped = [w.strip(punct) for w in raw]
+    return text, raw, stripped
+
+
+def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> float:
+    """VADER compound of one sentence (news phrases and pairings first); 0 without calling VADER if no lexicon word."""
+    text, raw, stripped = _prepare(scorer, sentence, fired)
     lexicon = scorer.lexicon.keys()
     if lexicon.isdisjoint(raw) and lexicon.isdisjoint(stripped):
         return 0.0

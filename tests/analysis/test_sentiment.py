@@ -193,12 +193,8 @@ def _labelled_sentences() -> list[str]:
 
 
 def _joined(scorer, sentence: str) -> str:
-    """The sentence as VADER reads it: news phrases joined into one token, as _score_sentence does."""
-    text = sentence
-    if scorer.phrase_finder is not None:
-        for pattern, token in {value for _, value in scorer.phrase_finder.iter(sentence.lower())}:
-            text = pattern.sub(token, text)
-    return text
+    """The sentence as VADER reads it: news phrases joined into one token and pairings rewritten."""
+    return sentiment._prepare(scorer, sentence, {})[0]
 
 
 _RULE_WORDS = (
@@ -227,3 +223,107 @@ def test_sentence_scores_equal_vaders_own_on_every_labelled_sentence(news_lexico
         expected = scorer.analyzer.polarity_scores(_joined(scorer, sentence))["compound"]
         assert sentiment._score_sentence(scorer, sentence, {}) == expected, sentence
         assert sentiment._vader_compound(scorer.analyzer, _joined(scorer, sentence)) == expected, sentence
+
+
+# --- direction x quantity (data/tone_rules.toml)
+
+
+def _tone(text: str) -> sentiment.Sentiment:
+    return score("", text, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "term"),
+    [
+        (
+            "Operating losses narrowed to 3.1 million pounds from 9.4 million pounds.",
+            "positive",
+            "operating losses narrowed",
+        ),
+        ("Net debt fell to 1.2 billion euros.", "positive", "net debt fell"),
+        ("Restructuring costs rose by a third in the quarter.", "negative", "costs rose"),
+        ("Quarterly revenue climbed to $4.8 billion.", "positive", "revenue climbed"),
+        ("Like-for-like sales dropped 4.1% in the ten weeks to January.", "negative", "sales dropped"),
+        ("The carmaker will cut 2,300 jobs in Germany.", "negative", "cut jobs"),
+        ("Unemployment dropped to 3.9% in September.", "positive", "unemployment dropped"),
+        ("The bank reported a sharp increase in bad loans.", "negative", "increase bad loans"),
+        ("Harbour Logistics narrows its loss", "positive", "narrows loss"),  # headlines: present tense
+        ("Net sales were EUR 90 mn, up 5% on the year.", "positive", "net sales up"),
+        # no up/down word: two figures either side of a comparison
+        ("Net sales totalled EUR 27.6 mn, compared with EUR 31.5 mn.", "negative", "net sales fell (figures)"),
+        ("The operating margin was 14.2% against 11.7% a year ago.", "positive", "operating margin rose (figures)"),
+        ("Net debt was EUR 1.1 bn compared with EUR 900 mn a year ago.", "negative", "net debt rose (figures)"),
+    ],
+)
+def test_which_way_a_quantity_moved_gives_the_tone(text, label, term):
+    result = _tone(text)
+    assert result.label == label, (text, result.compound)
+    assert f"{term} ({'+' if label == 'positive' else '-'})" in result.news_terms
+
+
+def test_pairing_keeps_vaders_negation_and_stays_within_its_clause():
+    assert _tone("Profit did not rise in the quarter.").label == "negative"
+    mixed = _tone("Revenue rose 5% in Europe, but costs rose faster.")
+    assert {"revenue rose (+)", "costs rose (-)"} <= set(mixed.news_terms)
+    # a limit is not a move, and a figure on its own is a fact
+    assert _tone("The board may buy back up to 5% of shares.").label == "neutral"
+    assert _tone("Operating profit totalled 12.6 million euros.").label == "neutral"
+    assert _tone("Net sales in 2007 were EUR 300 mn, compared to 2006.").label == "neutral"  # a year is no figure
+    assert _tone("The board increased the number of its members from six to seven.").label == "neutral"
+
+
+def _rules_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "tone_rules.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_tone_rules_file_errors_name_the_file_and_the_problem(tmp_path):
+    rules = sentiment.load_tone_rules(
+        _rules_file(tmp_path, '[directions]\nup = ["rose"]\ndown = ["fell"]\n[quantities]\ngood = ["net sales"]\n')
+    )
+    assert rules.quantities == {"net sales": 1} and rules.longest == 2 and rules.window == 5
+    cases = {
+        '[directions]\nup = ["rose"]\ndown = ["rose"]\n': "both up and down: rose",
+        '[quantities]\ngood = ["debt"]\nbad = ["debt"]\n': "both good and bad: debt",
+        "[pairing]\nwindow = 50\n": "window must be a number within 1..20",
+        '[directions]\nup = "rose"\n': "[directions] up must be a list of words",
+        '[directions]\nup = ["went up"]\n': "a direction is one word",
+        "[directions\n": "tone_rules.toml",
+    }
+    for body, message in cases.items():
+        with pytest.raises(NewsLexiconError, match=re.escape(message)):
+            sentiment.load_tone_rules(_rules_file(tmp_path, body))
+    with pytest.raises(NewsLexiconError, match="cannot read the tone rules"):
+        sentiment.load_tone_rules(tmp_path / "missing.toml")
+
+
+def test_a_broken_tone_rules_file_stops_analysis_with_its_name(tmp_path, monkeypatch):
+    from monitor import config
+    from monitor.analysis.article import RulesError, check_rules
+
+    monkeypatch.setattr(config, "TONE_RULES", _rules_file(tmp_path, '[pairing]\nvalence = "high"\n'))
+    with pytest.raises(RulesError, match="valence must be a number"):
+        check_rules()
+
+
+def test_news_lexicon_and_rules_beat_plain_vader_on_the_dev_sentences():
+    """A guard on the dev halves only (the test halves are for bench/evaluate_tone.py's report)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import evaluate_tone
+
+    finance = [i for i in evaluate_tone.load(evaluate_tone.FINANCE) if i["split"] == "dev"]
+    editorial = [i for i in evaluate_tone.load(evaluate_tone.EDITORIAL) if i["split"] == "dev"]
+    gold = [i["label"] for i in finance]
+    ratings = [float(i["rating"]) for i in editorial]
+    figures = {}
+    for name, system in evaluate_tone.SYSTEMS.items():
+        figures[name] = (
+            evaluate_tone.macro_f1(gold, [system(i["text"])[1] for i in finance]),
+            evaluate_tone.pearson(ratings, [system(i["text"])[0] for i in editorial]),
+        )
+    (vader_f1, vader_r), (ours_f1, ours_r) = figures["plain VADER"], figures["newsmon"]
+    assert ours_f1 >= 0.8 and ours_f1 > vader_f1 + 0.2
+    assert ours_r >= 0.8 and ours_r > vader_r + 0.05
