@@ -65,7 +65,8 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def line(self) -> str:
-        return f"P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}  (tp {self.tp}, fp {self.fp}, fn {self.fn})"
+        counts = f"(tp {self.tp}, fp {self.fp}, fn {self.fn})"
+        return f"P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}  {counts}"
 
 
 def load_sample(path: Path = SAMPLE) -> list[Item]:
@@ -125,10 +126,9 @@ def print_errors(items: list[Item], gazetteer: countries.Gazetteer | None = None
     for item in items:
         got = predict(item, gazetteer)
         problems = []
-        if got.mentioned != item.mentioned:
-            problems.append(f"mentioned missed {sorted(item.mentioned - got.mentioned)} extra {sorted(got.mentioned - item.mentioned)}")
-        if got.about != item.about:
-            problems.append(f"about missed {sorted(item.about - got.about)} extra {sorted(got.about - item.about)}")
+        for level, gold, found in (("mentioned", item.mentioned, got.mentioned), ("about", item.about, got.about)):
+            if gold != found:
+                problems.append(f"{level} missed {sorted(gold - found)} extra {sorted(found - gold)}")
         if got.main != item.main:
             problems.append(f"main {got.main} (gold {item.main})")
         if problems:

@@ -230,6 +230,14 @@ def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id`
             typer.echo(f"  [{other['id']}] {other['title']} ({other['source']}, {other['published_at'][:10]})")
 
 
+def _country_line(tag: dict) -> str:
+    where = ", in the title" if tag["in_title"] else ""
+    return (
+        f"{tag['code']} {tag['name']}: score {tag['score']:.2f}, {tag['mentions']} mentions{where}; "
+        f"matched {', '.join(tag['matched'])}"
+    )
+
+
 def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     """The evidence of one article's analysis as readable lines."""
     lines = []
@@ -240,11 +248,12 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
         if tag["code"] is None:
             lines.append("  none above the threshold")
             continue
-        where = ", in the title" if tag["in_title"] else ""
-        lines.append(
-            f"  {tag['code']} {tag['name']}: score {tag['score']:.2f}, {tag['mentions']} mentions{where}; "
-            f"matched {', '.join(tag['matched'])}"
-        )
+        lines.append("  " + _country_line(tag))
+    about = {tag["code"] for tag in evidence["countries"]}
+    passing = [tag for tag in evidence.get("countries_mentioned", []) if tag["code"] not in about]
+    if passing:
+        lines.append("Countries only mentioned (below the threshold):")
+        lines += ["  " + _country_line(tag) for tag in passing]
     lines.append("Topics, strongest first:")
     for tag in evidence["topics"] or [{"slug": None}]:
         if tag["slug"] is None:
@@ -487,6 +496,10 @@ EXPORT_FILTERS = [
     _option("source", Annotated[list[str] | None, typer.Option(help="Source name; repeat for several.")]),
     _option("country", Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")]),
     _option(
+        "mentions",
+        Annotated[list[str] | None, typer.Option(help="Naming this country, even in passing (ISO alpha-2); repeat.")],
+    ),
+    _option(
         "published_in",
         Annotated[list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")],
     ),
@@ -548,6 +561,7 @@ def _export(
     until: str | None,
     source: list[str] | None,
     country: list[str] | None,
+    mentions: list[str] | None,
     published_in: list[str] | None,
     topic: list[str] | None,
     language: list[str] | None,
@@ -573,6 +587,7 @@ def _export(
             until=queries.parse_when(until, end_of_day=True),
             sources=tuple(source or ()),
             countries=tuple(country or ()),
+            countries_mentioned=tuple(mentions or ()),
             published_in=tuple(published_in or ()),
             topics=tuple(topic or ()),
             languages=tuple(language or ()),

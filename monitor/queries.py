@@ -26,6 +26,7 @@ class Filters:
     until: datetime | None = None
     sources: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()  # about these countries (ISO alpha-2), filled by the analysis
+    countries_mentioned: tuple[str, ...] = ()  # naming these countries, even in passing
     published_in: tuple[str, ...] = ()  # publisher country from the source's configuration
     topics: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
@@ -81,6 +82,12 @@ def where_articles(filters: Filters, alias: str = "a") -> Where:
         codes = [code.upper() for code in filters.countries]
         where.add(
             f"{alias}.id IN (SELECT article_id FROM article_countries WHERE country IN ({_marks(codes)}))", *codes
+        )
+    if filters.countries_mentioned:
+        codes = [code.upper() for code in filters.countries_mentioned]
+        where.add(
+            f"{alias}.id IN (SELECT article_id FROM article_countries_mentioned WHERE country IN ({_marks(codes)}))",
+            *codes,
         )
     if filters.topics:
         where.add(
@@ -157,7 +164,7 @@ def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     if dimension not in ROLLUP_DIMENSIONS:
         raise ValueError(f"no rollup of {dimension!r}")
     query = filters.query if filters.query and filters.query.strip() else None
-    if query is not None or filters.sentiment is not None or not _whole_days(filters):
+    if query is not None or filters.sentiment is not None or filters.countries_mentioned or not _whole_days(filters):
         return None
     start, end = day_bounds(filters)
     chosen = [(name, getattr(filters, name)) for name in CROSS_FIELDS if getattr(filters, name)]
@@ -203,6 +210,7 @@ ARTICLE_COLUMNS = (
     "published_at",
     "language",
     "countries",
+    "countries_mentioned",
     "topics",
     "sentiment",
     "keywords",
@@ -240,6 +248,9 @@ def article_rows(
 ANALYSIS_COLUMNS = """
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+    (SELECT group_concat(country, ';') FROM
+        (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
+        AS countries_mentioned,
     (SELECT group_concat(topic, ';') FROM
         (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
     a.sentiment,
@@ -305,6 +316,9 @@ SORTS = {
 PAGE_COLUMNS = """a.id, a.url, a.title, a.source, a.author, a.published_at, a.language,
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+    (SELECT group_concat(country, ';') FROM
+        (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
+        AS countries_mentioned,
     (SELECT group_concat(topic, ';') FROM
         (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
     a.sentiment, a.story_id, a.sentiment_label"""

@@ -25,7 +25,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 3
+VERSION = 4
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -122,6 +122,15 @@ CREATE TABLE article_countries (
 ) WITHOUT ROWID;
 -- Country filter: the articles about a country.
 CREATE INDEX article_countries_country ON article_countries(country, article_id);
+-- v4: every country an article mentions (those it is about too), strongest first by score.
+CREATE TABLE article_countries_mentioned (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    country    TEXT NOT NULL,               -- ISO alpha-2
+    score      REAL NOT NULL,
+    PRIMARY KEY (article_id, country)
+) WITHOUT ROWID;
+-- "Countries mentioned" filter: the articles that name a country.
+CREATE INDEX article_countries_mentioned_country ON article_countries_mentioned(country, article_id);
 CREATE TABLE article_topics (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     topic      TEXT NOT NULL,               -- slug from data/taxonomy.toml
@@ -233,8 +242,22 @@ def update_from_2_to_3(conn: sqlite3.Connection) -> None:
     _fill_rollups(conn, "daily_cross")
 
 
+def update_from_3_to_4(conn: sqlite3.Connection) -> None:
+    """Countries mentioned: the new table starts with the countries each article is about (a subset of those it
+    mentions); `newsmon analyze` (the analysis rules changed) fills in the rest."""
+    _create_missing(conn)
+    conn.execute(
+        "INSERT OR IGNORE INTO article_countries_mentioned (article_id, country, score) "
+        "SELECT article_id, country, score FROM article_countries"
+    )
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: update_from_1_to_2, 2: update_from_2_to_3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: update_from_1_to_2,
+    2: update_from_2_to_3,
+    3: update_from_3_to_4,
+}
 
 
 class StoreError(Exception):
@@ -415,6 +438,10 @@ def _write_analysis(
     conn.executemany(
         "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
         [(article_id, tag.code, tag.score) for tag in analysis.countries],
+    )
+    conn.executemany(
+        "INSERT INTO article_countries_mentioned (article_id, country, score) VALUES (?, ?, ?)",
+        [(article_id, tag.code, tag.score) for tag in analysis.countries_mentioned],
     )
     conn.executemany(
         "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
@@ -638,7 +665,7 @@ def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, Artic
         for article, analysis in analysed:
             article_id = article["id"]
             _count_daily(conn, article_id, -1, tally)
-            for table in ("article_countries", "article_topics", "article_keywords"):
+            for table in ("article_countries", "article_countries_mentioned", "article_topics", "article_keywords"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             conn.execute(
                 "UPDATE articles SET language = coalesce(?, language), sentiment = ?, sentiment_label = ? WHERE id = ?",

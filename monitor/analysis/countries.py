@@ -45,6 +45,7 @@ KINDS = ("name", "demonym", "institution", "capital", "place", "region", "city")
 _DEFAULT_SETTINGS: dict[str, Any] = {
     "threshold": THRESHOLD,
     "about_fallback": 0.0,
+    "about_ratio": 0.0,
     "title_weight": 3.0,
     "title_first_weight": 0.0,
     "lead_weight": 2.0,
@@ -52,7 +53,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "lead_chars": 600,
     "lead_min_chars": 80,
     "min_city_population": 100_000,
-    "shared_city_ratio": 0.2,
+    "shared_city_ratio": 0.1,
     "exonym_population": 300_000,
 }
 _DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
@@ -147,6 +148,7 @@ class Settings:
 
     threshold: float
     about_fallback: float
+    about_ratio: float
     title_weight: float
     title_first_weight: float
     lead_weight: float
@@ -282,7 +284,10 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
     gaz = gazetteer or load_gazetteer()
     mentioned = score_countries(title, body, gaz)
     settings = gaz.settings
-    about = [t for t in mentioned if t.score >= settings.threshold]
+    cut = settings.threshold
+    if mentioned:  # a country far weaker than the strongest is a passing mention, even above the threshold
+        cut = max(cut, settings.about_ratio * mentioned[0].score)
+    about = [t for t in mentioned if t.score >= cut]
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
         about = mentioned[:1]
     return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
@@ -497,6 +502,8 @@ def _choose_place(
         return top_code, True  # "Kandahar province", "Mardan district"
     if hit.entry.needs_context or top_population < settings.min_city_population:
         return top_code, False
+    if " " not in hit.entry.key and top_population < 1_000_000 and _starts_sentence(text, hit.start):
+        return top_code, False  # "Tour operators said": a capital at the start of a sentence says nothing
     return top_code, True
 
 
@@ -806,9 +813,19 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
     for code, capital in capitals.items():
         if code in names:
             capital_codes[_ascii_fold(capital).lower()].add(code)
+    by_name: dict[str, dict[str, int]] = defaultdict(dict)
+    for city in cities:
+        sizes = by_name[_ascii_fold(city["name"]).lower()]
+        sizes[city["countrycode"]] = max(sizes.get(city["countrycode"], 0), int(city["population"]))
     for code, capital in capitals.items():
-        if code in names and len(capital_codes[_ascii_fold(capital).lower()]) == 1:
-            out.append((capital, code, "capital", 0))
+        folded = _ascii_fold(capital).lower()
+        if code not in names or len(capital_codes[folded]) > 1:
+            continue
+        sizes = by_name.get(folded, {})
+        own = sizes.get(code, 0)
+        if any(pop >= settings.shared_city_ratio * max(own, 1) for cc, pop in sizes.items() if cc != code):
+            continue  # Tripoli (Libya's capital, a city in Lebanon): a shared place, settled per article below
+        out.append((capital, code, "capital", 0))
     for subdivision in pycountry.subdivisions:
         if subdivision.parent_code is None and subdivision.type not in _SKIPPED_SUBDIVISION_TYPES:
             code = subdivision.country_code
@@ -880,6 +897,7 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
     return Settings(
         threshold=float(values["threshold"]),
         about_fallback=float(values["about_fallback"]),
+        about_ratio=float(values["about_ratio"]),
         title_weight=float(values["title_weight"]),
         title_first_weight=float(values["title_first_weight"]),
         lead_weight=float(values["lead_weight"]),

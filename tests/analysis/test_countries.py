@@ -344,7 +344,7 @@ def test_editing_the_alias_file_changes_the_result(gazetteer, alias_copy):
 def test_editing_the_threshold_changes_what_is_tagged(alias_copy):
     body = LONG_BODY + "\nA similar scheme was tried in Argentina."
     source = alias_copy.read_text(encoding="utf-8")
-    alias_copy.write_text(source.replace("threshold = 1.5", "threshold = 0.5", 1), encoding="utf-8")
+    alias_copy.write_text(source.replace("threshold = 1.8", "threshold = 0.5", 1), encoding="utf-8")
     assert [t.code for t in tag("Budget talks stall", body, load_gazetteer(alias_copy))] == ["AR"]
 
 
