@@ -269,7 +269,7 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             name=gaz.country_names.get(code, code),
             score=round(math.log2(1.0 + weight), 3),  # log: each doubling of the evidence adds about 1
             mentions=sum(surfaces[code].values()),
-            matched=tuple(form for form, _ in surfaces[code].most_common()),
+            matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
             in_title=code in in_title,
         )
         for code, weight in raw.items()
@@ -342,6 +342,8 @@ def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str
     size = len(norm)
     candidates = []
     for end, (length, entry) in gaz.automaton.iter(norm):
+        if end + 1 < size and norm[end + 1].isalnum() and not (entry.stem or entry.arabic) and norm[end].isalnum():
+            continue  # the common case, first: "Iran" inside "Iranian", "Pla" inside "plan"
         start = end - length + 1  # text index of the first letter (norm has one extra leading character)
         stop = end
         if entry.arabic and start > 0 and _is_word(norm[start]):
@@ -581,6 +583,8 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     phrases += [(f, None, "clue", True, None, 0) for f in clue_forms]
 
     entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
+    del phrases
+    _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
     automaton = ahocorasick.Automaton()
     for key, entry in entries.items():
         # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
