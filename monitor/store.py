@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from monitor import config
+from monitor import config, filters
 from monitor.analysis import clusters
 from monitor.normalise import iso
 
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 4
+VERSION = 5
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -102,7 +102,7 @@ CREATE INDEX articles_published_in ON articles(published_in, published_at);
 -- articles_source_published_at, by date articles_published_at, so a page never sorts the whole table.
 CREATE INDEX articles_sentiment ON articles(coalesce(sentiment, 0), published_at);
 
--- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyze`),
+-- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyse`),
 -- its MinHash signature for story matching, and the evidence behind every tag (JSON, for `explain`).
 CREATE TABLE article_analysis (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
@@ -110,7 +110,7 @@ CREATE TABLE article_analysis (
     signature  BLOB,
     evidence   TEXT NOT NULL
 );
--- `newsmon analyze`: find articles analysed with other rules.
+-- `newsmon analyse`: find articles analysed with other rules.
 CREATE INDEX article_analysis_rules ON article_analysis(rules);
 
 -- Countries an article is about, topics and key phrases, strongest first by score.
@@ -122,7 +122,7 @@ CREATE TABLE article_countries (
 ) WITHOUT ROWID;
 -- Country filter: the articles about a country.
 CREATE INDEX article_countries_country ON article_countries(country, article_id);
--- v4: every country an article mentions (those it is about too), strongest first by score.
+-- v5: every country an article mentions (those it is about too), strongest first by score.
 CREATE TABLE article_countries_mentioned (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     country    TEXT NOT NULL,               -- ISO alpha-2
@@ -218,11 +218,19 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- v4: source groups, named lists of sources (by the name articles.source holds): a filter like the others
+-- (monitor/filters.py), answered in SQL, never from the rollups, so editing a group changes no counts.
+CREATE TABLE source_group_members (
+    group_name TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    PRIMARY KEY (group_name, source)
+) WITHOUT ROWID;
 """
 
 
 def update_from_1_to_2(conn: sqlite3.Connection) -> None:
-    """The analysis: columns on articles, tag tables, story bands. Articles are analysed by `newsmon analyze`."""
+    """The analysis: columns on articles, tag tables, story bands. Articles are analysed by `newsmon analyse`."""
     for column in ("published_in TEXT", "sentiment REAL", "sentiment_label TEXT", "story_id INTEGER"):
         conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
     conn.execute(
@@ -243,12 +251,24 @@ def update_from_2_to_3(conn: sqlite3.Connection) -> None:
 
 
 def update_from_3_to_4(conn: sqlite3.Connection) -> None:
+    """Source groups (source_group_members)."""
+    _create_missing(conn)
+
+
+def update_from_4_to_5(conn: sqlite3.Connection) -> None:
     """Countries mentioned: the new table starts with the countries each article is about (a subset of those it
     mentions); `newsmon analyze` (the analysis rules changed) fills in the rest."""
     _create_missing(conn)
     conn.execute(
         "INSERT OR IGNORE INTO article_countries_mentioned (article_id, country, score) "
         "SELECT article_id, country, score FROM article_countries"
+    )
+    conn.execute("DELETE FROM daily_counts WHERE dimension = 'mentioned'")
+    conn.execute(
+        f"""INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
+            SELECT substr(a.published_at, 1, 10), 'mentioned', f.value, count(*), coalesce(sum(a.sentiment), 0),
+                   count(a.sentiment)
+            FROM ({filters.DIMENSIONS["mentioned"].facet()}) f JOIN articles a ON a.id = f.article_id GROUP BY 1, 3"""
     )
 
 
@@ -257,6 +277,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
     2: update_from_2_to_3,
     3: update_from_3_to_4,
+    4: update_from_4_to_5,
 }
 
 
@@ -486,23 +507,19 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
     return story_id
 
 
-# Dimensions of the rollups. CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
-ROLLUP_DIMENSIONS = ("all", "new_stories", "source", "language", "published_in", "country", "topic", "keyword")
-CROSS_FILTERS = ("country", "topic", "source", "language", "published_in")
-CROSS_DIMENSIONS = ("all", "new_stories", "country", "topic", "source", "language", "published_in")
+# Dimensions of the rollups, from the registry (monitor/filters.py), plus 'all' and 'new_stories'.
+# CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
+ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS))
+CROSS_FILTERS = tuple(dimension.name for dimension in filters.CROSS_DIMENSIONS)
+CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS)
+COLUMN_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is None)
+TAG_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is not None)
 
 # dimension -> (article_id, value) of every article that has it: the rollups recomputed in SQL.
 FACETS = {
     "all": "SELECT id AS article_id, '' AS value FROM articles",
     "new_stories": "SELECT id AS article_id, '' AS value FROM articles WHERE story_id = id",
-    "source": "SELECT id AS article_id, source AS value FROM articles",
-    "language": "SELECT id AS article_id, language AS value FROM articles WHERE coalesce(language, '') != ''",
-    "published_in": (
-        "SELECT id AS article_id, published_in AS value FROM articles WHERE coalesce(published_in, '') != ''"
-    ),
-    "country": "SELECT article_id, country AS value FROM article_countries",
-    "topic": "SELECT article_id, topic AS value FROM article_topics",
-    "keyword": "SELECT article_id, keyword AS value FROM article_keywords",
+    **{dimension.name: dimension.facet() for dimension in filters.ROLLUP_DIMENSIONS},
 }
 
 
@@ -513,26 +530,21 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
     """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups and the cross rollups,
     read from its rows. With a `tally`, the shares are added up there and written by _write_tally at the end
     of the transaction: a batch of articles on the same days shares most rows, so it costs far fewer upserts."""
+    columns = "".join(f", {dimension.column}" for dimension in COLUMN_DIMENSIONS)
     row = conn.execute(
-        """SELECT substr(published_at, 1, 10), source, language, published_in, sentiment, story_id = id
-           FROM articles WHERE id = ?""",
+        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id{columns} FROM articles WHERE id = ?",
         (article_id,),
     ).fetchone()
-    day, source, language, published_in, sentiment, first_of_story = row
+    day, sentiment, first_of_story, *column_values = row
     facets: dict[str, list[str]] = {
         "all": [""],
         "new_stories": [""] if first_of_story else [],  # a story counts once, on the day its first article appeared
-        "source": [source],
-        "language": [language] if language else [],
-        "published_in": [published_in] if published_in else [],
     }
-    for dimension, table, column in (
-        ("country", "article_countries", "country"),
-        ("topic", "article_topics", "topic"),
-        ("keyword", "article_keywords", "keyword"),
-    ):
-        values = conn.execute(f"SELECT {column} FROM {table} WHERE article_id = ?", (article_id,))
-        facets[dimension] = [value for (value,) in values]
+    for dimension, value in zip(COLUMN_DIMENSIONS, column_values, strict=True):
+        facets[dimension.name] = [value] if value else []
+    for dimension in TAG_DIMENSIONS:
+        values = conn.execute(f"SELECT {dimension.column} FROM {dimension.table} WHERE article_id = ?", (article_id,))
+        facets[dimension.name] = [value for (value,) in values]
     scored = sentiment is not None
     own = tally is None
     if own:

@@ -1,7 +1,7 @@
 """Analysis throughput on 500-word articles, on one core, and where the time goes.
 
-    .venv/bin/python bench/analyze.py            # 2,000 articles
-    .venv/bin/python bench/analyze.py -n 5000
+    .venv/bin/python bench/analyse.py            # 2,000 articles
+    .venv/bin/python bench/analyse.py -n 5000
 
 The articles are made of the hand-written news items of tests/analysis/labelled_news.jsonl: each one
 strings together items of one category until it reaches 500 words, so the words, sentence lengths and
@@ -64,7 +64,7 @@ def main() -> None:
     gazetteer = countries.load_gazetteer()
     built = time.perf_counter() - started
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    print(f"country gazetteer: {gazetteer.phrases:,} phrases, built in {built:.1f} s, +{grown / 1024:.0f} MB peak memory")
+    print(f"country gazetteer: {gazetteer.phrases:,} phrases, built in {built:.1f} s, +{grown / 1024:.0f} MB peak")
     article.analyse(*texts[0])  # load the rule files and models once
     print(f"{args.n:,} articles of {len(texts[0][1].split())} words; CPU time of this one process (one core)")
     parts: list[float] = []
