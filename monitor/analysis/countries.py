@@ -604,8 +604,12 @@ def _key(form: str) -> str:
     return " ".join(_normalise(form).split())
 
 
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+_OTHER_SCRIPTS = re.compile("[\u0600-\u06ff\u0900-\u097f]")  # Arabic script and Devanagari
+
+
 def _is_arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in text)
+    return _ARABIC_SCRIPT.search(text) is not None
 
 
 def _merge(
@@ -841,18 +845,14 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
             continue
         population = int(city["population"])
         out.append((city["name"], code, "city", population))
+        big = population >= settings.exonym_population
         for alternate in city["alternatenames"]:
-            if (
-                _is_arabic(alternate)
-                or any("\u0900" <= c <= "\u097f" for c in alternate)
-                or (
-                    population >= settings.exonym_population
-                    and len(alternate) >= 4
-                    and not alternate.isupper()
-                    and _LATIN_EXONYM.fullmatch(alternate)
-                )
-            ):
-                out.append((alternate, code, "city", population))
+            if alternate.isascii():
+                if not big or len(alternate) < 4 or alternate.isupper() or not _LATIN_EXONYM.fullmatch(alternate):
+                    continue
+            elif not _OTHER_SCRIPTS.search(alternate) and not (big and _LATIN_EXONYM.fullmatch(alternate)):
+                continue
+            out.append((alternate, code, "city", population))
     return out
 
 
@@ -938,9 +938,7 @@ def _read_ambiguity_rule(
     clue_lists = {code: _strings(clues, code, f"{where} clues", fail) for code in clues}
     rule = _AmbiguityRule(
         candidates=tuple(clues),
-        clue_keys=MappingProxyType(
-            {code: frozenset(" ".join(_normalise(f).split()) for f in forms) for code, forms in clue_lists.items()}
-        ),
+        clue_keys={code: frozenset(_key(f) for f in forms) for code, forms in clue_lists.items()},
         with_other_countries=fallback,
         ignore_for_context=frozenset(_strings(table, "ignore_for_context", where, fail)),
     )
