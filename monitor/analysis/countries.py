@@ -245,6 +245,7 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
     lead_start, lead_end = _lead_span(body, settings)
     raw: dict[str, float] = defaultdict(float)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    first_seen: dict[str, int] = {}  # ties go to the country named first
     in_title: set[str] = set()
     kind_weights = settings.kind_weights
     for hits, text, is_title in ((title_hits, title, True), (body_hits, body, False)):
@@ -262,6 +263,7 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
                 position = settings.body_weight
             raw[code] += kind_weights[hit.entry.kind] * position
             surfaces[code][text[hit.start : hit.stop]] += 1
+            first_seen.setdefault(code, hit.start if is_title else len(title) + 1 + hit.start)
 
     tags = [
         CountryTag(
@@ -274,7 +276,7 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
         )
         for code, weight in raw.items()
     ]
-    tags.sort(key=lambda t: (-t.score, -t.mentions, t.code))
+    tags.sort(key=lambda t: (-t.score, -t.mentions, first_seen[t.code]))
     return tags
 
 
@@ -464,15 +466,26 @@ def _resolve_places(parts: Iterable[tuple[str, list[_Hit]]], gaz: Gazetteer) -> 
         for text, hit, by_start in pending:
             decided[id(hit)] = _choose_place(text, hit, by_start, settled, settings)
     sure = context | {code for code, certain in decided.values() if code and certain}
-    weak_places: dict[str, set[str]] = defaultdict(set)
+    # the places of the article that could be in each country: two of them support each other
+    # ("Sialkot" and "Punjab", "Paiporta" and "Catarroja")
+    could_be: dict[str, set[str]] = defaultdict(set)
+    for _text, hit, _ in pending:
+        if not decided[id(hit)][1]:  # weak, or a name several countries share
+            for code, _ in hit.entry.places:
+                could_be[code].add(hit.entry.key)
     for _text, hit, _ in pending:
         code, certain = decided[id(hit)]
-        if code and not certain:
-            weak_places[code].add(hit.entry.key)
-    for _text, hit, _ in pending:
-        code, certain = decided[id(hit)]
-        if code and not certain and code not in sure and len(weak_places[code]) < 2:
-            code = None  # a lone small town, a "Nice" or a "Mobile": no support in the article
+        if code and not certain and code not in sure:
+            if len(could_be[code]) < 2:
+                code = None  # a lone small town, a "Nice" or a "Mobile": no support in the article
+            else:
+                sure.add(code)
+        decided[id(hit)] = (code, True)
+    for text, hit, by_start in pending:
+        code = decided[id(hit)][0]
+        if code is None:  # a shared name: the places settled above may tell which ("Punjab" after "Sialkot")
+            code, certain = _choose_place(text, hit, by_start, sure, settings)
+            code = code if certain else None
         hit.entry = _resolved(hit.entry, code, hit.entry.kind) if code else _UNRESOLVED
 
 
