@@ -20,6 +20,7 @@ navigation = st.navigation(
         st.Page(PAGES / "articles.py", title="Articles", icon=":material/article:"),
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
         st.Page(PAGES / "export.py", title="Export", icon=":material/download:"),
+        st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
     ]
 )
 view = dashboard.sidebar()

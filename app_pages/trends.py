@@ -11,7 +11,7 @@ import plotly.express as px
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import labels, trends
+from monitor import labels, quality_view, trends
 from monitor.queries import QueryError
 from monitor.reader import escape_markdown
 
@@ -182,3 +182,5 @@ else:
         column_config=ui.RISING_COLUMNS
         | {"last_30_days": st.column_config.LineChartColumn("Articles per day, last 30 days")},
     )  # fmt: skip
+
+quality_view.panel(view)  # so a dip in a chart can be told apart from a dead feed

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, reanalyse, scheduler, server, sources, store
+from monitor import config, demo, export, quality, queries, reanalyse, scheduler, searches, server, sources, store
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.ingest import jobs
@@ -160,8 +160,13 @@ def watch() -> None:
     refuse_demo(db)
     stop = threading.Event()
     typer.echo("watching sources; Ctrl-C to stop")
+
+    def after_pass(summary: scheduler.PassSummary) -> None:
+        _print_pass(summary)
+        monitoring_cli.run_after_pass(db)  # alerts and digests, after every fetch pass
+
     try:
-        scheduler.watch(db, stop=stop, on_pass=_print_pass)
+        scheduler.watch(db, stop=stop, on_pass=after_pass)
     except KeyboardInterrupt:
         stop.set()
         typer.echo("stopped")
@@ -518,6 +523,13 @@ def _option(name: str, annotation, default=None) -> inspect.Parameter:
 
 # The filter and output options every `newsmon export KIND` command takes (one list, not six copies).
 EXPORT_FILTERS = [
+    _option(
+        "search",
+        Annotated[
+            str | None,
+            typer.Option(help="A saved search (`newsmon searches list`); the options below replace its parts."),
+        ],
+    ),
     _option("since", Annotated[str | None, typer.Option(help="From this date or time (2025-11-01, '7 days ago').")]),
     _option(
         "until", Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")]
@@ -586,6 +598,7 @@ def _export_command(summary: export.Summary):
 def _export(
     kind: str,
     *,
+    search: str | None,
     since: str | None,
     until: str | None,
     query: str | None,
@@ -610,8 +623,10 @@ def _export(
             sentiment_max=sentiment_max,
             **values,
         )
+        if search:
+            filters = searches.narrowed(searches.get(db, search), filters, now=snapshot_at)
         count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
-    except (QueryError, export.ExportError) as error:
+    except (QueryError, export.ExportError, searches.SearchError) as error:
         fail(str(error), code=2)
     except OSError as error:
         _output_failed(output, error)
@@ -621,6 +636,9 @@ def _export(
         described = export.manifest(
             kind, filters, rows=count, snapshot_at=snapshot_at, database=str(config.db_path(State.db_path)), **options
         )
+        described["data_quality"] = quality.check(db, filters, now=snapshot_at).as_dict()
+        if search:
+            described["saved_search"] = search
         try:
             with export.atomic_text_file(manifest) as file:
                 file.write(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
@@ -655,6 +673,10 @@ def _output_failed(path: Path | None, error: OSError) -> None:
 
 for _summary in export.SUMMARIES.values():
     export_app.command(_summary.kind, short_help=_summary.description)(_export_command(_summary))
+
+
+# Saved searches, alerts and digests: their commands register themselves on `app`.
+from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:

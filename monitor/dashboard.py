@@ -278,6 +278,9 @@ def sidebar() -> View:
         chosen = replace(chosen, sentiment=SENTIMENT_FULL)
     filters = chosen.filters(today=today, now=datetime.now(UTC) if not demo else None)
     _write_url(chosen.params())
+    from monitor import saved_views  # open a saved search, save this view
+
+    saved_views.sidebar(str(db_path), chosen, _load_url_into_widgets)
     first = date.fromisoformat(first_day) if first_day else None
     view = View(str(db_path), demo, version, filters, chosen, today, first, _browser_timezone())
     st.session_state[STATE_KEY] = st.session_state[FRESH_KEY] = view

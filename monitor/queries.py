@@ -45,7 +45,8 @@ def search_tokens(text: str | None) -> list[tuple[str, str]]:
     """(kind, FTS5 text) of a search as analysts type it, kind being term, op, open or close.
     Words with hyphens, apostrophes or dots (`Pakistan-Afghanistan`, `Pakistan's`, `U.S.`) become phrases,
     which is what the index holds for them; operators in any case; an operator with no term on one side,
-    unbalanced parentheses and stray quotes are dropped rather than refused."""
+    unbalanced parentheses and stray quotes are dropped rather than refused; a leading `NOT x` is dropped
+    with its term (FTS5 has no "everything but x", and searching x would invert it)."""
     tokens: list[tuple[str, str]] = []
     for raw in SEARCH_TOKEN.findall(text or ""):
         if raw.startswith('"'):
@@ -66,9 +67,13 @@ def search_tokens(text: str | None) -> list[tuple[str, str]]:
     changed = True
     while changed:  # drop operators without a term on each side, and empty groups
         changed = False
-        for n, (kind, _) in enumerate(tokens):
+        for n, (kind, token) in enumerate(tokens):
             before = tokens[n - 1][0] if n else None
             after = tokens[n + 1][0] if n + 1 < len(tokens) else None
+            if kind == "op" and token == "NOT" and before in (None, "op", "open") and after == "term":
+                del tokens[n : n + 2]  # FTS5 cannot search for "not X" alone: searching X would invert it
+                changed = True
+                break
             if (kind == "op" and (before in (None, "op", "open") or after in (None, "op", "close"))) or (
                 kind == "open" and after == "close"
             ):
@@ -238,6 +243,8 @@ def check_search(db: sqlite_utils.Database, query: str) -> None:
     """QueryError when a full-text query is not valid FTS5 syntax. One index probe: the sidebar runs it on
     every rerun."""
     search = fts_query(query)
+    if query and query.strip() and not search:
+        raise QueryError(f"search syntax: no word to search for in {query!r}")
     if search:
         sql = "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1"
         run(db, sql, [search], Filters(query=query)).fetchone()

@@ -100,6 +100,7 @@ def serve(db_path: Path, *, port: int, watch: bool, headless: bool, address: str
     gets SIGINT, SIGTERM or SIGHUP; either way both children are stopped and waited for. Returns the
     dashboard's exit status, 0 when stopped by a signal."""
     env = {**os.environ, "NEWSMON_DB": str(Path(db_path).resolve())}  # the dashboard runs in the project folder
+    env.setdefault("NEWSMON_BASE_URL", dashboard_url(port, address))  # the links in alert messages
     children: list[subprocess.Popen] = []
     stopping: list[int] = []
     asked: set[int] = set()  # children sent SIGINT already: a second one would interrupt their clean stop

@@ -226,6 +226,64 @@ CREATE TABLE source_group_members (
     source     TEXT NOT NULL,
     PRIMARY KEY (group_name, source)
 ) WITHOUT ROWID;
+
+-- v4: saved searches: a name and the dashboard link's query string (period=7d&country=PK&q=border), so a
+-- relative period stays relative and the search opens as a link (monitor/searches.py).
+CREATE TABLE saved_searches (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    params     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- v4: alerts on a saved search (monitor/alerts.py). kind: new_articles, volume_spike, sentiment_shift,
+-- digest; settings: JSON (thresholds, window, digest period); targets: apprise URLs, one per line.
+CREATE TABLE alerts (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    search_id       INTEGER NOT NULL REFERENCES saved_searches(id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL,
+    settings        TEXT NOT NULL DEFAULT '{}',
+    targets         TEXT NOT NULL DEFAULT '',
+    every_seconds   INTEGER NOT NULL DEFAULT 3600,  -- at most one message per this interval
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    created_at      TEXT NOT NULL,
+    last_checked_at TEXT,
+    last_fired_at   TEXT,
+    reported_up_to  INTEGER NOT NULL DEFAULT 0,     -- newest article id already in a message: never twice
+    last_error      TEXT                            -- why the last evaluation failed (a broken search, say)
+);
+-- Each firing: what, why, the figures and the articles, and the message as sent (retries resend it).
+CREATE TABLE alert_firings (
+    id         INTEGER PRIMARY KEY,
+    alert_id   INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    fired_at   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    figures    TEXT NOT NULL DEFAULT '{}',          -- JSON
+    articles   TEXT NOT NULL DEFAULT '[]',          -- JSON: ids of the articles it reports
+    link       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    body_format TEXT NOT NULL DEFAULT 'markdown',   -- markdown or html
+    image      BLOB                                 -- a digest's volume chart (PNG)
+);
+-- The Alerts page: an alert's history, newest first.
+CREATE INDEX alert_firings_alert ON alert_firings(alert_id, fired_at);
+-- One row per firing and target: sent, or retried with back-off until it is, or given up (and shown).
+CREATE TABLE alert_deliveries (
+    id              INTEGER PRIMARY KEY,
+    firing_id       INTEGER NOT NULL REFERENCES alert_firings(id) ON DELETE CASCADE,
+    target          TEXT NOT NULL,                  -- apprise URL
+    status          TEXT NOT NULL DEFAULT 'pending',  -- pending, sent, retrying, failed (given up)
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error      TEXT,
+    sent_at         TEXT
+);
+-- Deliveries due for a (re)try.
+CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
+CREATE INDEX alert_deliveries_firing ON alert_deliveries(firing_id);
 """
 
 
@@ -252,6 +310,8 @@ def update_from_2_to_3(conn: sqlite3.Connection) -> None:
 
 def update_from_3_to_4(conn: sqlite3.Connection) -> None:
     """Source groups (source_group_members)."""
+
+    """Saved searches, alerts, their firings and deliveries (new tables only)."""
     _create_missing(conn)
 
 
@@ -879,3 +939,144 @@ def prune_rollups(db: sqlite_utils.Database) -> None:
     with transaction(db) as conn:
         conn.execute("DELETE FROM daily_counts WHERE articles <= 0")
         conn.execute("DELETE FROM daily_cross WHERE articles <= 0")
+
+
+# ---- saved searches and alerts (v4; read by monitor/searches.py and monitor/alerts.py) ----------
+
+
+def save_search(db: sqlite_utils.Database, name: str, params: str) -> tuple[int, bool]:
+    """Store a saved search (its dashboard query string) under a name, replacing the one of that name.
+    Returns (id, created)."""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM saved_searches WHERE name = ?", (name,)).fetchone()
+        if row:
+            conn.execute("UPDATE saved_searches SET params = ?, name = ? WHERE id = ?", (params, name, row[0]))
+            return row[0], False
+        cursor = conn.execute(
+            "INSERT INTO saved_searches (name, params, created_at) VALUES (?, ?, ?)", (name, params, iso(now_utc()))
+        )
+        return cursor.lastrowid, True
+
+
+def delete_search(db: sqlite_utils.Database, search_id: int) -> None:
+    """Delete a saved search and its alerts (their history goes with them)."""
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM saved_searches WHERE id = ?", (search_id,))
+
+
+def add_alert(
+    db: sqlite_utils.Database,
+    *,
+    name: str,
+    search_id: int,
+    kind: str,
+    settings: str,
+    targets: str,
+    every_seconds: int,
+    reported_up_to: int,
+) -> tuple[int, bool]:
+    """Add an alert, or replace the settings of the alert of that name (its history stays). (id, created)"""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM alerts WHERE name = ?", (name,)).fetchone()
+        if row:
+            conn.execute(
+                """UPDATE alerts SET name = ?, search_id = ?, kind = ?, settings = ?, targets = ?, every_seconds = ?,
+                   last_error = NULL WHERE id = ?""",
+                (name, search_id, kind, settings, targets, every_seconds, row[0]),
+            )
+            return row[0], False
+        cursor = conn.execute(
+            """INSERT INTO alerts (name, search_id, kind, settings, targets, every_seconds, created_at, reported_up_to)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (name, search_id, kind, settings, targets, every_seconds, iso(now_utc()), reported_up_to),
+        )
+        return cursor.lastrowid, True
+
+
+def delete_alert(db: sqlite_utils.Database, alert_id: int) -> None:
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
+
+
+def set_alert_enabled(db: sqlite_utils.Database, alert_id: int, enabled: bool) -> None:
+    with transaction(db) as conn:
+        conn.execute("UPDATE alerts SET enabled = ? WHERE id = ?", (int(enabled), alert_id))
+
+
+def record_alert_check(
+    db: sqlite_utils.Database, alert_id: int, *, checked_at: str, error: str | None, reported_up_to: int | None = None
+) -> None:
+    """An evaluation that did not fire: when, why it failed if it did, and (when given) the newest article id
+    it has seen all of."""
+    with transaction(db) as conn:
+        conn.execute(
+            """UPDATE alerts SET last_checked_at = ?, last_error = ?,
+               reported_up_to = max(reported_up_to, coalesce(?, reported_up_to)) WHERE id = ?""",
+            (checked_at, error, reported_up_to, alert_id),
+        )
+
+
+def record_firing(
+    db: sqlite_utils.Database,
+    alert_id: int,
+    *,
+    fired_at: str,
+    kind: str,
+    title: str,
+    reason: str,
+    figures: str,
+    articles: str,
+    link: str,
+    body: str,
+    body_format: str,
+    image: bytes | None,
+    reported_up_to: int,
+    targets: list[str],
+) -> int:
+    """Log a firing with one pending delivery per target, and move the alert's high-water mark, in one
+    transaction: the articles it reports are never reported again, and the message is never lost."""
+    with transaction(db) as conn:
+        cursor = conn.execute(
+            """INSERT INTO alert_firings (alert_id, fired_at, kind, title, reason, figures, articles, link, body,
+                                          body_format, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (alert_id, fired_at, kind, title, reason, figures, articles, link, body, body_format, image),
+        )
+        firing_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO alert_deliveries (firing_id, target, next_attempt_at) VALUES (?, ?, ?)",
+            [(firing_id, target, fired_at) for target in targets],
+        )
+        conn.execute(
+            """UPDATE alerts SET last_checked_at = ?, last_fired_at = ?, last_error = NULL,
+               reported_up_to = max(reported_up_to, ?) WHERE id = ?""",
+            (fired_at, fired_at, reported_up_to, alert_id),
+        )
+        return firing_id
+
+
+def record_delivery(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    *,
+    status: str,
+    attempted_at: str,
+    error: str | None = None,
+    next_attempt_at: str | None = None,
+) -> None:
+    """The outcome of one delivery attempt: sent, retrying (at next_attempt_at) or failed (given up)."""
+    with transaction(db) as conn:
+        conn.execute(
+            """UPDATE alert_deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+               sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?""",
+            (status, error, next_attempt_at, status, attempted_at, delivery_id),
+        )
+
+
+def retry_deliveries(db: sqlite_utils.Database, delivery_ids: list[int]) -> None:
+    """Make these unsent deliveries due now (a retry asked for on the Alerts page or the CLI)."""
+    with transaction(db) as conn:
+        conn.executemany(
+            """UPDATE alert_deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL
+               WHERE id = ? AND status != 'sent'""",
+            [(delivery_id,) for delivery_id in delivery_ids],
+        )

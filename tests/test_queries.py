@@ -8,7 +8,7 @@ import pytest
 
 from monitor import queries, store, trends
 from monitor.normalise import iso
-from monitor.queries import Filters
+from monitor.queries import Filters, QueryError
 from tests.test_trends import varied_records
 
 
@@ -110,8 +110,14 @@ def test_a_range_that_is_not_whole_days_is_counted_from_the_articles(filled):
 
 
 def test_check_search_accepts_fts5_syntax_and_what_analysts_type(filled):
-    for typed in ('border OR "peace talks" NOT cricket refug*', "border AND", "(a OR", 'x "y', "NOT", "U.S.* or"):
+    for typed in ('border OR "peace talks" NOT cricket refug*', "border AND", "(a OR", 'x "y', "NOT a b", "U.S.* or"):
         queries.check_search(filled, typed)
+
+
+def test_check_search_refuses_a_search_with_nothing_to_look_for(filled):
+    for typed in ("NOT", "NOT cricket", "(((", "*"):
+        with pytest.raises(QueryError, match="no word to search for"):
+            queries.check_search(filled, typed)
 
 
 @pytest.mark.parametrize(
@@ -130,6 +136,8 @@ def test_check_search_accepts_fts5_syntax_and_what_analysts_type(filled):
         ("- Web Desk", "Web Desk"),
         ("e-mail*", '"e-mail"*'),
         ("()", ""),
+        ("NOT cricket", ""),
+        ("NOT cricket border", "border"),
     ],
 )
 def test_the_search_box_reads_hyphens_apostrophes_dots_and_lower_case_operators(typed, searched):
