@@ -1,5 +1,5 @@
 """newsmon dashboard: `streamlit run app.py` or `newsmon serve`. The navigation and the shared filters only;
-each page in app_pages/ reads the View the sidebar stored and calls monitor/ for its data."""
+each page in pages/ reads the View the sidebar stored and calls monitor/ for its data."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import streamlit as st
 
 from monitor import dashboard
 
-# Not "pages/": Streamlit serves a folder of that name as its own menu until this script has run once.
-PAGES = Path(__file__).resolve().parent / "app_pages"
+# Streamlit also serves pages/ as a menu of file names until this script has run once in the server: a page
+# opened that way reruns through here (dashboard.page_view), so every visit gets this menu and layout.
+PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
 navigation = st.navigation(

@@ -121,6 +121,10 @@ def ingest(
             typer.echo(f"skipped: {outcome.input}: {problem}", err=True)
         if len(outcome.problems) > 20:
             typer.echo(f"skipped: {outcome.input}: ... and {len(outcome.problems) - 20} more records", err=True)
+        for notice in outcome.notices[:20]:
+            typer.echo(f"truncated: {outcome.input}: {notice}", err=True)
+        if len(outcome.notices) > 20:
+            typer.echo(f"truncated: {outcome.input}: ... and {len(outcome.notices) - 20} more records", err=True)
 
     summary = jobs.ingest(db, inputs, source=source, language=language, on_input=report)
     typer.echo(

@@ -124,13 +124,27 @@ def current() -> View:
 
 def page_view() -> View:
     """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
-    `streamlit run app_pages/trends.py`, draws the sidebar itself)."""
+    `streamlit run pages/trends.py`, draws the sidebar itself)."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
+        _run_through_app()
         view = sidebar()
         st.session_state.pop(FRESH_KEY, None)
         database_note(view)
     return view
+
+
+def _run_through_app() -> None:
+    """On a fresh server Streamlit runs pages/NAME.py on its own for a first visit by link (with its menu of
+    file names and the narrow layout) until app.py's st.navigation has run once in the process. Leave that
+    mode and rerun: the rerun goes through app.py, whose navigation opens the same page by its URL."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old pages-folder mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 # ---- colours and charts -----------------------------------------------------------------------------

@@ -69,11 +69,18 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path if path != "/" else "", urlencode(sorted(query)), ""))
 
 
+# Removed from stored text: NUL, the zero-width space, and the bidirectional overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069) that can make text display in an order other than the one it is stored in.
+INVISIBLE = dict.fromkeys([0x00, 0x200B, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F], " ")
+
+
 def clean_text(text: str) -> str:
-    """Unicode-normalised text with single spaces inside lines and no blank lines (one line per paragraph)."""
+    """Unicode-normalised text with single spaces inside lines and no blank lines (one line per paragraph),
+    without NUL, zero-width spaces or bidirectional override characters."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).replace("\u200b", "")
+    text = unicodedata.normalize("NFC", text).translate(INVISIBLE)
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -109,6 +116,7 @@ BLOCK_TAGS = {
 
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment (feed summaries), one line per block element; scripts dropped."""
+    html = html.translate(CONTROLS)  # lxml refuses text with NUL or other control characters
     if "<" not in html:
         return clean_text(lxml.html.fromstring(f"<p>{html}</p>").text_content() if "&" in html else html)
     try:

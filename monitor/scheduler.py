@@ -184,6 +184,7 @@ def fetch_due(
     Disabled sources are never fetched. Setting `stop` ends the pass after the requests in flight."""
     settings = settings or http.FetchSettings()
     pass_now = now
+    store.close_interrupted_runs(db)
     sources = _select_sources(db, now or store.now_utc(), only=only, force=force)
     summary = PassSummary(pass_id=uuid.uuid4().hex[:12])
     if not sources:
@@ -344,7 +345,8 @@ def _fill_full_text(
             return
         result.pages += 1
         try:
-            page = http.fetch(client, article.url, settings=settings)
+            # The link is the feed's choice: it may be internal only on the source's own host and port.
+            page = http.fetch(client, article.url, settings=settings, user_url=result.source["url"])
             extracted = pages.extract_article(page.content, page.url, result.fetched_at)
         except IngestError as exc:
             result.page_problems.append(f"full text of {article.url}: {exc.reason}")
@@ -390,6 +392,7 @@ def _record(db: sqlite_utils.Database, result: _Retrieved, run_id: int, now: dat
         error=result.error,
     )
     attempted_at = iso(result.fetched_at)
+    notices = result.parsed.notices if result.parsed is not None else []  # entries cut to the size caps
     if result.error is None and result.fetched is not None:
         fetched = result.fetched
         if result.parsed is not None:
@@ -405,6 +408,7 @@ def _record(db: sqlite_utils.Database, result: _Retrieved, run_id: int, now: dat
                 source_id=source["id"],
                 default_language=source["language"] or parsed.language,
                 published_in=source["country"],
+                run_id=run_id,
             )
             outcome.fetched, outcome.added, outcome.duplicates = len(parsed.articles), saved.added, saved.duplicates
             outcome.problems = [*parsed.problems, *result.page_problems]
@@ -450,7 +454,7 @@ def _record(db: sqlite_utils.Database, result: _Retrieved, run_id: int, now: dat
         duplicates=outcome.duplicates,
         failed=len(outcome.problems) + (1 if outcome.status == "failed" else 0),
         http_status=outcome.http_status,
-        error=outcome.error or ("; ".join(outcome.problems[:20]) or None),
+        error=outcome.error or ("; ".join([*outcome.problems, *notices][:20]) or None),
     )
     return outcome
 

@@ -7,6 +7,7 @@ index, daily rollups), so a crash at any moment leaves either the whole article 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +26,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 5
+VERSION = 6
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -122,7 +123,7 @@ CREATE TABLE article_countries (
 ) WITHOUT ROWID;
 -- Country filter: the articles about a country.
 CREATE INDEX article_countries_country ON article_countries(country, article_id);
--- v5: every country an article mentions (those it is about too), strongest first by score.
+-- v6: every country an article mentions (those it is about too), strongest first by score.
 CREATE TABLE article_countries_mentioned (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     country    TEXT NOT NULL,               -- ISO alpha-2
@@ -205,13 +206,16 @@ CREATE TABLE runs (
     status      TEXT NOT NULL DEFAULT 'running',  -- running, ok, not-modified, failed
     http_status INTEGER,
     fetched     INTEGER NOT NULL DEFAULT 0,
-    added       INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,        -- counted in the transaction of each batch of articles
     duplicates  INTEGER NOT NULL DEFAULT 0,
     failed      INTEGER NOT NULL DEFAULT 0,
-    error       TEXT
+    error       TEXT,
+    pid         INTEGER                     -- v5: the process doing the run (a dead one left it interrupted)
 );
 -- Source health: the latest runs of one source.
 CREATE INDEX runs_source_started ON runs(source_id, started_at);
+-- v5: the runs still marked running, checked at the start of every pass (close_interrupted_runs).
+CREATE INDEX runs_running ON runs(status) WHERE status = 'running';
 
 -- v3: facts about the database itself, e.g. demo = 1 for a database made by `newsmon demo`.
 CREATE TABLE meta (
@@ -316,6 +320,13 @@ def update_from_3_to_4(conn: sqlite3.Connection) -> None:
 
 
 def update_from_4_to_5(conn: sqlite3.Connection) -> None:
+    """The process id of each run, so that a run left 'running' by a killed process is marked interrupted."""
+    if "pid" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+        conn.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+    _create_missing(conn)
+
+
+def update_from_5_to_6(conn: sqlite3.Connection) -> None:
     """Countries mentioned: the new table starts with the countries each article is about (a subset of those it
     mentions); `newsmon analyze` (the analysis rules changed) fills in the rest."""
     _create_missing(conn)
@@ -338,6 +349,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: update_from_2_to_3,
     3: update_from_3_to_4,
     4: update_from_4_to_5,
+    5: update_from_5_to_6,
 }
 
 
@@ -467,10 +479,18 @@ STORY_CANDIDATES = 50
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -> SaveResult:
+def save_articles(
+    db: sqlite_utils.Database,
+    records: Iterable[ArticleRecord],
+    *,
+    run_id: int | None = None,
+    known_duplicates: int = 0,
+) -> SaveResult:
     """Insert the articles that are new (by canonical URL and by content hash) in one transaction, with
-    their full-text rows, analysis, story and daily rollups. Returns how many were added and how many known."""
-    result = SaveResult()
+    their full-text rows, analysis, story and daily rollups. Returns how many were added and how many known
+    (`known_duplicates`: found known before, and not passed). With `run_id`, that run's counts grow in the
+    same transaction, so the run log stays true even when the process is killed before the run ends."""
+    result = SaveResult(duplicates=known_duplicates)
     tally: dict[tuple, Share] = {}
     with transaction(db) as conn:
         for record in records:
@@ -504,6 +524,11 @@ def save_articles(db: sqlite_utils.Database, records: Iterable[ArticleRecord]) -
         _write_tally(conn, tally)
         if result.added:
             _changed(conn)
+        if run_id is not None:
+            conn.execute(
+                "UPDATE runs SET added = added + ?, duplicates = duplicates + ? WHERE id = ?",
+                (result.added, result.duplicates, run_id),
+            )
     return result
 
 
@@ -907,10 +932,44 @@ def is_demo(db: sqlite_utils.Database) -> bool:
 def start_run(db: sqlite_utils.Database, pass_id: str, kind: str, input: str, source_id: int | None = None) -> int:
     with transaction(db) as conn:
         cursor = conn.execute(
-            "INSERT INTO runs (pass_id, kind, source_id, input, started_at) VALUES (?, ?, ?, ?, ?)",
-            (pass_id, kind, source_id, input, iso(now_utc())),
+            "INSERT INTO runs (pass_id, kind, source_id, input, started_at, pid) VALUES (?, ?, ?, ?, ?, ?)",
+            (pass_id, kind, source_id, input, iso(now_utc()), os.getpid()),
         )
         return cursor.lastrowid
+
+
+def close_interrupted_runs(db: sqlite_utils.Database) -> int:
+    """Mark as failed, 'interrupted', the runs left 'running' by a process that no longer exists (killed, or
+    crashed). Their added/duplicates counts are what was stored before (they grow with each stored batch).
+    Runs of live processes (another `ingest`, a `watch`) are left alone. Returns how many were closed."""
+    running = db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
+    dead = [run_id for run_id, pid in running if not _process_alive(pid)]
+    if not dead:
+        return 0
+    with transaction(db) as conn:
+        _changed(conn)
+        conn.executemany(
+            """UPDATE runs SET status = 'failed', finished_at = ?, failed = failed + 1,
+               error = 'interrupted: the process stopped before the end (killed or crashed); '
+                       || added || ' articles added and ' || duplicates || ' duplicates before that'
+               WHERE id = ? AND status = 'running'""",
+            [(iso(now_utc()), run_id) for run_id in dead],
+        )
+    return len(dead)
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False  # a run from before pids were recorded
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except OSError:
+        return False
+    return True
 
 
 def finish_run(

@@ -29,7 +29,7 @@ def table(at: AppTest, column: str):
 def test_the_alerts_page_is_in_the_navigation(news):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("app_pages/alerts.py").run()
+    at.switch_page("pages/alerts.py").run()
     assert not at.exception, [error.value for error in at.exception]
     assert [title.value for title in at.title] == ["Alerts"]
     assert "No saved search yet" in texts(at)

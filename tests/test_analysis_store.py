@@ -336,14 +336,14 @@ def test_countries_mentioned_are_stored_filtered_exported_and_explained(db, tmp_
     assert "CN China" in explained.output.split("Countries only mentioned")[1]
 
 
-def test_migration_from_version_4_starts_mentioned_countries_from_the_about_ones(db_path, tmp_path):
+def test_migration_from_version_5_starts_mentioned_countries_from_the_about_ones(db_path, tmp_path):
     db = store.open_db(db_path)
     ingest_passing_mention(tmp_path)
     ingest_fixtures("border-talks.txt")
-    with store.transaction(db) as conn:  # what version 4 had: no countries mentioned
+    with store.transaction(db) as conn:  # what version 5 had: no countries mentioned
         conn.execute("DROP TABLE article_countries_mentioned")
         conn.execute("DELETE FROM daily_counts WHERE dimension = 'mentioned'")
-        conn.execute("PRAGMA user_version = 4")
+        conn.execute("PRAGMA user_version = 5")
     db.conn.close()
     db = store.open_db(db_path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION

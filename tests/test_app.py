@@ -119,7 +119,7 @@ def test_app_navigation_opens_every_page(page, news):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     if page != "overview":
-        at.switch_page(f"app_pages/{page}.py").run()
+        at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [error.value for error in at.exception]
     assert [title.value for title in at.title] == [page.capitalize()]
 

@@ -16,7 +16,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from monitor.ingest.parsing import Parsed, decode_text, gunzip, language_code
+from monitor.ingest import limits
+from monitor.ingest.parsing import Parsed, blank, decode_text, gunzip, language_code
 from monitor.models import IngestError, ParsedArticle
 from monitor.normalise import EARLIEST_PLAUSIBLE, clean_text, html_to_text, parse_date
 
@@ -31,7 +32,7 @@ def parse(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
     """Articles of an RSS, Atom or JSON feed; raises IngestError when nothing feed-like can be read."""
     label = url or "feed"
     data = gunzip(data, label)
-    if not data.strip():
+    if blank(data):
         raise IngestError(label, "empty file")
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return parse_json_feed(data, url=url, fetched_at=fetched_at)
@@ -63,14 +64,14 @@ def parse(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
         if article is None:
             parsed.problems.append(f"entry {number}: no title or content")
         else:
-            parsed.articles.append(article)
+            parsed.add(article, f"entry {number}")
     return parsed
 
 
 def _entry_article(entry, *, feed_url: str | None, fetched_at: datetime, feed_language: str | None):
     title = _text(entry.get("title", "")).replace("\n", " ")
-    summary = html_to_text(entry.get("summary", "") or "")
-    contents = [html_to_text(c.get("value", "") or "") for c in entry.get("content", [])]
+    summary = _html(entry.get("summary", ""))
+    contents = [_html(c.get("value", "")) for c in entry.get("content", [])]
     body = max([summary, *contents], key=len)
     if not title and not body:
         return None
@@ -132,7 +133,13 @@ def _text(value: str) -> str:
     """Plain text of a title that may carry markup or entities."""
     if not value:
         return ""
+    value = value[: limits.MAX_FIELD_CHARS]
     return html_to_text(value) if MARKUP.search(value) else clean_text(value)
+
+
+def _html(value: object) -> str:
+    """Plain text of an entry's HTML, its size bounded first (the article caps apply later)."""
+    return html_to_text(str(value or "")[: limits.MAX_FIELD_CHARS])
 
 
 def _one_line(exc: object) -> str:
@@ -147,6 +154,8 @@ def parse_json_feed(data: bytes, *, url: str | None, fetched_at: datetime) -> Pa
     label = url or "feed"
     try:
         feed = json.loads(decode_text(data))
+    except RecursionError:
+        raise IngestError(label, "invalid JSON Feed: nested too deeply") from None
     except ValueError as exc:
         raise IngestError(label, f"invalid JSON Feed: {_one_line(exc)}") from exc
     if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
@@ -163,16 +172,16 @@ def parse_json_feed(data: bytes, *, url: str | None, fetched_at: datetime) -> Pa
             parsed.problems.append(f"item {number}: not an object")
             continue
         title = _text(str(item.get("title") or "")).replace("\n", " ")
-        summary = html_to_text(str(item.get("summary") or ""))
-        html_body = html_to_text(str(item.get("content_html") or ""))
-        text_body = clean_text(str(item.get("content_text") or ""))
+        summary = _html(item.get("summary"))
+        html_body = _html(item.get("content_html"))
+        text_body = clean_text(str(item.get("content_text") or "")[: limits.MAX_FIELD_CHARS])
         body = max([text_body, html_body, summary], key=len)
         if not title and not body:
             parsed.problems.append(f"item {number}: no title or content")
             continue
         link = item.get("url") or item.get("external_url") or ""
         published = parse_date(item.get("date_published") or item.get("date_modified"), now=fetched_at)
-        parsed.articles.append(
+        parsed.add(
             ParsedArticle(
                 title=title,
                 body=body,
@@ -182,7 +191,8 @@ def parse_json_feed(data: bytes, *, url: str | None, fetched_at: datetime) -> Pa
                 published_at=published,
                 language=language_code(item.get("language")) or feed_language,
                 extra={k: v for k, v in (("guid", str(item.get("id") or "")), ("tags", item.get("tags"))) if v},
-            )
+            ),
+            f"item {number}",
         )
     return parsed
 

@@ -10,7 +10,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
-from monitor.ingest.parsing import Parsed, gunzip, language_code
+from monitor.ingest import limits
+from monitor.ingest.parsing import Parsed, blank, gunzip, language_code
 from monitor.models import IngestError, ParsedArticle
 from monitor.normalise import clean_text, parse_date
 
@@ -33,18 +34,25 @@ def parse(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
     """The article of one HTML page; raises IngestError when the page holds no article text."""
     label = url or "page"
     data = gunzip(data, label)
-    if not data.strip():
+    if blank(data):
         raise IngestError(label, "empty file")
+    if len(data) > limits.MAX_PAGE_BYTES:
+        raise IngestError(label, f"HTML page larger than {limits.size(limits.MAX_PAGE_BYTES)}, the limit for one page")
     extracted = _extract(data, url, fetched_at)
     if extracted is None:
         raise IngestError(label, "no article text found in the page")
     article, site_name = extracted
-    return Parsed(kind="html", articles=[article], title=site_name, language=article.language)
+    parsed = Parsed(kind="html", title=site_name, language=article.language)
+    parsed.add(article, "page")
+    return parsed
 
 
 def extract_article(html: bytes, url: str | None, fetched_at: datetime) -> ParsedArticle | None:
     """The article in a fetched page (full text for a feed entry), or None when there is no article text."""
-    extracted = _extract(gunzip(html, url or "page"), url, fetched_at)
+    html = gunzip(html, url or "page")
+    if len(html) > limits.MAX_PAGE_BYTES:
+        raise IngestError(url or "page", f"HTML page larger than {limits.size(limits.MAX_PAGE_BYTES)}")
+    extracted = _extract(html, url, fetched_at)
     return extracted[0] if extracted else None
 
 

@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.ingest import limits
 from monitor.models import IngestError, ParsedArticle
 
 log = logging.getLogger(__name__)
 
 KINDS = ("feed", "html", "text", "json", "jsonl", "csv")
 UNREADABLE = "not a feed, HTML page, JSON, CSV or text file"
+OPML = "an OPML list of feeds, not articles: add its feeds with `newsmon sources import FILE`"
 SNIFF_BYTES = 8192
 
 # Column names that make a first line a CSV header (normalised: lower case, no spaces/underscores/dashes).
@@ -106,12 +108,27 @@ class Parsed:
     problems: list[str] = field(default_factory=list)
     title: str | None = None  # feed title / site name when known (used as source name)
     language: str | None = None  # feed-level language when known
+    notices: list[str] = field(default_factory=list)  # records kept, but cut to the size caps
+
+    def keep(self, article: ParsedArticle, where: str) -> ParsedArticle | None:
+        """The article within the size caps (noting what was cut), or None (noting why) when it is skipped."""
+        bounded, skipped, cuts = limits.bound(article)
+        if bounded is None:
+            self.problems.append(f"{where}: {skipped}, skipped")
+        elif cuts:
+            self.notices.append(f"{where}: {'; '.join(cuts)}")
+        return bounded
+
+    def add(self, article: ParsedArticle, where: str) -> None:
+        """Append the article, within the size caps, to a list of articles."""
+        if (kept := self.keep(article, where)) is not None:
+            self.articles.append(kept)
 
 
 # ---- helpers shared by the parsers -------------------------------------------------------------
 
 
-MAX_GUNZIPPED_BYTES = 512 * 1024 * 1024  # a gzip bomb stops here, a large export still fits
+MAX_GUNZIPPED_BYTES = limits.MAX_DOCUMENT_BYTES  # a gzip bomb stops here (JSON Lines are unpacked as read)
 
 
 def gunzip(data: bytes, name: str = "input") -> bytes:
@@ -124,10 +141,15 @@ def gunzip(data: bytes, name: str = "input") -> bytes:
     except zlib.error as exc:
         raise IngestError(name, f"gzip data is corrupt: {exc}") from exc
     if inflater.unconsumed_tail:
-        raise IngestError(name, f"gzip data unpacks to more than {MAX_GUNZIPPED_BYTES // 2**20} MB")
+        raise IngestError(name, f"gzip data unpacks to more than {limits.size(MAX_GUNZIPPED_BYTES)}")
     if not inflater.eof:
         raise IngestError(name, "gzip data is corrupt: the file is truncated")
     return inflated
+
+
+def blank(data: bytes) -> bool:
+    """Empty or only whitespace (without copying a large input as data.strip() would)."""
+    return not data or data.isspace()
 
 
 def decode_text(data: bytes) -> str:
@@ -208,16 +230,19 @@ def _hint(name: str | None, content_type: str | None) -> str | None:
 JSON_FEED_VERSION = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/', re.I)
 
 
-def _json_kind(text: str) -> str:
-    """feed, json or jsonl, without parsing a large document in full (the parser does that once)."""
+def _json_kind(text: str, hint: str | None = None) -> str:
+    """feed, json or jsonl, without parsing a large document in full (the parser does that once).
+    A name or content type saying JSON Lines is believed: its first line may be the broken one."""
     stripped = text.strip()
+    if hint == "jsonl":
+        return "jsonl"
     if stripped.startswith("["):
         return "json"
     lines = [line.strip() for line in stripped.splitlines() if line.strip()]
     if len(lines) > 1:
         try:
             first_is_object = isinstance(json.loads(lines[0]), dict)
-        except ValueError:
+        except (ValueError, RecursionError):
             first_is_object = False
         objects = sum(1 for line in lines[:50] if line.startswith("{") and line.endswith("}"))
         if first_is_object or objects >= max(2, len(lines[:50]) // 2):
@@ -251,7 +276,7 @@ def detect_kind(data: bytes, *, name: str | None = None, content_type: str | Non
     """One of KINDS, read from the content; raises IngestError for empty or binary input."""
     label = name or "input"
     data = gunzip(data, label)
-    if not data.strip():
+    if blank(data):
         raise IngestError(label, "empty file")
     if _is_binary(data):
         raise IngestError(label, UNREADABLE)
@@ -261,6 +286,8 @@ def detect_kind(data: bytes, *, name: str | None = None, content_type: str | Non
 
     if head.startswith("<"):
         root = _root_tag(head)
+        if root == "opml":
+            raise IngestError(label, OPML)
         if root in FEED_ROOTS:
             return "feed"
         if root == "html" or HTML_TAGS.search(head):
@@ -268,7 +295,9 @@ def detect_kind(data: bytes, *, name: str | None = None, content_type: str | Non
         if head.startswith("<?xml"):
             return "feed"  # some other XML: feedparser will say whether it is a feed
     if head.startswith(("{", "[")):
-        return _json_kind(decode_text(data))
+        if hint == "jsonl" or head.startswith("["):
+            return _json_kind(head, hint)  # decided without decoding a large document
+        return _json_kind(decode_text(data), hint)
     if re.search(r"<(rss|feed|rdf:rdf)[\s>]", head):
         return "feed"  # a feed behind some leading junk (a PHP warning, a stray line)
     first_line = text.split("\n", 1)[0].strip()

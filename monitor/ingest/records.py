@@ -14,8 +14,10 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
-from monitor.ingest.parsing import Parsed, decode_text, gunzip, header_key, language_code
+from monitor.ingest import limits
+from monitor.ingest.parsing import Parsed, blank, decode_text, gunzip, header_key, language_code
 from monitor.models import IngestError, ParsedArticle
 from monitor.normalise import EARLIEST_PLAUSIBLE, clean_text, html_to_text, parse_date
 
@@ -74,6 +76,9 @@ def parse_json(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise IngestError(label, f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError:
+        raise IngestError(label, "invalid JSON: nested too deeply") from None
+    del text
     records = _record_list(value, label)
     parsed = Parsed(kind="json")
     _collect(parsed, ((f"record {n}", r) for n, r in enumerate(records, start=1)), fetched_at)
@@ -99,47 +104,65 @@ def _record_list(value: object, label: str) -> list:
 def parse_jsonl(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
     """Articles from JSON Lines: one object per line; a broken line is reported and skipped."""
     label = url or "JSON Lines"
-    text = decode_text(gunzip(data, label))
-    if not text.strip():
+    data = gunzip(data, label)
+    if blank(data):
         raise IngestError(label, "empty file")
-    parsed = Parsed(kind="jsonl")
-    records: list[tuple[str, object]] = []
-    lines = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        lines += 1
-        try:
-            records.append((f"line {number}", json.loads(line)))
-        except json.JSONDecodeError:
-            parsed.problems.append(f"line {number}: invalid JSON")
-    if not records:
-        raise IngestError(label, f"no line is valid JSON ({lines} lines)")
-    _collect(parsed, records, fetched_at)
+    parsed = stream_jsonl(io.BytesIO(data), fetched_at=fetched_at)
+    parsed.articles = list(parsed.articles)
+    if not parsed.articles and parsed.problems and all(p.endswith(": invalid JSON") for p in parsed.problems):
+        raise IngestError(label, f"no line is valid JSON ({len(parsed.problems)} lines)")
     return parsed
 
 
-def stream_jsonl(lines: Iterable[bytes], *, fetched_at: datetime) -> Parsed:
-    """JSON Lines read lazily: `articles` is a generator that appends each broken line to `problems`
-    as it goes, so a file of any size (or stdin) is ingested in constant memory."""
+def stream_jsonl(stream: BinaryIO, *, fetched_at: datetime) -> Parsed:
+    """JSON Lines read lazily: `articles` is a generator that appends each skipped line to `problems` (and
+    each cut one to `notices`) as it goes, so a file of any size (or stdin) is ingested in constant memory.
+    A line over MAX_RECORD_BYTES is skipped without being held in memory."""
     parsed = Parsed(kind="jsonl")
 
     def articles() -> Iterator[ParsedArticle]:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+        for number, line, length in bounded_lines(stream, limits.MAX_RECORD_BYTES):
+            where = f"line {number}"
+            if line is None:
+                parsed.problems.append(
+                    f"{where}: a record of {limits.size(length)}, over the {limits.size(limits.MAX_RECORD_BYTES)} "
+                    "limit for one article, skipped"
+                )
+                continue
+            if blank(line):
                 continue
             try:
                 record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                parsed.problems.append(f"line {number}: invalid JSON")
+            except RecursionError:
+                parsed.problems.append(f"{where}: invalid JSON (nested too deeply)")
                 continue
-            collected = Parsed(kind="jsonl")
-            _collect(collected, [(f"line {number}", record)], fetched_at)
-            parsed.problems.extend(collected.problems)
-            yield from collected.articles
+            except ValueError:  # JSONDecodeError, and UnicodeDecodeError for bytes in no UTF encoding
+                parsed.problems.append(f"{where}: invalid JSON")
+                continue
+            del line
+            if (article := _record(parsed, where, record, fetched_at)) is not None:
+                yield article
 
     parsed.articles = articles()
     return parsed
+
+
+def bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, line, its length) for each line of a binary stream; the line is None when it is longer
+    than `limit` bytes, in which case it is read past in pieces, never held whole."""
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield number, line, len(line)
+            continue
+        length = len(line)
+        del line
+        while piece := stream.readline(1 << 20):
+            length += len(piece)
+            if piece.endswith(b"\n"):
+                break
+        yield number, None, length
 
 
 # ---- CSV ----------------------------------------------------------------------------------------
@@ -186,14 +209,28 @@ def _delimiter(text: str) -> str:
 
 def _collect(parsed: Parsed, records: Iterable[tuple[str, object]], fetched_at: datetime) -> None:
     for where, record in records:
-        if not isinstance(record, dict):
-            parsed.problems.append(f"{where}: not an object")
-            continue
-        article = record_article(record, fetched_at=fetched_at)
-        if article is None:
-            parsed.problems.append(f"{where}: no title or body")
-        else:
+        if (article := _record(parsed, where, record, fetched_at)) is not None:
             parsed.articles.append(article)
+
+
+def _record(parsed: Parsed, where: str, record: object, fetched_at: datetime) -> ParsedArticle | None:
+    """The article of one record within the size caps, or None with the reason added to parsed.problems."""
+    if not isinstance(record, dict):
+        parsed.problems.append(f"{where}: not an object")
+        return None
+    try:
+        article = record_article(record, fetched_at=fetched_at)
+    except RecursionError:
+        parsed.problems.append(f"{where}: a field is nested too deeply")
+        return None
+    except Exception as exc:  # one strange record must cost that record only
+        log.debug("%s: unreadable record", where, exc_info=True)
+        parsed.problems.append(f"{where}: unreadable record ({type(exc).__name__})")
+        return None
+    if article is None:
+        parsed.problems.append(f"{where}: no title or body")
+        return None
+    return parsed.keep(article, where)
 
 
 def record_article(record: dict, *, fetched_at: datetime) -> ParsedArticle | None:
@@ -252,7 +289,7 @@ def _scalar(value: object) -> str:
 
 
 def _text(value: object) -> str:
-    text = _scalar(value)
+    text = _scalar(value)[: limits.MAX_FIELD_CHARS]  # the article caps apply later; this bounds the work
     return html_to_text(text) if MARKUP.search(text) else clean_text(text)
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.ingest import limits
 from monitor.ingest.parsing import Parsed, decode_text, gunzip, language_code
 from monitor.models import IngestError, ParsedArticle
 from monitor.normalise import clean_text, parse_date
@@ -64,13 +65,15 @@ class Header:
 def parse(data: bytes, *, url: str | None, fetched_at: datetime) -> Parsed:
     """One article from a text file; raises IngestError when the file holds no text."""
     label = url or "text"
-    text = clean_text(decode_text(gunzip(data, label)))
+    text = clean_text(decode_text(gunzip(data, label))[: limits.MAX_FIELD_CHARS])
     if not text:
         raise IngestError(label, "empty file")
     article = parse_article(text, url=url, fetched_at=fetched_at)
     if article is None:
         raise IngestError(label, "no title or body found in the text")
-    return Parsed(kind="text", articles=[article], language=article.language)
+    parsed = Parsed(kind="text", language=article.language)
+    parsed.add(article, "text")
+    return parsed
 
 
 def parse_article(text: str, *, url: str | None, fetched_at: datetime) -> ParsedArticle | None:
