@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -58,6 +59,12 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000, help="articles (default 2,000)")
     args = parser.parse_args()
     texts = corpus(args.n)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    gazetteer = countries.load_gazetteer()
+    built = time.perf_counter() - started
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    print(f"country gazetteer: {gazetteer.phrases:,} phrases, built in {built:.1f} s, +{grown / 1024:.0f} MB peak")
     article.analyse(*texts[0])  # load the rule files and models once
     print(f"{args.n:,} articles of {len(texts[0][1].split())} words; CPU time of this one process (one core)")
     parts: list[float] = []
@@ -77,6 +84,7 @@ def main() -> None:
             f"analyse() with declared language {declared!r}: {seconds / args.n * 1000:.3f} ms per article, "
             f"{args.n / seconds:,.0f} articles per second"
         )
+    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

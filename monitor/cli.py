@@ -304,6 +304,14 @@ def explain(
             typer.echo(f"  [{other['id']}] {other['title']} ({other['source']}, {other['published_at'][:10]})")
 
 
+def _country_line(tag: dict) -> str:
+    where = ", in the title" if tag["in_title"] else ""
+    return (
+        f"{tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
+        f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}"
+    )
+
+
 def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     """The evidence of one article's analysis as readable lines."""
     lines = []
@@ -314,11 +322,12 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
         if tag["code"] is None:
             lines.append("  none above the threshold")
             continue
-        where = ", in the title" if tag["in_title"] else ""
-        lines.append(
-            f"  {tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
-            f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}"
-        )
+        lines.append("  " + _country_line(tag))
+    about = {tag["code"] for tag in evidence["countries"]}
+    passing = [tag for tag in evidence.get("countries_mentioned", []) if tag["code"] not in about]
+    if passing:
+        lines.append("Countries only mentioned (below the threshold):")
+        lines += ["  " + _country_line(tag) for tag in passing]
     lines.append("Topics, strongest first:")
     for tag in evidence["topics"] or [{"slug": None}]:
         if tag["slug"] is None:

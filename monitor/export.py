@@ -82,6 +82,8 @@ ARTICLE_MEANINGS = {
     "published_at": "publication time, ISO 8601 UTC",
     "language": "language, ISO 639-1",
     "countries": "countries the article is about, ISO alpha-2, ';'-separated, strongest first",
+    "countries_mentioned": "every country the article names (those it is about too), ISO alpha-2, ';'-separated, "
+    "strongest first",
     "topics": "topic slugs, ';'-separated, strongest first",
     "sentiment": "VADER compound score, -1 to 1; empty when not scored (non-English)",
     "keywords": "key phrases, ';'-separated, strongest first",

@@ -259,6 +259,7 @@ ARTICLE_COLUMNS = (
     "published_at",
     "language",
     "countries",
+    "countries_mentioned",
     "topics",
     "sentiment",
     "keywords",
@@ -296,6 +297,9 @@ def article_rows(
 ANALYSIS_COLUMNS = """
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+    (SELECT group_concat(country, ';') FROM
+        (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
+        AS countries_mentioned,
     (SELECT group_concat(topic, ';') FROM
         (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
     a.sentiment,
@@ -361,6 +365,9 @@ SORTS = {
 PAGE_COLUMNS = """a.id, a.url, a.title, a.source, a.author, a.published_at, a.language,
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+    (SELECT group_concat(country, ';') FROM
+        (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
+        AS countries_mentioned,
     (SELECT group_concat(topic, ';') FROM
         (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
     a.sentiment, a.story_id, a.sentiment_label"""

@@ -26,7 +26,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 5
+VERSION = 6
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -123,6 +123,15 @@ CREATE TABLE article_countries (
 ) WITHOUT ROWID;
 -- Country filter: the articles about a country.
 CREATE INDEX article_countries_country ON article_countries(country, article_id);
+-- v6: every country an article mentions (those it is about too), strongest first by score.
+CREATE TABLE article_countries_mentioned (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    country    TEXT NOT NULL,               -- ISO alpha-2
+    score      REAL NOT NULL,
+    PRIMARY KEY (article_id, country)
+) WITHOUT ROWID;
+-- "Countries mentioned" filter: the articles that name a country.
+CREATE INDEX article_countries_mentioned_country ON article_countries_mentioned(country, article_id);
 CREATE TABLE article_topics (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     topic      TEXT NOT NULL,               -- slug from data/taxonomy.toml
@@ -315,12 +324,30 @@ def update_from_4_to_5(conn: sqlite3.Connection) -> None:
     _create_missing(conn)
 
 
+def update_from_5_to_6(conn: sqlite3.Connection) -> None:
+    """Countries mentioned: the new table starts with the countries each article is about (a subset of those it
+    mentions); `newsmon analyze` (the analysis rules changed) fills in the rest."""
+    _create_missing(conn)
+    conn.execute(
+        "INSERT OR IGNORE INTO article_countries_mentioned (article_id, country, score) "
+        "SELECT article_id, country, score FROM article_countries"
+    )
+    conn.execute("DELETE FROM daily_counts WHERE dimension = 'mentioned'")
+    conn.execute(
+        f"""INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
+            SELECT substr(a.published_at, 1, 10), 'mentioned', f.value, count(*), coalesce(sum(a.sentiment), 0),
+                   count(a.sentiment)
+            FROM ({filters.DIMENSIONS["mentioned"].facet()}) f JOIN articles a ON a.id = f.article_id GROUP BY 1, 3"""
+    )
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
     2: update_from_2_to_3,
     3: update_from_3_to_4,
     4: update_from_4_to_5,
+    5: update_from_5_to_6,
 }
 
 
@@ -515,6 +542,10 @@ def _write_analysis(
     conn.executemany(
         "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
         [(article_id, tag.code, tag.score) for tag in analysis.countries],
+    )
+    conn.executemany(
+        "INSERT INTO article_countries_mentioned (article_id, country, score) VALUES (?, ?, ?)",
+        [(article_id, tag.code, tag.score) for tag in analysis.countries_mentioned],
     )
     conn.executemany(
         "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
@@ -755,7 +786,7 @@ def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, Artic
         for article, analysis in analysed:
             article_id = article["id"]
             _count_daily(conn, article_id, -1, tally)
-            for table in ("article_countries", "article_topics", "article_keywords"):
+            for table in ("article_countries", "article_countries_mentioned", "article_topics", "article_keywords"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             conn.execute(
                 "UPDATE articles SET language = coalesce(?, language), sentiment = ?, sentiment_label = ? WHERE id = ?",

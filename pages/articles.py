@@ -66,6 +66,19 @@ EVIDENCE_COLUMNS = {  # the scores narrow, so that the matched words and sentenc
 }
 
 
+def _country_rows(tags: list[dict]) -> list[dict]:
+    return [
+        {
+            "country": labels.label("country", tag["code"]),
+            "score": tag["score"],
+            "mentions": tag["mentions"],
+            "in title": tag["in_title"],
+            "matched": ", ".join(tag["matched"]),
+        }
+        for tag in tags
+    ]
+
+
 def evidence_panel(article: dict) -> None:
     """Why each tag was given: the matched words and scores stored with the article's analysis."""
     evidence = article["evidence"]
@@ -79,22 +92,18 @@ def evidence_panel(article: dict) -> None:
     st.markdown("**Countries (about)**")
     if evidence["countries"]:
         st.dataframe(
-            [
-                {
-                    "country": labels.label("country", tag["code"]),
-                    "score": tag["score"],
-                    "mentions": tag["mentions"],
-                    "in title": tag["in_title"],
-                    "matched": ", ".join(tag["matched"]),
-                }
-                for tag in evidence["countries"]
-            ],
-            hide_index=True,
-            key="evidence_countries",
+            _country_rows(evidence["countries"]), hide_index=True, key="evidence_countries",
             column_config=EVIDENCE_COLUMNS,
-        )
+        )  # fmt: skip
     else:
         st.caption("No country scored above the threshold.")
+    about = {tag["code"] for tag in evidence["countries"]}
+    passing = [tag for tag in evidence.get("countries_mentioned", []) if tag["code"] not in about]
+    if passing:
+        st.markdown("**Countries only mentioned** (below the threshold)")
+        st.dataframe(
+            _country_rows(passing), hide_index=True, key="evidence_countries_mentioned", column_config=EVIDENCE_COLUMNS
+        )
     st.markdown("**Topics**")
     if evidence["topics"]:
         st.dataframe(

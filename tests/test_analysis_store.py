@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor import config, export, store, trends
+from monitor import config, export, queries, store, trends
 from monitor.cli import app
 from monitor.queries import Filters
 
@@ -300,3 +301,63 @@ def test_a_story_spans_at_most_a_week_however_many_look_alikes_follow(db):
     assert stories[:3] == [stories[0]] * 3  # days 0, 3, 6: one story
     assert stories[3] != stories[0]  # day 9 is more than a week after the story began: a new one
     assert stories[4] == stories[3]
+
+
+PASSING_MENTION = {
+    "url": "https://example.org/crossing",
+    "title": "Pakistan and Afghanistan agree to reopen border crossing",
+    "published_at": "2025-11-12T08:00:00Z",
+    "body": "Pakistan and Afghanistan reopened the Torkham crossing on Sunday after three weeks of talks.\n"
+    + "Traders said hundreds of trucks had been stuck on both sides, and fruit was rotting in the heat.\n" * 4
+    + "Observers in Beijing are watching closely.",
+}
+
+
+def ingest_passing_mention(tmp_path) -> None:
+    path = tmp_path / "crossing.json"
+    path.write_text(json.dumps([PASSING_MENTION]), encoding="utf-8")
+    result = run("ingest", str(path))
+    assert result.exit_code == 0, result.output
+
+
+def test_countries_mentioned_are_stored_filtered_exported_and_explained(db, tmp_path):
+    ingest_passing_mention(tmp_path)
+    row = exported(db)[PASSING_MENTION["title"]]
+    about = row["countries"].split(";")
+    mentioned = row["countries_mentioned"].split(";")
+    assert set(about) == {"PK", "AF"} and set(mentioned) == {"PK", "AF", "CN"} and mentioned[-1] == "CN"
+    assert queries.count_articles(db, Filters(countries_mentioned=("CN",))) == 1
+    assert queries.count_articles(db, Filters(countries=("CN",))) == 0
+    assert set(trends.filter_choices(db)["countries_mentioned"]) == {"PK", "AF", "CN"}
+    rolled = db.execute("SELECT count(*) FROM daily_counts WHERE dimension = 'mentioned' AND articles > 0").fetchone()
+    assert rolled[0] == 3
+
+    out = run("export", "articles", "--mentioned", "cn")
+    assert out.exit_code == 0, out.output
+    assert len(list(csv.DictReader(io.StringIO(out.output)))) == 1
+    assert run("export", "articles", "--country", "CN").output.count("\n") == 1  # the header only
+
+    explained = run("explain", row["id"])
+    assert "Countries only mentioned (below the threshold):" in explained.output
+    assert "CN China" in explained.output.split("Countries only mentioned")[1]
+
+
+def test_migration_from_version_5_starts_mentioned_countries_from_the_about_ones(db_path, tmp_path):
+    db = store.open_db(db_path)
+    ingest_passing_mention(tmp_path)
+    ingest_fixtures("border-talks.txt")
+    with store.transaction(db) as conn:  # what version 5 had: no countries mentioned
+        conn.execute("DROP TABLE article_countries_mentioned")
+        conn.execute("DELETE FROM daily_counts WHERE dimension = 'mentioned'")
+        conn.execute("PRAGMA user_version = 5")
+    db.conn.close()
+    db = store.open_db(db_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION
+    seeded = db.execute("SELECT article_id, country FROM article_countries_mentioned ORDER BY 1, 2").fetchall()
+    assert seeded == db.execute("SELECT article_id, country FROM article_countries ORDER BY 1, 2").fetchall()
+    counted = db.execute("SELECT sum(articles) FROM daily_counts WHERE dimension = 'mentioned'").fetchone()[0]
+    assert counted == len(seeded)
+    assert "analysed 2 articles" in run("analyse", "--all").output
+    mentioned = db.execute("SELECT article_id, country FROM article_countries_mentioned ORDER BY 1, 2").fetchall()
+    assert set(mentioned) - set(seeded) == {(1, "CN")}
+    db.conn.close()

@@ -205,9 +205,12 @@ def test_the_reader_shows_text_safely_with_evidence_and_highlights(news):
     assert "Border talks resume \\[click\\]\\(javascript\\:alert\\(1\\)\\)" in headings[0], headings
     body = "\n".join(element.value for element in at.markdown)
     assert ":orange-background[**ceasefire**]" in body
-    countries = next(frame.value for frame in at.dataframe if "mentions" in frame.value.columns)
+    countries, passing = [frame.value for frame in at.dataframe if "mentions" in frame.value.columns]
     assert countries["country"].iloc[0] == "Pakistan (PK)"
     assert "Pakistan" in countries["matched"].iloc[0]
+    # the countries only mentioned, with their evidence too
+    assert set(passing["country"]) == {"Afghanistan (AF)", "Turkey (TR)"}
+    assert "Istanbul" in " ".join(passing["matched"])
     topics = next(frame.value for frame in at.dataframe if "matched terms" in frame.value.columns)
     assert "ceasefire" in " ".join(topics["matched terms"])
 

@@ -65,7 +65,9 @@ def test_columns_and_newest_first(filled):
     out = io.StringIO()
     count = export.export_articles(filled, Filters(), out)
     header = out.getvalue().splitlines()[0]
-    assert header == "id,url,title,source,author,published_at,language,countries,topics,sentiment,keywords,story_id"
+    assert header == (
+        "id,url,title,source,author,published_at,language,countries,countries_mentioned,topics,sentiment,keywords,story_id"
+    )
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert count == 3
     assert [r["published_at"] for r in rows] == ["2025-11-05T08:00:00Z", "2025-11-03T08:00:00Z", "2025-11-01T08:00:00Z"]

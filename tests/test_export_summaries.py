@@ -204,11 +204,11 @@ def test_country_totals_with_iso_codes_and_names(filled):
 
 def test_articles_summary_is_the_article_export(filled):
     rows = table(filled, "articles", Filters(sources=("=Geo",)))
-    assert rows[0] == ["id", "url", "title", "source", "author", "published_at", "language", "countries", "topics",
-                       "sentiment", "keywords", "story_id"]  # fmt: skip
-    assert rows[1][3] == "'=Geo" and rows[1][7] == "PK" and rows[1][9] == "0.25"
+    assert rows[0] == ["id", "url", "title", "source", "author", "published_at", "language", "countries",
+                       "countries_mentioned", "topics", "sentiment", "keywords", "story_id"]  # fmt: skip
+    assert rows[1][3] == "'=Geo" and rows[1][7] == "PK" and rows[1][10] == "0.25"
     assert table(filled, "articles", full_text=True)[0][-1] == "body"
-    assert table(filled, "articles", Filters(sources=("Dawn",)))[1][9] == "0.75"  # newest first
+    assert table(filled, "articles", Filters(sources=("Dawn",)))[1][10] == "0.75"  # newest first
 
 
 @pytest.mark.parametrize(

@@ -193,7 +193,8 @@ def test_country_topic_matrix_from_cross_rollups_equals_sql(db):
     store.save_articles(db, varied_records())
     fast = trends.country_topic_matrix(db, Filters(), countries_limit=3)
     slow = trends.country_topic_matrix(db, Filters(query="day"), countries_limit=3)
-    assert fast and {row["country"] for row in fast} == set(trends.top_values(db, Filters(), "country", 3))
+    # the top countries that have topic tags (the German article has none)
+    assert fast and {row["country"] for row in fast} <= set(trends.top_values(db, Filters(), "country", 3))
     assert_same_rows(fast, slow)
     assert fast[0]["country"] == "PK"
 
@@ -222,7 +223,10 @@ def test_sidebar_choices_date_span_and_source_activity(db):
     assert trends.date_span(db) == (None, None)
     store.save_articles(db, varied_records())
     choices = trends.filter_choices(db)
-    assert set(choices) == {"sources", "source_groups", "countries", "published_in", "topics", "languages"}
+    assert set(choices) == {
+        "sources", "source_groups", "countries", "countries_mentioned", "published_in", "topics", "languages"
+    }
+    assert set(choices["countries_mentioned"]) >= set(choices["countries"])
     assert choices["source_groups"] == []
     assert choices["sources"][0] in {"Dawn", "The Hindu"} and "Pajhwok" in choices["sources"]
     assert choices["countries"][0] == "PK" and set(choices["languages"]) == {"en", "de"}

