@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from monitor import config
-from monitor.analysis import clusters, countries, keywords, language, sentiment, topics
+from monitor.analysis import clusters, countries, keywords, language, sentiment, topic_model, topics
 
 # Bump when the analysis code changes in a way that should re-tag stored articles.
 CODE_VERSION = "1"
@@ -33,6 +33,8 @@ class ArticleAnalysis:
     keywords: tuple[keywords.Keyword, ...]
     signature: bytes
     rules: str  # fingerprint of the code and rule files that produced it
+    confident_topic: str | None = None  # the rules' sure main topic: a training example for the classifier
+    topic_model: str | None = None  # id of the classifier asked; None: the rules were sure; "": no model yet
 
     def evidence(self) -> dict:
         """Why each tag was given, as JSON-ready data (stored, shown by `newsmon explain` and the reader)."""
@@ -56,9 +58,17 @@ class ArticleAnalysis:
                 for tag in self.countries
             ],
             "topics": [
-                {"slug": tag.slug, "label": tag.label, "score": round(tag.score, 3), "matched": list(tag.matched)}
+                {
+                    "slug": tag.slug,
+                    "label": tag.label,
+                    "score": round(tag.score, 3),
+                    "matched": list(tag.matched),
+                    "layer": tag.layer,
+                    **({"probability": tag.probability} if tag.probability is not None else {}),
+                }
                 for tag in self.topics
             ],
+            "topic_layers": {"confident": self.confident_topic, "model": self.topic_model},
             "sentiment": {
                 "compound": None if self.sentiment.compound is None else round(self.sentiment.compound, 4),
                 "label": self.sentiment.label,
@@ -71,19 +81,28 @@ class ArticleAnalysis:
         }
 
 
-def analyse(title: str, body: str, declared_language: str | None = None) -> ArticleAnalysis:
-    """Every tag for one article, with the evidence for each."""
+def analyse(
+    title: str,
+    body: str,
+    declared_language: str | None = None,
+    topic_classifier: topic_model.TopicModel | None = None,
+) -> ArticleAnalysis:
+    """Every tag for one article, with the evidence for each. `topic_classifier` (trained on the stored articles,
+    see monitor/topic_training.py) tags the articles whose topic the rules are not sure of."""
     chosen, detected, method = _settle_language(title, body, declared_language)
+    topic_tags, confident, model_id = topic_model.tag_article(title, body, chosen, topic_classifier)
     return ArticleAnalysis(
         language=chosen,
         language_detected=detected,
         language_method=method,
         countries=tuple(countries.tag(title, body)),
-        topics=tuple(topics.tag(title, body)),
+        topics=tuple(topic_tags),
         sentiment=sentiment.score(title, body, chosen),
         keywords=tuple(keywords.extract(title, body, chosen, top=KEYWORDS_PER_ARTICLE)),
         signature=clusters.signature(title, body),
         rules=rules_fingerprint(),
+        confident_topic=confident,
+        topic_model=model_id,
     )
 
 
