@@ -181,7 +181,10 @@ def report_languages(sample: Sample, predictions: dict[str, dict[str, str | None
     """Recall per language: the share of items given the right class. The twelve translated items ("lang-") were
     written before the terms of each language; the "late-" items (six per language, test only) after them."""
     languages = sorted({i.language for i in sample.items}, key=lambda lang: (lang != "en", lang))
-    for part, prefix in (("translated items, dev+test", "lang-"), ("late test items, written after the terms", "late-")):
+    for part, prefix in (
+        ("translated items, dev+test", "lang-"),
+        ("late test items, written after the terms", "late-"),
+    ):
         print(f"\n  per language, {part}: right class / items (tagged)")
         for layers, by_id in predictions.items():
             cells = []

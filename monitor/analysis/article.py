@@ -57,17 +57,7 @@ class ArticleAnalysis:
                 }
                 for tag in self.countries
             ],
-            "topics": [
-                {
-                    "slug": tag.slug,
-                    "label": tag.label,
-                    "score": round(tag.score, 3),
-                    "matched": list(tag.matched),
-                    "layer": tag.layer,
-                    **({"probability": tag.probability} if tag.probability is not None else {}),
-                }
-                for tag in self.topics
-            ],
+            "topics": [topic_model.topic_evidence(tag) for tag in self.topics],
             "topic_layers": {"confident": self.confident_topic, "model": self.topic_model},
             "sentiment": {
                 "compound": None if self.sentiment.compound is None else round(self.sentiment.compound, 4),

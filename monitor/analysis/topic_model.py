@@ -31,7 +31,18 @@ import numpy as np
 
 from monitor.analysis import topics
 
-__all__ = ["TopicModel", "TrainingError", "Prediction", "combine", "confident_topic", "features", "train"]
+__all__ = [
+    "Prediction",
+    "TopicModel",
+    "TrainingError",
+    "apply_verdicts",
+    "combine",
+    "confident_topic",
+    "features",
+    "tag_article",
+    "topic_evidence",
+    "train",
+]
 
 MAX_WORDS = 400  # the classifier reads the title and the first words of the body: bounded cost per article
 MAX_FEATURES = 60_000
@@ -191,10 +202,50 @@ def combine(
     return merged
 
 
+def topic_evidence(tag: topics.TopicTag) -> dict:
+    """A tag as stored in the evidence (JSON): which layer gave it, its score, and its probability if any."""
+    evidence = {
+        "slug": tag.slug,
+        "label": tag.label,
+        "score": round(tag.score, 3),
+        "matched": list(tag.matched),
+        "layer": tag.layer,
+    }
+    if tag.probability is not None:
+        evidence["probability"] = tag.probability
+    return evidence
+
+
+def apply_verdicts(
+    tags: list[dict], verdicts: dict[str, str], taxonomy: topics.Taxonomy
+) -> tuple[list[dict], list[dict]]:
+    """Analysts' verdicts over the layers' topic evidence: (tags kept, strongest first; tags rejected). A rejected
+    topic is dropped, a confirmed one is kept (and added, at its threshold's score, when no layer gave it)."""
+    layers = [{k: v for k, v in tag.items() if k != "verdict"} for tag in tags if tag.get("layer") != "analyst"]
+    kept, rejected = [], []
+    for tag in layers:
+        verdict = verdicts.get(tag["slug"])
+        if verdict == "rejected":
+            rejected.append({**tag, "verdict": "rejected"})
+        else:
+            kept.append({**tag, "verdict": verdict} if verdict else tag)
+    given = {tag["slug"] for tag in layers}
+    by_slug = {topic.slug: topic for topic in taxonomy.topics}
+    for slug, verdict in sorted(verdicts.items()):
+        if verdict == "confirmed" and slug not in given and slug in by_slug:
+            topic = by_slug[slug]
+            kept.append(
+                {"slug": slug, "label": topic.label, "score": topic.threshold, "matched": [], "layer": "analyst",
+                 "verdict": "confirmed"}
+            )  # fmt: skip
+    kept.sort(key=lambda tag: (-tag["score"], tag["slug"]))
+    return kept, rejected
+
+
 # ----------------------------------------------------------------------------------------------- training
 
 
-def train(examples: list[tuple[str, str, str]], rules: str, *, c: float = 4.0) -> TopicModel:
+def train(examples: list[tuple[str, str, str]], rules: str, *, c: float = 20.0) -> TopicModel:
     """Fit the classifier on (title, body, topic) examples. Topics with fewer than MIN_EXAMPLES_PER_TOPIC examples
     are left out; at least two topics must remain."""
     from sklearn.feature_extraction.text import TfidfVectorizer  # imported here: only training needs scikit-learn

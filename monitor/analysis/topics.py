@@ -48,6 +48,8 @@ _DEFAULT_SETTINGS: dict[str, float] = {
     "min_units": 1.0,
     "exclude_damping": 0.2,
     "default_threshold": 4.0,
+    "short_text_words": 0,  # 0: no lower thresholds for short texts
+    "short_text_factor": 1.0,
     # the classifier layer (monitor/analysis/topic_model.py)
     "classifier_confident_ratio": 2.0,
     "classifier_confident_margin": 1.5,
@@ -348,19 +350,22 @@ def _build(path: Path, text: str) -> Taxonomy:
             sub = f"terms.{language}" if language else "terms"
             terms: list[tuple[str, float]] = []
             for key, value in table.items():
-                where = lines.topic(slug, key=key, sub=sub)
+
+                def where(slug: str = slug, key: str = key, sub: str = sub) -> int:  # only on an error: it scans
+                    return lines.topic(slug, key=key, sub=sub)
+
                 if isinstance(value, list):
                     weight = _parse_weight(key)
                     if weight is None:
-                        raise fail(where, f"topic '{slug}': weight '{key}' is not a number")
+                        raise fail(where(), f"topic '{slug}': weight '{key}' is not a number")
                     for term in value:
                         if not isinstance(term, str) or not term.strip():
-                            raise fail(where, f"topic '{slug}': weight {key} lists {term!r}, which is not a term")
+                            raise fail(where(), f"topic '{slug}': weight {key} lists {term!r}, which is not a term")
                         terms.append((term.strip(), weight))
                 elif _is_number(value):
                     terms.append((key.strip(), float(value)))
                 else:
-                    raise fail(where, f"topic '{slug}': weight of '{key}' is not a number: {value!r}")
+                    raise fail(where(), f"topic '{slug}': weight of '{key}' is not a number: {value!r}")
             keys_seen: dict[str, str] = {}
             for term, weight in terms:
                 if weight <= 0:
@@ -387,36 +392,36 @@ def _build(path: Path, text: str) -> Taxonomy:
             )
         )
 
-    languages = sorted({language for topic in topics for language, _ in topic.language_terms})
-    automata: dict[str | None, Any] = {"": _compile(topics, set())}
+    # (key, topic index, weight or None for an exclusion, term) per language ("" = language-neutral), keyed once
+    keyed: dict[str, list[tuple[str, int, float | None, str]]] = {"": []}
+    for index, topic in enumerate(topics):
+        keyed[""] += [(key, index, weight, term) for term, weight in topic.terms for key in _keys_for(term)]
+        keyed[""] += [(key, index, None, term) for term in topic.exclude for key in _keys_for(term)]
+        for language, terms in topic.language_terms:
+            keyed.setdefault(language, []).extend(
+                (key, index, weight, term) for term, weight in terms for key in _keys_for(term, language)
+            )
+    languages = sorted(set(keyed) - {""})
+    automata: dict[str | None, Any] = {"": _compile([keyed[""]])}
     for language in languages:
-        automata[language] = _compile(topics, {language})
-    automata[None] = _compile(topics, set(languages)) if languages else automata[""]
+        automata[language] = _compile([keyed[""], keyed[language]])
+    automata[None] = _compile([keyed[lang] for lang in ["", *languages]]) if languages else automata[""]
     return Taxonomy(Path(path), tuple(topics), settings, automata)
 
 
-def _compile(topics: list[Topic], languages: set[str]) -> Any:
-    """One matcher for the language-neutral terms plus those of `languages`."""
+def _compile(parts: list[list[tuple[str, int, float | None, str]]]) -> Any:
+    """One matcher for these keyed terms."""
     automaton = ahocorasick.Automaton()
     entries: dict[str, dict[tuple[int, bool], tuple[int, float | None, str]]] = {}
-
-    def add(index: int, term: str, weight: float, language: str) -> None:
-        for key in _keys_for(term, language):
+    for part in parts:
+        for key, index, weight, term in part:
             slot = entries.setdefault(key, {})
+            if weight is None:
+                slot[(index, True)] = (index, None, term)
+                continue
             old = slot.get((index, False))
             if old is None or (old[1] or 0) < weight:  # a plural form listed on its own keeps the larger weight
                 slot[(index, False)] = (index, weight, term)
-
-    for index, topic in enumerate(topics):
-        for term, weight in topic.terms:
-            add(index, term, weight, "en")
-        for language, terms in topic.language_terms:
-            if language in languages:
-                for term, weight in terms:
-                    add(index, term, weight, language)
-        for term in topic.exclude:
-            for key in _keys_for(term):
-                entries.setdefault(key, {})[(index, True)] = (index, None, term)
     for key, slot in entries.items():
         automaton.add_word(key, (len(key), tuple(slot.values())))
     automaton.make_automaton()
@@ -534,7 +539,20 @@ def score_topics(
 
 
 def tag(title: str, body: str, taxonomy: Taxonomy | None = None, language: str | None = None) -> list[TopicTag]:
-    """The topics scoring at or above their threshold, strongest first."""
+    """The topics scoring at or above their threshold, strongest first. A short text (a headline and a sentence)
+    has lower thresholds: x max(short_text_factor, words / short_text_words)."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
-    thresholds = {t.slug: t.threshold for t in tax.topics}
+    factor = short_text_factor(title, body, tax)
+    thresholds = {t.slug: t.threshold * factor for t in tax.topics}
     return [t for t in score_topics(title, body, tax, language) if t.score >= thresholds[t.slug]]
+
+
+def short_text_factor(title: str, body: str, taxonomy: Taxonomy) -> float:
+    """What the thresholds are multiplied by for this text: below 1 only for texts under short_text_words words."""
+    s = taxonomy.settings
+    if not s["short_text_words"]:
+        return 1.0
+    words = len(title.split()) + len(body.split())  # whitespace words: close enough to decide "short"
+    if words >= s["short_text_words"]:
+        return 1.0
+    return max(s["short_text_factor"], words / s["short_text_words"])

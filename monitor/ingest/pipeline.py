@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from monitor import store
+from monitor import store, topic_training
 from monitor.analysis.article import analyse
 from monitor.models import ParsedArticle
 from monitor.normalise import canonical_url, clean_text, content_hash, content_url, iso, to_utc
@@ -100,8 +100,9 @@ def store_parsed(
 
 def _save(db: sqlite_utils.Database, batch: list[store.ArticleRecord]) -> store.SaveResult:
     known = store.known_articles(db, batch)
+    model = topic_training.current_model(db)  # the topic classifier of this database, if trained
     new = [
-        replace(record, analysis=analyse(record.title, record.body, record.language))
+        replace(record, analysis=analyse(record.title, record.body, record.language, model))
         for record in batch
         if (record.url, record.content_hash) not in known
     ]
