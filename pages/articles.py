@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import queries, reader
+from monitor import queries, reader, store
 
 view = ui.page_view()
 st.title("Articles")
@@ -73,6 +73,30 @@ with text_column:
         st.caption(f"{hits} highlighted matches of: {', '.join(terms)}")
 with evidence_column:
     ui.evidence_panel(article)
+    evidence = article["evidence"] or {}
+    if evidence.get("topics") or evidence.get("topics_rejected"):
+        st.markdown("**Your verdict on each topic**")
+        st.caption("Right or wrong? A verdict wins over the rules and the classifier and trains the next classifier.")
+        verdict = None
+        for tag in evidence.get("topics", []) + evidence.get("topics_rejected", []):
+            rejected = tag.get("verdict") == "rejected"
+            row = st.columns([5, 1, 1], vertical_alignment="center")
+            label = reader.escape_markdown(tag["label"])
+            name = f"~~{label}~~" if rejected else f"**{label}**"
+            row[0].markdown(f"{name} — {reader.escape_markdown(reader.topic_layer(tag))}")
+            key = f"verdict_{article['id']}_{tag['slug']}"
+            if tag.get("verdict"):
+                if row[1].button("Undo", key=f"{key}_undo", help="Take your verdict back"):
+                    verdict = (tag["slug"], None)
+            else:
+                if row[1].button("✓", key=f"{key}_confirm", help="Right: keep this topic"):
+                    verdict = (tag["slug"], "confirmed")
+                if row[2].button("✗", key=f"{key}_reject", help="Wrong: remove this topic"):
+                    verdict = (tag["slug"], "rejected")
+        if verdict:
+            with ui.connect(view.db_path) as db:
+                store.set_topic_verdict(db, article["id"], *verdict)
+            st.rerun()
     story = article["story"]
     st.markdown(f"**Same story** ({len(story) + 1} articles)" if story else "**Same story**")
     if story:

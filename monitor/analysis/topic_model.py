@@ -44,7 +44,7 @@ __all__ = [
     "train",
 ]
 
-MAX_WORDS = 400  # the classifier reads the title and the first words of the body: bounded cost per article
+MAX_WORDS = 200  # the classifier reads the title and the lead (the words that say what it is about): bounded cost
 MAX_FEATURES = 60_000
 MIN_EXAMPLES_PER_TOPIC = 5
 EXPLAIN_TERMS = 6
@@ -63,7 +63,8 @@ class Prediction:
 
 def features(title: str, body: str) -> list[str]:
     """The classifier's view of an article: its normalised words (title first, at most MAX_WORDS) and word pairs."""
-    words = [w for w in topics._normalise(f"{title}\n{body}").split()[:MAX_WORDS] if len(w) > 1 and not w.isdigit()]
+    text = f"{title}\n{body[: MAX_WORDS * 12]}"  # enough characters for MAX_WORDS words: never normalise the rest
+    words = [w for w in topics._normalise(text).split()[:MAX_WORDS] if len(w) > 1 and not w.isdigit()]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
