@@ -35,7 +35,7 @@ lint: $(STAMP)
 ## bench: print the quality and speed figures (takes about 10 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py
-	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/analyse.py
 	$(BIN)/python bench/ingest.py
 
 ## bench-dashboard: every page timed at 1,000,000 articles (builds bench/out/dashboard-1m.db once: about an hour)

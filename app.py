@@ -1,5 +1,5 @@
 """newsmon dashboard: `streamlit run app.py` or `newsmon serve`. The navigation and the shared filters only;
-each page in pages/ reads the View the sidebar stored and calls monitor/ for its data."""
+each page in app_pages/ reads the View the sidebar stored and calls monitor/ for its data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import streamlit as st
 
 from monitor import dashboard
 
-PAGES = Path(__file__).resolve().parent / "pages"
+# Not "pages/": Streamlit serves a folder of that name as its own menu until this script has run once.
+PAGES = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(page_title="newsmon", page_icon="📰", layout="wide")
 navigation = st.navigation(
@@ -19,6 +20,7 @@ navigation = st.navigation(
         st.Page(PAGES / "articles.py", title="Articles", icon=":material/article:"),
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
         st.Page(PAGES / "export.py", title="Export", icon=":material/download:"),
+        st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
     ]
 )
 view = dashboard.sidebar()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import json
 import logging
+import sqlite3
 import sys
 import threading
 import time
@@ -14,12 +16,25 @@ from typing import Annotated
 
 import typer
 
-from monitor import config, demo, export, queries, scheduler, server, sources, store, topic_training
-from monitor.analysis import stored
+from monitor import (
+    config,
+    demo,
+    export,
+    quality,
+    queries,
+    reanalyse,
+    scheduler,
+    searches,
+    server,
+    sources,
+    store,
+    topic_training,
+)
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
+from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.ingest import jobs
 from monitor.models import IngestError
-from monitor.queries import Filters, QueryError
+from monitor.queries import QueryError
 
 app = typer.Typer(
     help="newsmon: news monitoring for analysts. Feeds, pages and files into one SQLite database.",
@@ -43,11 +58,16 @@ class State:
     db_path: Path | None = None
 
 
-def open_db():
+def open_db(*, create: bool = False):
+    """The database. Only commands that add data may create it: a read command on a mistyped --db would
+    otherwise make an empty database and report nothing."""
+    path = config.db_path(State.db_path)
+    if not create and str(path) != ":memory:" and not path.exists():
+        fail(f"no database at {path} (check --db or NEWSMON_DB; `newsmon init` creates one)", code=2)
     try:
-        return store.open_db(State.db_path)
-    except (store.StoreError, OSError) as error:
-        fail(f"cannot open the database {config.db_path(State.db_path)}: {error}", code=2)
+        return store.open_db(path)
+    except (store.StoreError, OSError, sqlite3.Error) as error:
+        fail(f"cannot open the database {path}: {error}", code=2)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -90,7 +110,7 @@ def init(
     starter: Annotated[bool, typer.Option(help="Load the starter sources when the database has none.")] = True,
 ) -> None:
     """Create (or migrate) the database; on a database with no sources, load the starter list."""
-    db = open_db()
+    db = open_db(create=True)
     count = db["sources"].count
     typer.echo(f"database: {config.db_path(State.db_path)} (schema version {store.VERSION})")
     if starter and count == 0:
@@ -108,7 +128,7 @@ def ingest(
 ) -> None:
     """Ingest articles from files, pages and feeds. Exit 0 when every input was read, 1 when some failed."""
     require_rules()
-    db = open_db()
+    db = open_db(create=True)
     refuse_demo(db)
 
     def report(outcome: jobs.InputOutcome) -> None:
@@ -137,7 +157,7 @@ def fetch(
 ) -> None:
     """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
     require_rules()
-    db = open_db()
+    db = open_db(create=True)
     refuse_demo(db)
     chosen = [_source_or_fail(db, key) for key in source or ()]
     for found in chosen:
@@ -153,12 +173,17 @@ def fetch(
 def watch() -> None:
     """Run the scheduler until interrupted: fetch each source when it is due."""
     require_rules()
-    db = open_db()
+    db = open_db(create=True)
     refuse_demo(db)
     stop = threading.Event()
     typer.echo("watching sources; Ctrl-C to stop")
+
+    def after_pass(summary: scheduler.PassSummary) -> None:
+        _print_pass(summary)
+        monitoring_cli.run_after_pass(db)  # alerts and digests, after every fetch pass
+
     try:
-        scheduler.watch(db, stop=stop, on_pass=_print_pass)
+        scheduler.watch(db, stop=stop, on_pass=after_pass)
     except KeyboardInterrupt:
         stop.set()
         typer.echo("stopped")
@@ -191,7 +216,7 @@ def runs(
 
 
 @app.command()
-def analyze(
+def analyse(
     all_articles: Annotated[bool, typer.Option("--all", help="Re-analyse every article, not only stale ones.")] = False,
 ) -> None:
     """Analyse the articles not yet analysed with the current rules (after editing data/taxonomy.toml,
@@ -204,7 +229,7 @@ def analyze(
             bar.length = total
             bar.update(done - bar.pos)
 
-        summary = stored.analyse_stored(db, everything=all_articles, progress=progress)
+        summary = reanalyse.analyse_stored(db, everything=all_articles, progress=progress)
     rate = summary.analysed / summary.seconds if summary.seconds else 0
     typer.echo(
         f"analysed {summary.analysed} articles in {summary.seconds:.1f} s ({rate:,.0f}/s), rules {summary.rules}"
@@ -216,12 +241,12 @@ def analyze(
 @topics_app.command("train")
 def topics_train() -> None:
     """Train the topic classifier on the articles the rules tag with confidence (and on analysts' confirmed tags),
-    then let it tag the articles the rules are unsure of. `newsmon analyze` does it too after the rules change."""
+    then let it tag the articles the rules are unsure of. `newsmon analyse` does it too after the rules change."""
     require_rules()
     db = open_db()
     stale = store.articles_to_analyse(db, rules_fingerprint())
     if stale:
-        fail(f"{len(stale)} articles were analysed with other rules: run `newsmon analyze` first", code=2)
+        fail(f"{len(stale)} articles were analysed with other rules: run `newsmon analyse` first", code=2)
     with typer.progressbar(length=0, label="tagging", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -271,6 +296,9 @@ def topics_undo(article_id: ArticleId, topic: TopicSlug) -> None:
     _verdict(article_id, topic, None)
 
 
+app.command("analyze", hidden=True, help="The same as `analyse` (the spelling of earlier versions).")(analyse)
+
+
 @app.command()
 def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id` column of exports).")]) -> None:
     """Why each country, topic, sentiment and keyword was given to an article."""
@@ -284,7 +312,7 @@ def explain(article_id: Annotated[int, typer.Argument(help="Article id (the `id`
     typer.echo(f"    {article['url']}")
     evidence = article["evidence"]
     if evidence is None:
-        typer.echo("\nnot analysed yet: run `newsmon analyze`")
+        typer.echo("\nnot analysed yet: run `newsmon analyse`")
         return
     for line in explain_lines(evidence, current_rules=rules_fingerprint()):
         typer.echo(line)
@@ -325,7 +353,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     if tone["news_terms"]:
         lines.append(f"  news-lexicon terms: {', '.join(tone['news_terms'])}")
     lines.append("Keywords: " + ", ".join(phrase for phrase, _ in evidence["keywords"]))
-    stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyze`)"
+    stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyse`)"
     lines.append(f"Rules: {evidence['rules']}{stale}")
     return lines
 
@@ -396,6 +424,13 @@ def demo_command(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. The dashboard has no login: anything but 127.0.0.1 lets other machines "
+            "read and change it (see the README, Sharing the dashboard)."
+        ),
+    ] = server.LOCAL_ADDRESS,
     watch_sources: Annotated[
         bool, typer.Option("--watch/--no-watch", help="Fetch the sources in the background while it runs.")
     ] = True,
@@ -407,13 +442,20 @@ def serve(
     """Open the dashboard (Streamlit) on the database, with `watch` fetching in the background. When the
     database has no articles yet (say, no network), it shows a separate demo database until real ones arrive."""
     db_path = config.db_path(State.db_path)
-    open_db().conn.close()  # create or migrate it now, with a clear error if it cannot be opened
+    open_db(create=True).conn.close()  # create or migrate it now, with a clear error if it cannot be opened
     if demo_if_empty and server.needs_demo(db_path):
         typer.echo(f"{db_path} has no articles yet: generating demo data in {config.DEMO_DB} (shown with a banner)")
         with typer.progressbar(length=server.DEMO_ARTICLES, label="demo", file=sys.stderr) as bar:
             server.make_demo(on_progress=lambda done, total: bar.update(done - bar.pos))
-    typer.echo(f"dashboard: http://localhost:{port}  (Ctrl+C to stop)")
-    raise typer.Exit(server.serve(db_path, port=port, watch=watch_sources, headless=headless))
+    if not server.is_loopback(address):
+        typer.echo(
+            f"warning: listening on {address}: anyone who can reach this machine on port {port} can read your "
+            "articles and add, remove or fetch sources, with no login. Put it behind authentication (README: "
+            "Sharing the dashboard) or use the default, 127.0.0.1.",
+            err=True,
+        )
+    typer.echo(f"dashboard: {server.dashboard_url(port, address)}  (Ctrl+C to stop)")
+    raise typer.Exit(server.serve(db_path, port=port, watch=watch_sources, headless=headless, address=address))
 
 
 # ---- sources -----------------------------------------------------------------------------------
@@ -451,7 +493,7 @@ def sources_add(
     except ValueError as error:
         fail(str(error), code=2)
     source_id, created = store.add_source(
-        open_db(),
+        open_db(create=True),
         url,
         name=name,
         country=country,
@@ -525,7 +567,7 @@ def sources_disable(key: SourceKey) -> None:
 @sources_app.command("import")
 def sources_import(path: Annotated[Path, typer.Argument(help="OPML file.")]) -> None:
     """Import sources from an OPML file (country, language and every attributes are read when present)."""
-    db = open_db()
+    db = open_db(create=True)
     try:
         added, updated, problems = sources.import_opml(db, path)
     except IngestError as error:
@@ -540,9 +582,14 @@ def sources_export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Export the sources as OPML 2.0."""
+    _check_output(output)
     text = sources.export_opml(open_db())
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            with export.atomic_text_file(output) as file:
+                file.write(text)
+        except OSError as error:
+            _output_failed(output, error)
     else:
         sys.stdout.write(text)
 
@@ -550,7 +597,7 @@ def sources_export(
 @sources_app.command("load-starter")
 def sources_load_starter() -> None:
     """Load the starter list of public world-news feeds (data/starter_sources.csv)."""
-    added, existing = sources.load_starter_sources(open_db())
+    added, existing = sources.load_starter_sources(open_db(create=True))
     typer.echo(f"starter sources added: {added}, already present: {existing}")
 
 
@@ -563,18 +610,29 @@ def _option(name: str, annotation, default=None) -> inspect.Parameter:
 
 # The filter and output options every `newsmon export KIND` command takes (one list, not six copies).
 EXPORT_FILTERS = [
+    _option(
+        "search",
+        Annotated[
+            str | None,
+            typer.Option(help="A saved search (`newsmon searches list`); the options below replace its parts."),
+        ],
+    ),
     _option("since", Annotated[str | None, typer.Option(help="From this date or time (2025-11-01, '7 days ago').")]),
     _option(
         "until", Annotated[str | None, typer.Option(help="Up to this date or time (a bare date includes the day).")]
     ),
-    _option("source", Annotated[list[str] | None, typer.Option(help="Source name; repeat for several.")]),
-    _option("country", Annotated[list[str] | None, typer.Option(help="About this country (ISO alpha-2); repeat.")]),
-    _option(
-        "published_in",
-        Annotated[list[str] | None, typer.Option("--published-in", help="Publisher country (ISO alpha-2); repeat.")],
-    ),
-    _option("topic", Annotated[list[str] | None, typer.Option(help="Topic slug; repeat for several.")]),
-    _option("language", Annotated[list[str] | None, typer.Option(help="Language (ISO 639-1); repeat.")]),
+    *[
+        _option(
+            dimension.name,
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    dimension.option, help=f"Only articles with this {dimension.meaning}; repeat for several."
+                ),
+            ],
+        )
+        for dimension in FILTER_DIMENSIONS
+    ],
     _option("query", Annotated[str | None, typer.Option(help="Full-text query in FTS5 syntax.")]),
     _option(
         "sentiment_min",
@@ -627,13 +685,9 @@ def _export_command(summary: export.Summary):
 def _export(
     kind: str,
     *,
+    search: str | None,
     since: str | None,
     until: str | None,
-    source: list[str] | None,
-    country: list[str] | None,
-    published_in: list[str] | None,
-    topic: list[str] | None,
-    language: list[str] | None,
     query: str | None,
     sentiment_min: float | None,
     sentiment_max: float | None,
@@ -643,40 +697,73 @@ def _export(
 ) -> None:
     """Write one summary (CSV to a file or stdout) and, when asked, its manifest."""
     snapshot_at = datetime.now(UTC)
+    for path in (output, manifest):
+        _check_output(path)
     db = open_db()
+    values = {dimension.name: options.pop(dimension.name, None) for dimension in FILTER_DIMENSIONS}
     try:
-        sentiment = None
-        if sentiment_min is not None or sentiment_max is not None:
-            sentiment = (
-                -1.0 if sentiment_min is None else sentiment_min,
-                1.0 if sentiment_max is None else sentiment_max,
-            )
-        filters = Filters(
+        filters = Filters.from_args(
             since=queries.parse_when(since),
             until=queries.parse_when(until, end_of_day=True),
-            sources=tuple(source or ()),
-            countries=tuple(country or ()),
-            published_in=tuple(published_in or ()),
-            topics=tuple(topic or ()),
-            languages=tuple(language or ()),
             query=query,
-            sentiment=sentiment,
+            sentiment_min=sentiment_min,
+            sentiment_max=sentiment_max,
+            **values,
         )
+        if search:
+            filters = searches.narrowed(searches.get(db, search), filters, now=snapshot_at)
         count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
-    except (QueryError, export.ExportError) as error:
+    except (QueryError, export.ExportError, searches.SearchError) as error:
         fail(str(error), code=2)
+    except OSError as error:
+        _output_failed(output, error)
     if output:
         typer.echo(f"exported {count} rows to {output}", err=True)
     if manifest:
         described = export.manifest(
             kind, filters, rows=count, snapshot_at=snapshot_at, database=str(config.db_path(State.db_path)), **options
         )
-        manifest.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        described["data_quality"] = quality.check(db, filters, now=snapshot_at).as_dict()
+        if search:
+            described["saved_search"] = search
+        try:
+            with export.atomic_text_file(manifest) as file:
+                file.write(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
+        except OSError as error:
+            _output_failed(manifest, error)
         typer.echo(f"wrote the manifest to {manifest}", err=True)
+
+
+# Writing failed although the path was right: the disk, not the command, is at fault (exit 1, not 2).
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
+def _check_output(path: Path | None) -> None:
+    """Refuse an output path that cannot be a file before any work is done."""
+    if path is None:
+        return
+    if path.is_dir():
+        fail(f"{path} is a folder: give a file name, like {path / 'export.csv'}", code=2)
+    if not path.parent.is_dir():
+        fail(f"cannot write {path}: the folder {path.parent} does not exist", code=2)
+
+
+def _output_failed(path: Path | None, error: OSError) -> None:
+    """One line for a file that could not be written; atomic writes leave no partial file behind."""
+    where = path if path is not None else "the output"
+    reason = error.strerror or str(error)
+    kept = f"; {path} was not written" if path is not None else ""
+    if path is not None and path.exists():
+        kept = f"; {path} is unchanged"
+    fail(f"cannot write {where}: {reason}{kept}", code=1 if error.errno in DISK_ERRORS else 2)
 
 
 for _summary in export.SUMMARIES.values():
     export_app.command(_summary.kind, short_help=_summary.description)(_export_command(_summary))
+
+
+# Saved searches, alerts and digests: their commands register themselves on `app`.
+from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""Streamlit glue shared by app.py and the pages: which database, the sidebar filters, cached queries,
-names and colours. No SQL here: queries live in monitor.queries and monitor.trends."""
+"""Streamlit state shared by app.py and the pages: which database, the sidebar filters (the View), cached
+queries, colours and the pieces more than one page draws. No SQL here (monitor.queries and monitor.trends),
+no names (monitor.labels); what one page alone needs lives in that page."""
 
 from __future__ import annotations
 
@@ -10,21 +11,20 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import plotly.express as px
-import pycountry
 import sqlite_utils
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from monitor import config, queries, selection, sources, store, trends
-from monitor.analysis.topics import load_taxonomy
-from monitor.queries import Filters, QueryError
-from monitor.reader import escape_markdown, safe_link
-from monitor.selection import LIST_PARAMS, PERIODS, SENTIMENT_FULL, Selection
+from monitor import config, labels, queries, selection, sources, store, trends
+from monitor.filters import FILTER_DIMENSIONS, Filters
+from monitor.queries import QueryError
+from monitor.reader import escape_markdown
+from monitor.selection import PERIODS, SENTIMENT_FULL, Selection
 
 PARALLEL_QUERIES = 2  # a 2-core laptop
 STATE_KEY = "newsmon_view"
@@ -123,9 +123,8 @@ def current() -> View:
 
 
 def page_view() -> View:
-    """The View a page starts with: the one app.py's sidebar made in this run, or, when a page is opened
-    directly by its link before app.py ever ran (Streamlit then runs pages/ files on their own), a sidebar
-    drawn here."""
+    """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
+    `streamlit run app_pages/trends.py`, draws the sidebar itself)."""
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
         view = sidebar()
@@ -134,37 +133,7 @@ def page_view() -> View:
     return view
 
 
-# ---- names and colours -----------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def country_name(code: str) -> str:
-    if code == "XK":
-        return "Kosovo"
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or country.name if country else code
-
-
-@lru_cache(maxsize=512)
-def country_alpha3(code: str) -> str | None:
-    if code == "XK":
-        return "XKX"
-    country = pycountry.countries.get(alpha_2=code)
-    return country.alpha_3 if country else None
-
-
-@lru_cache(maxsize=256)
-def language_name(code: str) -> str:
-    language = pycountry.languages.get(alpha_2=code)
-    return language.name if language else code
-
-
-def topic_labels() -> dict[str, str]:
-    return {topic.slug: topic.label for topic in load_taxonomy().topics}
-
-
-def topic_label(slug: str) -> str:
-    return topic_labels().get(slug, slug)
+# ---- colours and charts -----------------------------------------------------------------------------
 
 
 # The world map's shapes are served by this app (static/topojson), not fetched from plotly's CDN.
@@ -178,7 +147,7 @@ def colour(value: str) -> str:
     anything else by a stable hash."""
     if value == "other":
         return OTHER_COLOUR
-    slugs = list(topic_labels())
+    slugs = list(labels.topic_labels())
     if value in slugs:
         return PALETTE[slugs.index(value) % len(PALETTE)]
     return PALETTE[zlib.crc32(value.encode()) % len(PALETTE)]
@@ -186,19 +155,6 @@ def colour(value: str) -> str:
 
 def colours(values) -> dict[str, str]:
     return {value: colour(value) for value in values}
-
-
-def label(dimension: str, value: str) -> str:
-    """How a dimension value reads on a chart."""
-    if not value:
-        return "(none)"
-    if dimension in ("country", "published_in"):
-        return f"{country_name(value)} ({value})"
-    if dimension == "topic":
-        return topic_label(value)
-    if dimension == "language":
-        return language_name(value)
-    return value
 
 
 def local_time(timestamp: str | None, timezone: ZoneInfo | None = None) -> str:
@@ -213,13 +169,7 @@ def local_time(timestamp: str | None, timezone: ZoneInfo | None = None) -> str:
 
 # ---- the sidebar -----------------------------------------------------------------------------------
 
-WIDGETS = {  # session-state key -> URL parameter
-    "f_country": "country",
-    "f_pub": "pub",
-    "f_topic": "topic",
-    "f_source": "source",
-    "f_lang": "lang",
-}
+WIDGETS = {f"f_{dimension.name}": dimension for dimension in FILTER_DIMENSIONS}  # session-state key -> dimension
 
 
 def _browser_timezone() -> ZoneInfo:
@@ -234,8 +184,8 @@ def _load_url_into_widgets(chosen: Selection) -> None:
     state = st.session_state
     state["f_period"] = chosen.period
     state["f_range"] = (chosen.start, chosen.end) if chosen.start and chosen.end else ()
-    for key, param in WIDGETS.items():
-        state[key] = list(chosen.lists.get(param, ()))
+    for key, dimension in WIDGETS.items():
+        state[key] = list(chosen.lists.get(dimension.param, ()))
     state["f_sentiment"] = chosen.sentiment
     state["f_query"] = chosen.query
 
@@ -262,6 +212,7 @@ def sidebar() -> View:
     wanted_db = (params.get("db") or [None])[0]
     db_path, demo = choose_database(wanted_db)
     with connect(str(db_path)) as db:
+        demo = demo or store.is_demo(db)  # also a demo database opened as the real one (--db data/demo.db)
         version = trends.data_version(db)
         first_day, last_day = trends.date_span(db)
     today = date.fromisoformat(last_day) if demo and last_day else datetime.now(UTC).date()
@@ -271,7 +222,7 @@ def sidebar() -> View:
         chosen, problems = selection.from_params(params)
         _load_url_into_widgets(chosen)
         for problem in problems:
-            st.sidebar.warning(f"Link: {problem}")
+            st.sidebar.warning(f"Link: {escape_markdown(problem)}")
 
     bar = st.sidebar
     bar.header("Filters")
@@ -285,16 +236,14 @@ def sidebar() -> View:
             start, end = picked
         elif isinstance(picked, tuple) and len(picked) == 1:
             start = picked[0]
-    labels = {"f_country": "About countries", "f_pub": "Publisher country", "f_topic": "Topics"}
-    labels |= {"f_source": "Sources", "f_lang": "Languages"}
-    dimension = {"f_country": "country", "f_pub": "published_in", "f_topic": "topic", "f_source": "source"}
-    dimension |= {"f_lang": "language"}
     lists: dict[str, tuple[str, ...]] = {}
-    for key, param in WIDGETS.items():
-        options = list(choices.get(LIST_PARAMS[param], []))
+    for key, dimension in WIDGETS.items():
+        options = list(choices.get(dimension.field, []))
         options += [value for value in st.session_state.get(key, []) if value not in options]  # from a link
-        lists[param] = tuple(
-            bar.multiselect(labels[key], options, key=key, format_func=lambda value, d=dimension[key]: label(d, value))
+        if not options:  # nothing to choose (no source groups yet)
+            continue
+        lists[dimension.param] = tuple(
+            bar.multiselect(dimension.label, options, key=key, format_func=partial(labels.label, dimension.name))
         )
     sentiment = bar.slider(
         "Sentiment (English articles)",
@@ -308,14 +257,19 @@ def sidebar() -> View:
         "Search",
         key="f_query",
         placeholder='e.g. border OR "peace talks"',
-        help='Full-text search (FTS5): words, "exact phrases", OR, NOT, prefix*.',
+        help='Words (all of them), "exact phrases", OR, NOT, (groups), prefix*. Words with hyphens, '
+        "apostrophes or dots (Pakistan-Afghanistan, Pakistan's, U.S.) are searched as written; quote "
+        '"or", "and" or "not" to search the word itself.',
     )
     if query.strip():
+        searched = queries.fts_query(query)
+        if searched != " ".join(query.split()):
+            bar.caption("Searching for: " + escape_markdown(searched or "nothing (no word left)"))
         try:
             with connect(str(db_path)) as db:
                 queries.check_search(db, query)
         except QueryError as error:
-            bar.error(f"{error}. The search is ignored until it is fixed.")
+            bar.error(f"{escape_markdown(str(error))}. The search is ignored until it is fixed.")
             query = ""
     bar.button("Clear filters", on_click=_clear_filters, width="stretch")
 
@@ -324,6 +278,9 @@ def sidebar() -> View:
         chosen = replace(chosen, sentiment=SENTIMENT_FULL)
     filters = chosen.filters(today=today, now=datetime.now(UTC) if not demo else None)
     _write_url(chosen.params())
+    from monitor import saved_views  # open a saved search, save this view
+
+    saved_views.sidebar(str(db_path), chosen, _load_url_into_widgets)
     first = date.fromisoformat(first_day) if first_day else None
     view = View(str(db_path), demo, version, filters, chosen, today, first, _browser_timezone())
     st.session_state[STATE_KEY] = st.session_state[FRESH_KEY] = view
@@ -333,14 +290,25 @@ def sidebar() -> View:
 def database_note(view: View) -> None:
     """The demo banner with the way back, or which database is open."""
     if view.demo:
+        real = config.db_path()
+        shown = escape_markdown(str(real))
+        leave = False
+        if Path(view.db_path).resolve() == real.resolve():  # opened with --db or NEWSMON_DB
+            own = f"This database ({shown}) was made by `newsmon demo`: open yours with `--db PATH` or `NEWSMON_DB`."
+        elif has_articles(real):
+            own, leave = f"Your own database ({shown}) has articles: open it with the button below.", True
+        else:
+            own = (
+                f"Your own database ({shown}) has no articles yet: open it with the button below and add sources "
+                "on its Sources page, or run `newsmon fetch`."
+            )
+            leave = True
         st.warning(
             f"**Demo data.** These articles are generated by `newsmon demo` to show what the dashboard does; "
-            f"they are not real news. Periods count back from the demo's last day ({view.today}). "
-            f"Your own database ({config.db_path()}) has no articles yet: add sources on the Sources page "
-            f"or run `newsmon fetch`.",
+            f"they are not real news. Periods count back from the demo's last day ({view.today}). {own}",
             icon="⚠️",
         )
-        if st.button("Open my database instead", key="leave_demo"):
+        if leave and st.button("Open my database instead", key="leave_demo"):
             st.query_params["db"] = "real"
             st.rerun()
     elif config.DEMO_DB.exists() and st.query_params.get("db") == "real" and st.sidebar.button("Show the demo data"):
@@ -365,34 +333,9 @@ def figure_defaults(figure, *, title: str, y_title: str | None = None, x_title: 
 
 # ---- shared page pieces ----------------------------------------------------------------------------
 
-HEADLINE_FIGURES = (  # key of trends.headline, label, number format
-    ("articles", "Articles", "{:,}"),
-    ("stories", "Stories", "{:,}"),
-    ("sources", "Sources", "{:,}"),
-    ("countries", "Countries", "{:,}"),
-    ("mean_sentiment", "Mean sentiment", "{:+.3f}"),
-)
-
-
-def change_text(figure) -> str | None:
-    """'+12%' against the previous period, or the absolute change for sentiment-like figures near zero."""
-    if figure.value is None or figure.previous is None:
-        return None
-    if isinstance(figure.value, float):
-        return f"{figure.value - figure.previous:+.3f}"
-    if not figure.previous:
-        return "new" if figure.value else None
-    return f"{(figure.value - figure.previous) / figure.previous:+.0%}"
-
-
-def previous_text(figure, fmt: str) -> str:
-    if figure.previous is None:
-        return "No previous period to compare with (the selection has no start date)."
-    return f"Previous period of the same length: {fmt.format(figure.previous)}"
-
 
 def describe(view: View) -> str:
-    """The selection in words, under each page title."""
+    """The selection in words (Markdown, link values escaped), under each page title."""
     filters = view.filters
     parts = [PERIODS[view.selection.period] if view.selection.period != "custom" else "Custom range"]
     if filters.since or filters.until:
@@ -403,20 +346,13 @@ def describe(view: View) -> str:
         )
         until = filters.until.strftime("%Y-%m-%d") if filters.until else str(view.today)
         parts[0] += f" ({since} – {until} UTC)"
-    named = (
-        ("about", "country", filters.countries),
-        ("published in", "published_in", filters.published_in),
-        ("topic", "topic", filters.topics),
-        ("source", "source", filters.sources),
-        ("language", "language", filters.languages),
-    )
-    for prefix, dimension, values in named:
-        if values:
-            parts.append(f"{prefix} " + " or ".join(label(dimension, value) for value in values))
+    for dimension, values in filters.chosen():
+        named = (escape_markdown(labels.label(dimension.name, value)) for value in values)
+        parts.append(f"{dimension.prefix} " + " or ".join(named))
     if filters.sentiment:
         parts.append(f"sentiment {filters.sentiment[0]:+.2f} to {filters.sentiment[1]:+.2f}")
     if filters.query:
-        parts.append(f"matching “{filters.query}”")
+        parts.append(f"matching “{escape_markdown(filters.query)}”")
     return " · ".join(parts)
 
 
@@ -479,205 +415,8 @@ def rising_table(rising) -> list[dict]:
     ]
 
 
-STORY_COLUMNS = {
-    "title": st.column_config.TextColumn("Story (first headline)", width="large"),
-    "articles": st.column_config.NumberColumn("Articles", width="small"),
-    "sources": st.column_config.NumberColumn("Sources", width="small"),
-    "last_seen": st.column_config.TextColumn("Latest", width="small", help="Newest article, your time zone"),
-}
-
-
-def stories_table(stories: list[dict]) -> list[dict]:
-    return [
-        {
-            "title": story["title"],
-            "articles": story["articles"],
-            "sources": story["sources"],
-            "last_seen": local_time(story["last_seen"])[5:],  # MM-DD HH:MM: the year is the selection's
-        }
-        for story in stories
-    ]
-
-
 def daily_series(rows: list[dict], values, first: date, last: date) -> dict[str, list[int]]:
     """Counts per day from counts_over_time rows, with the missing days as zeros (for sparklines)."""
     days = [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
     counts = {(row["value"], row["period"]): row["articles"] for row in rows}
     return {value: [counts.get((value, day), 0) for day in days] for value in values}
-
-
-ARTICLE_SORTS = {  # label -> (queries.article_page sort, descending)
-    "Newest first": ("published_at", True),
-    "Oldest first": ("published_at", False),
-    "Source (A–Z)": ("source", False),
-    "Most negative": ("sentiment", False),
-    "Most positive": ("sentiment", True),
-    "Title (A–Z)": ("title", False),
-}
-ARTICLE_COLUMNS = {
-    "published": st.column_config.TextColumn("Published", help="In your time zone"),
-    "source": st.column_config.TextColumn("Source", width="small"),
-    "title": st.column_config.TextColumn("Title", width="large"),
-    "sentiment": st.column_config.NumberColumn(
-        "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
-    ),
-    "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
-    "topics": st.column_config.TextColumn("Topics", help="Strongest first", width="medium"),
-}
-
-
-def article_table(rows: list[dict]) -> list[dict]:
-    return [
-        {
-            "id": row["id"],
-            "published": local_time(row["published_at"]),
-            "source": row["source"],
-            "title": row["title"],
-            "countries": ", ".join((row["countries"] or "").split(";")) if row["countries"] else "",
-            "topics": ", ".join(topic_label(slug) for slug in row["topics"].split(";")) if row["topics"] else "",
-            "sentiment": row["sentiment"],
-        }
-        for row in rows
-    ]
-
-
-def story_table(story: list[dict]) -> list[dict]:
-    return [
-        {"published": local_time(row["published_at"]), "source": row["source"], "title": row["title"], "id": row["id"]}
-        for row in story
-    ]
-
-
-def evidence_panel(article: dict) -> None:
-    """Why each tag was given: the matched words and scores stored with the article's analysis."""
-    evidence = article["evidence"]
-    if evidence is None:
-        st.info("Not analysed yet: run `newsmon analyze`.")
-        return
-    language = evidence["language"]
-    st.markdown(
-        f"**Language:** {escape_markdown(str(language['value'] or 'unknown'))} — {escape_markdown(language['method'])}"
-    )
-    st.markdown("**Countries (about)**")
-    if evidence["countries"]:
-        st.dataframe(
-            [
-                {
-                    "country": f"{tag['name']} ({tag['code']})",
-                    "score": tag["score"],
-                    "mentions": tag["mentions"],
-                    "in title": tag["in_title"],
-                    "matched": ", ".join(tag["matched"]),
-                }
-                for tag in evidence["countries"]
-            ],
-            hide_index=True,
-            key="evidence_countries",
-        )
-    else:
-        st.caption("No country scored above the threshold.")
-    st.markdown("**Topics**")
-    if evidence["topics"]:
-        st.dataframe(
-            [
-                {"topic": tag["label"], "score": tag["score"], "matched terms": ", ".join(tag["matched"])}
-                for tag in evidence["topics"]
-            ],
-            hide_index=True,
-            key="evidence_topics",
-        )
-    else:
-        st.caption("No topic scored above its threshold.")
-    tone = evidence["sentiment"]
-    value = "not scored" if tone["compound"] is None else f"{tone['compound']:+.3f} ({tone['label']})"
-    st.markdown(f"**Sentiment:** {escape_markdown(value)} — {escape_markdown(tone['reason'])}")
-    if tone["strongest"]:
-        st.dataframe(
-            [{"score": score, "sentence": text} for text, score in tone["strongest"]],
-            hide_index=True,
-            key="evidence_sentences",
-        )
-    if tone["news_terms"]:
-        st.caption("News-lexicon terms: " + escape_markdown(", ".join(tone["news_terms"])))
-    st.markdown("**Keywords:** " + escape_markdown(", ".join(phrase for phrase, _ in evidence["keywords"]) or "none"))
-
-
-HEALTH_COLUMNS = {
-    "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
-    "name": st.column_config.TextColumn("Source"),
-    "country": st.column_config.TextColumn("Country"),
-    "language": st.column_config.TextColumn("Lang"),
-    "every": st.column_config.TextColumn("Every"),
-    "last_success": st.column_config.TextColumn("Last success"),
-    "failures": st.column_config.NumberColumn("Failures", help="Consecutive failed fetches"),
-    "last_error": st.column_config.TextColumn("Last error", width="medium"),
-    "per_day": st.column_config.BarChartColumn("Articles per day (14 days)", y_min=0),
-    "articles_24h": st.column_config.NumberColumn("24 h"),
-    "articles_total": st.column_config.NumberColumn("Total"),
-    "url": st.column_config.LinkColumn("URL"),
-}
-
-
-def health_table(health, activity: list[dict], today: date) -> list[dict]:
-    """One row per source for the health table, with its articles per day as a small bar chart."""
-    first = today - timedelta(days=13)
-    series = daily_series(
-        [{"value": row["source"], "period": row["day"], "articles": row["articles"]} for row in activity],
-        [source.name for source in health],
-        first,
-        today,
-    )
-    return [
-        {
-            "state": source.state,
-            "name": source.name,
-            "country": source.country or "",
-            "language": source.language or "",
-            "every": sources.format_every(source.every_seconds),
-            "last_success": local_time(source.last_success_at) or "never",
-            "failures": source.consecutive_failures,
-            "last_error": source.last_error or "",
-            "per_day": series[source.name],
-            "articles_24h": source.articles_24h,
-            "articles_total": source.articles_total,
-            "url": safe_link(source.url),
-        }
-        for source in health
-    ]
-
-
-# ---- exports ---------------------------------------------------------------------------------------
-
-
-@st.cache_data(max_entries=200, show_spinner=False)
-def _export_csv(db_path: str, version: str, kind: str, filters: Filters, by, interval, max_rows) -> tuple[bytes, int]:
-    from monitor import export
-
-    with connect(db_path) as db:
-        return export.summary_csv(db, kind, filters, by=by, interval=interval, max_rows=max_rows)
-
-
-def export_csv(kind: str, filters: Filters, by, interval: str, max_rows: int | None = None) -> tuple[bytes, int]:
-    """The summary's CSV (formulas neutralised) and its row count, cached like every query."""
-    view = current()
-    return _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows)
-
-
-def export_csv_later(kind: str, filters: Filters, by, interval: str, max_rows: int) -> Callable[[], bytes]:
-    """The CSV made only when the download button is pressed (large article lists)."""
-    view = current()
-    return lambda: _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows)[0]
-
-
-@st.cache_data(max_entries=200, show_spinner=False)
-def _export_preview(db_path: str, version: str, kind: str, filters: Filters, by, interval, limit) -> dict:
-    from monitor import export
-
-    with connect(db_path) as db:
-        columns, rows = export.summary_rows(db, kind, filters, by=by, interval=interval, limit=limit)
-        return {"columns": columns, "rows": [dict(row) for _, row in zip(range(limit), rows, strict=False)]}
-
-
-def export_preview(kind: str, filters: Filters, by, interval: str, limit: int) -> dict:
-    view = current()
-    return _export_preview(view.db_path, view.version, kind, filters, by, interval, limit)

@@ -7,22 +7,23 @@ summary never loads the articles table. Every text cell a spreadsheet would run 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
+import os
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-import pycountry
 import sqlite_utils
 
-from monitor import __version__, queries, trends
-from monitor.analysis import topics
+from monitor import __version__, labels, queries, trends
+from monitor.filters import DIMENSIONS, Filters, filter_fields
 from monitor.normalise import iso
-from monitor.queries import Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DECIMALS = 4  # shares and mean sentiment
@@ -61,13 +62,11 @@ PERIOD_MEANING = {
     "day": "UTC day of publication (YYYY-MM-DD)",
     "week": "week of publication, named by its Monday (YYYY-MM-DD, UTC)",
 }
-BY_MEANING = {
-    "topic": "topic slug (data/taxonomy.toml) the articles were tagged with",
-    "country": "country the articles are about, ISO 3166-1 alpha-2",
-    "source": "source (outlet) name",
-    "language": "language of the articles, ISO 639-1",
-    "published_in": "country of the publisher (the source's configured country), ISO alpha-2",
-}
+BY_MEANING = {name: dimension.meaning for name, dimension in DIMENSIONS.items()}
+# The groupings of `daily` (any dimension the rollups keep but keywords, which have their own summary) and of
+# `sentiment` (those, by day first): from the registry, so a new dimension is offered here too.
+DAILY_BY = tuple(dimension.name for dimension in DIMENSIONS.values() if dimension.cross)
+SENTIMENT_BY = ("day", *(name for name in DAILY_BY if name != "language"))
 SENTIMENT_MEANINGS = {
     "mean_sentiment": "mean VADER compound score, -1 (negative) to 1 (positive), over the scored articles",
     "scored_articles": "articles with a sentiment score (English only) behind mean_sentiment",
@@ -151,7 +150,7 @@ SUMMARIES: dict[str, Summary] = {
                 "share": "articles / all articles of the selection in the period (tags overlap: may add up to > 1)",
                 **SENTIMENT_MEANINGS,
             },
-            by=("topic", "country", "source", "language", "published_in"),
+            by=("topic", *(name for name in DAILY_BY if name != "topic")),
             intervals=True,
         ),
         Summary(
@@ -159,7 +158,7 @@ SUMMARIES: dict[str, Summary] = {
             "Sentiment",
             "Mean sentiment (VADER, English articles) by day or week, country, topic, source or publisher country.",
             {BY: "", **SENTIMENT_MEANINGS, "articles": "all articles, scored or not"},
-            by=("day", "country", "topic", "source", "published_in"),
+            by=SENTIMENT_BY,
             intervals=True,
         ),
         Summary(
@@ -326,38 +325,21 @@ def _totals_with_share(db: sqlite_utils.Database, filters: Filters, by: str) -> 
 
 
 def _topics(db: sqlite_utils.Database, filters: Filters) -> list[dict]:
-    labels = _topic_labels()
+    names = labels.topic_labels()
     rows = []
     for row in _totals_with_share(db, filters, "topic"):
         slug = row.pop("value")
-        rows.append({"topic": slug, "label": labels.get(slug, ""), **row})
+        rows.append({"topic": slug, "label": names.get(slug, ""), **row})
     return rows
-
-
-def _topic_labels() -> dict[str, str]:
-    try:
-        return {topic.slug: topic.label for topic in topics.load_taxonomy().topics}
-    except (ValueError, OSError):  # a broken taxonomy file: the slugs still say enough
-        return {}
 
 
 def _countries(db: sqlite_utils.Database, filters: Filters) -> list[dict]:
     rows = []
     for row in _totals_with_share(db, filters, "country"):
         code = row.pop("value")
-        alpha_3, name = country_names(code)
+        alpha_3, name = labels.country_names(code)
         rows.append({"country": code, "alpha_3": alpha_3, "name": name, **row})
     return rows
-
-
-def country_names(code: str) -> tuple[str, str]:
-    """(ISO alpha-3, English name) of an alpha-2 code; Kosovo (XK, not in ISO 3166) as XKX, "Kosovo"."""
-    if code.upper() == "XK":
-        return "XKX", "Kosovo"
-    country = pycountry.countries.get(alpha_2=code.upper())
-    if country is None:
-        return "", ""
-    return country.alpha_3, getattr(country, "common_name", None) or country.name
 
 
 def _keywords(db: sqlite_utils.Database, filters: Filters, interval: str, top: int) -> list[dict]:
@@ -397,6 +379,25 @@ def keyword_counts(
 # ---- files, downloads and the manifest -----------------------------------------------------------
 
 
+@contextlib.contextmanager
+def atomic_text_file(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text file written whole or not at all: the text goes to a temporary file in the same folder,
+    which replaces `path` once complete and on disk. On any error (a full disk) the temporary file is removed
+    and `path` is left as it was, so a failed export never leaves a partial file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as usual
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def write_summary(
     db: sqlite_utils.Database,
     kind: str,
@@ -409,10 +410,11 @@ def write_summary(
     full_text: bool = False,
 ) -> int:
     """Write one summary as CSV (UTF-8, header row) to a file or stream; returns the rows written.
-    A bad filter raises QueryError (a bad grouping ExportError) before a file is created."""
+    A bad filter raises QueryError (a bad grouping ExportError) before a file is created; a file is replaced
+    only once it is complete (OSError otherwise, with nothing left behind)."""
     columns, rows = summary_rows(db, kind, filters, by=by, interval=interval, top=top, full_text=full_text)
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as file:
+        with atomic_text_file(out) as file:
             return write_csv(rows, columns, file)
     return write_csv(rows, columns, out)
 
@@ -491,7 +493,7 @@ def _options(summary: Summary, by: str | None, interval: str, top: int, full_tex
 def filters_dict(filters: Filters) -> dict:
     """The selection as JSON-ready data: dates ISO 8601 UTC, lists for the tuples, restrictions only."""
     data: dict[str, object] = {}
-    for name in Filters.__dataclass_fields__:
+    for name in filter_fields():
         value = getattr(filters, name)
         if value is None or value == () or (isinstance(value, str) and not value.strip()):
             continue

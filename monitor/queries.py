@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,27 +11,15 @@ from datetime import UTC, datetime, time
 
 import sqlite_utils
 
+from monitor.filters import DIMENSIONS, Filters
 from monitor.normalise import iso, parse_date
 from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS
+
+__all__ = ["Filters", "QueryError", "where_articles", "rollup_for"]  # Filters lives in monitor.filters
 
 
 class QueryError(Exception):
     """A filter the database cannot answer (bad FTS5 syntax, unknown date); one line for the analyst."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The current selection. Empty tuples and None mean "no restriction"."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    sources: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()  # about these countries (ISO alpha-2), filled by the analysis
-    published_in: tuple[str, ...] = ()  # publisher country from the source's configuration
-    topics: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    query: str | None = None  # FTS5 syntax: phrases, OR, NOT, prefix*
-    sentiment: tuple[float, float] | None = None  # compound range; excludes articles with no score
 
 
 def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None:
@@ -43,6 +32,92 @@ def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None
     if end_of_day and len(text.strip()) == 10:  # a bare date includes the whole day
         value = value.replace(hour=23, minute=59, second=59)
     return value
+
+
+# ---- what analysts type into the search box ----------------------------------------------------------
+
+# A "phrase"* (unclosed quotes too), a parenthesis, or a run of anything else.
+SEARCH_TOKEN = re.compile(r'"[^"]*"?\*?|[()]|[^\s()"]+')
+OPERATORS = ("AND", "OR", "NOT")  # in any case: `india or pakistan` means what it says; "or" quoted is the word
+
+
+def search_tokens(text: str | None) -> list[tuple[str, str]]:
+    """(kind, FTS5 text) of a search as analysts type it, kind being term, op, open or close.
+    Words with hyphens, apostrophes or dots (`Pakistan-Afghanistan`, `Pakistan's`, `U.S.`) become phrases,
+    which is what the index holds for them; operators in any case; an operator with no term on one side,
+    unbalanced parentheses and stray quotes are dropped rather than refused; a leading `NOT x` is dropped
+    with its term (FTS5 has no "everything but x", and searching x would invert it)."""
+    tokens: list[tuple[str, str]] = []
+    for raw in SEARCH_TOKEN.findall(text or ""):
+        if raw.startswith('"'):
+            prefix = "*" if raw.endswith("*") else ""
+            inner = " ".join(raw.rstrip("*").strip('"').split())
+            if re.search(r"\w", inner):
+                tokens.append(("term", f'"{inner}"{prefix}'))
+        elif raw in "()":
+            tokens.append(("open" if raw == "(" else "close", raw))
+        elif raw.upper() in OPERATORS:
+            tokens.append(("op", raw.upper()))
+        elif re.search(r"\w", raw):
+            prefix = "*" if raw.endswith("*") else ""
+            core = raw.rstrip("*")
+            tokens.append(("term", raw if re.fullmatch(r"\w+", core) else f'"{core}"{prefix}'))
+    if sum(kind == "open" for kind, _ in tokens) != sum(kind == "close" for kind, _ in tokens) or _misnested(tokens):
+        tokens = [token for token in tokens if token[0] not in ("open", "close")]
+    changed = True
+    while changed:  # drop operators without a term on each side, and empty groups
+        changed = False
+        for n, (kind, token) in enumerate(tokens):
+            before = tokens[n - 1][0] if n else None
+            after = tokens[n + 1][0] if n + 1 < len(tokens) else None
+            if kind == "op" and token == "NOT" and before in (None, "op", "open") and after == "term":
+                del tokens[n : n + 2]  # FTS5 cannot search for "not X" alone: searching X would invert it
+                changed = True
+                break
+            if (kind == "op" and (before in (None, "op", "open") or after in (None, "op", "close"))) or (
+                kind == "open" and after == "close"
+            ):
+                del tokens[n : n + (2 if kind == "open" else 1)]
+                changed = True
+                break
+    return tokens
+
+
+def _misnested(tokens: list[tuple[str, str]]) -> bool:
+    depth = 0
+    for kind, _ in tokens:
+        depth += {"open": 1, "close": -1}.get(kind, 0)
+        if depth < 0:
+            return True
+    return False
+
+
+def fts_query(text: str | None) -> str:
+    """The FTS5 query for what was typed ('' when nothing is left to search for). Valid FTS5 comes out as it
+    went in, so translating twice changes nothing."""
+    return " ".join(token for _, token in search_tokens(text))
+
+
+def positive_terms(text: str | None) -> list[str]:
+    """The words and phrases a search looks for (to highlight), without those after NOT: `prefix*` kept."""
+    terms, skip_depth, depth, negated = [], None, 0, False
+    for kind, token in search_tokens(text):
+        if kind == "open":
+            depth += 1
+            if negated and skip_depth is None:
+                skip_depth = depth
+            negated = False
+        elif kind == "close":
+            if skip_depth == depth:
+                skip_depth = None
+            depth -= 1
+        elif kind == "op":
+            negated = token == "NOT"
+        else:
+            if not negated and skip_depth is None:
+                terms.append(token.replace('"', ""))
+            negated = False
+    return list(dict.fromkeys(terms))
 
 
 @dataclass
@@ -70,42 +145,18 @@ def where_articles(filters: Filters, alias: str = "a") -> Where:
         where.add(f"{alias}.published_at >= ?", iso(filters.since))
     if filters.until:
         where.add(f"{alias}.published_at <= ?", iso(filters.until))
-    if filters.sources:
-        where.add(f"{alias}.source IN ({_marks(filters.sources)})", *filters.sources)
-    if filters.languages:
-        where.add(f"{alias}.language IN ({_marks(filters.languages)})", *[lang.lower() for lang in filters.languages])
-    if filters.published_in:
-        codes = [code.upper() for code in filters.published_in]
-        where.add(f"{alias}.published_in IN ({_marks(codes)})", *codes)
-    if filters.countries:
-        codes = [code.upper() for code in filters.countries]
-        where.add(
-            f"{alias}.id IN (SELECT article_id FROM article_countries WHERE country IN ({_marks(codes)}))", *codes
-        )
-    if filters.topics:
-        where.add(
-            f"{alias}.id IN (SELECT article_id FROM article_topics WHERE topic IN ({_marks(filters.topics)}))",
-            *filters.topics,
-        )
+    for dimension, values in filters.chosen():
+        sql, params = dimension.where(values, alias)
+        where.add(sql, *params)
     if filters.sentiment:
         low, high = filters.sentiment
         where.add(f"{alias}.sentiment BETWEEN ? AND ?", low, high)
-    if filters.query and filters.query.strip():
-        where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", filters.query)
+    if search := fts_query(filters.query):
+        where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", search)
     return where
 
 
 # ---- rollups --------------------------------------------------------------------------------------
-
-# Filters field -> the dimension of the cross rollups (daily_cross) that holds one of its values, and how
-# where_articles spells a value of it.
-CROSS_FIELDS = {
-    "countries": ("country", str.upper),
-    "topics": ("topic", str),
-    "sources": ("source", str),
-    "languages": ("language", str.lower),
-    "published_in": ("published_in", str.upper),
-}
 
 
 @dataclass(frozen=True)
@@ -155,19 +206,19 @@ def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     filtered articles can: a full-text query, a sentiment range, several filter values, or a keyword count
     within a filter."""
     if dimension not in ROLLUP_DIMENSIONS:
+        if dimension in DIMENSIONS:  # counted in SQL only (source groups)
+            return None
         raise ValueError(f"no rollup of {dimension!r}")
-    query = filters.query if filters.query and filters.query.strip() else None
-    if query is not None or filters.sentiment is not None or not _whole_days(filters):
+    if fts_query(filters.query) or filters.sentiment is not None or not _whole_days(filters):
         return None
     start, end = day_bounds(filters)
-    chosen = [(name, getattr(filters, name)) for name in CROSS_FIELDS if getattr(filters, name)]
+    chosen = filters.chosen()
     if not chosen:
         return Rollup(start, end)
-    if len(chosen) > 1 or len(chosen[0][1]) != 1 or dimension not in CROSS_DIMENSIONS:
+    if len(chosen) > 1 or len(chosen[0][1]) != 1 or dimension not in CROSS_DIMENSIONS or not chosen[0][0].cross:
         return None
-    name, (value,) = chosen[0]
-    filter_dimension, spell = CROSS_FIELDS[name]
-    return Rollup(start, end, filter_dimension, spell(value))
+    filter_dimension, (value,) = chosen[0]
+    return Rollup(start, end, filter_dimension.name, filter_dimension.spell(value))
 
 
 SEARCH_HINT = 'AND, OR and NOT need a word on each side, "phrases" need both quotes, prefix* ends a word'
@@ -178,7 +229,7 @@ def run(db: sqlite_utils.Database, sql: str, params, filters: Filters) -> sqlite
     try:
         return db.execute(sql, params)
     except sqlite3.OperationalError as error:
-        if filters.query and filters.query.strip():
+        if fts_query(filters.query):
             reason = str(error).removeprefix("fts5: ")
             raise QueryError(f"search syntax: {reason} in {filters.query!r}; {SEARCH_HINT}") from None
         raise
@@ -191,7 +242,12 @@ def has_articles(db: sqlite_utils.Database) -> bool:
 def check_search(db: sqlite_utils.Database, query: str) -> None:
     """QueryError when a full-text query is not valid FTS5 syntax. One index probe: the sidebar runs it on
     every rerun."""
-    run(db, "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", [query], Filters(query=query)).fetchone()
+    search = fts_query(query)
+    if query and query.strip() and not search:
+        raise QueryError(f"search syntax: no word to search for in {query!r}")
+    if search:
+        sql = "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1"
+        run(db, sql, [search], Filters(query=query)).fetchone()
 
 
 ARTICLE_COLUMNS = (

@@ -1,38 +1,55 @@
 """Article text for the reader: plain paragraphs with the search terms highlighted, safe to show.
 
-Article text is untrusted. Streamlit renders Markdown (links, images that load from anywhere, colour
-directives, LaTeX), so every character with a meaning in Markdown is escaped and the only markup in the
-result is the highlighting added here. HTML is never allowed (no unsafe_allow_html anywhere).
+Article text is untrusted, and so are feed titles, server errors and link parameters. Streamlit renders
+Markdown (links, images that load from anywhere, colour directives, LaTeX), so every character with a meaning
+in Markdown is escaped and the only markup in the result is the highlighting added here. HTML is never allowed
+(no unsafe_allow_html anywhere).
 """
 
 from __future__ import annotations
 
 import re
 
-FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
-# Backslash-escapable ASCII punctuation (CommonMark), plus ':' and '$' for Streamlit's directives and LaTeX.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'^%@])")
+# Backslash-escapable ASCII punctuation (CommonMark), plus ':' and '$' for Streamlit's directives and LaTeX. A
+# colon before a space or the end ("Link: ...") can open neither a directive nor an emoji code and stays as is.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=\"'^%@]|:(?!\s|$))")
+# GitHub-flavoured Markdown links bare addresses (http://..., www...., name@host) found in the text after the
+# escapes are resolved, so escaping cannot stop it: an invisible word joiner breaks each pattern instead.
+WORD_JOINER = "\u2060"
+AUTOLINK_STARTS = re.compile(r"(?<=[a-z])(?=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+# Bidi overrides and isolates (they reorder what is shown: "gpj.exe" read as "exe.jpg") and NUL. Ingestion strips
+# them; articles stored before that still hold them.
+HIDDEN_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\x00]")
+MAX_ARTICLE_ID = 2**63 - 1  # SQLite's largest integer
 HIGHLIGHT = ":orange-background[**{}**]"
 # Inflections the search matches through its Porter stemmer, approximated for highlighting.
 SUFFIXES = r"(?:s|es|ed|ing|'s)?"
 
 
 def escape_markdown(text: str) -> str:
-    """Text that Markdown shows exactly as written."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text that Markdown shows as written (bare addresses stay text, not links)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", AUTOLINK_STARTS.sub(WORD_JOINER, plain_text(text)))
+
+
+def plain_text(text: str) -> str:
+    """Untrusted text for a place that shows it literally (tables, st.text): without reordering controls."""
+    return HIDDEN_CONTROLS.sub("", text)
+
+
+def article_id(text: str | None) -> int | None:
+    """The article id a link asks for (`?article=42`), or None when the value is not one."""
+    text = (text or "").strip()
+    if re.fullmatch(r"[0-9]{1,19}", text) and 0 < int(text) <= MAX_ARTICLE_ID:
+        return int(text)
+    return None
 
 
 def query_terms(query: str | None) -> list[str]:
-    """The words and phrases of an FTS5 query, without operators, columns or grouping; `prefix*` kept."""
-    if not query:
-        return []
-    terms = [phrase for phrase in re.findall(r'"([^"]+)"', query) if phrase.strip()]
-    rest = re.sub(r'"[^"]*"', " ", query)
-    for word in re.findall(r"[\w*]+", rest):
-        if word in FTS_OPERATORS or word.strip("*") == "":
-            continue
-        terms.append(word)
-    return list(dict.fromkeys(term.strip() for term in terms))
+    """The words and phrases a search looks for, as the search box reads it (monitor.queries), without the
+    NOT-terms; `prefix*` kept."""
+    from monitor.queries import positive_terms
+
+    return positive_terms(query)
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:

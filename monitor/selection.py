@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from monitor.queries import Filters
+from monitor.filters import FILTER_DIMENSIONS, Filters, url_values
 
 # Date presets: label -> length. Day presets are whole UTC days (today included), as the daily rollups count
 # them, so a preset view reads the rollups and stays the same all day (a stable cache key).
@@ -26,16 +26,11 @@ PERIOD_DAYS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PERIOD = "30d"
 SENTIMENT_FULL = (-1.0, 1.0)
 
-# URL parameter -> Filters field for the multi-value filters.
-LIST_PARAMS = {
-    "country": "countries",
-    "pub": "published_in",
-    "topic": "topics",
-    "source": "sources",
-    "lang": "languages",
-}
+# URL parameter -> Filters field for the multi-value filters (older names, such as `pub`, still read).
+LIST_PARAMS = {dimension.param: dimension.field for dimension in FILTER_DIMENSIONS}
+OLD_PARAMS = tuple(alias for dimension in FILTER_DIMENSIONS for alias in dimension.aliases)
 
-SELECTION_PARAMS = ("period", "from", "to", *LIST_PARAMS, "sent", "q")
+SELECTION_PARAMS = ("period", "from", "to", *LIST_PARAMS, *OLD_PARAMS, "sent", "q")
 
 
 @dataclass(frozen=True)
@@ -116,17 +111,7 @@ def from_params(params: Mapping[str, Sequence[str]]) -> tuple[Selection, list[st
             sentiment = (min(low, high), max(low, high))
         except ValueError:
             problems.append(f"sentiment range {raw!r} is not two numbers like -0.5,0.5")
-    lists = {}
-    for key in LIST_PARAMS:
-        raw_values = params.get(key) or []
-        if key != "source":  # codes and slugs never hold commas, so ?country=PK,AF works too; names can
-            raw_values = [value for raw in raw_values for value in raw.split(",")]
-        values = [value.strip() for value in raw_values if value.strip()]
-        if key in ("country", "pub"):
-            values = [value.strip().upper() for value in values]
-        elif key in ("topic", "lang"):
-            values = [value.strip().lower() for value in values]
-        lists[key] = tuple(dict.fromkeys(values))
+    lists = {dimension.param: tuple(url_values(dimension, params)) for dimension in FILTER_DIMENSIONS}
     return Selection(period, start, end, lists, sentiment, first("q") or ""), problems
 
 

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from monitor import config
+from monitor import config, filters
 from monitor.analysis import clusters, topic_model, topics
 from monitor.normalise import iso
 
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 4
+VERSION = 5
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -102,26 +102,26 @@ CREATE INDEX articles_published_in ON articles(published_in, published_at);
 -- articles_source_published_at, by date articles_published_at, so a page never sorts the whole table.
 CREATE INDEX articles_sentiment ON articles(coalesce(sentiment, 0), published_at);
 
--- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyze`),
+-- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyse`),
 -- its MinHash signature for story matching, and the evidence behind every tag (JSON, for `explain`).
 CREATE TABLE article_analysis (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     rules      TEXT NOT NULL,
     signature  BLOB,
     evidence   TEXT NOT NULL,
-    -- v4: the topic layers (monitor/analysis/topic_model.py)
+    -- v5: the topic layers (monitor/analysis/topic_model.py)
     confident_topic TEXT,                   -- the rules' sure main topic: a training example for the classifier
     topic_model     TEXT                    -- classifier asked (model id; '' = none trained yet); NULL: rules sure
 );
--- `newsmon analyze`: find articles analysed with other rules.
+-- `newsmon analyse`: find articles analysed with other rules.
 CREATE INDEX article_analysis_rules ON article_analysis(rules);
--- v4: `newsmon topics train`: the newest confident examples of each topic.
+-- v5: `newsmon topics train`: the newest confident examples of each topic.
 CREATE INDEX article_analysis_confident ON article_analysis(confident_topic, article_id)
     WHERE confident_topic IS NOT NULL;
--- v4: after training, the articles that a new model must tag again.
+-- v5: after training, the articles that a new model must tag again.
 CREATE INDEX article_analysis_topic_model ON article_analysis(topic_model) WHERE topic_model IS NOT NULL;
 
--- v4: analysts' verdicts on topic tags (the reader's buttons, `newsmon topics confirm/reject`). They win over the
+-- v5: analysts' verdicts on topic tags (the reader's buttons, `newsmon topics confirm/reject`). They win over the
 -- rules and the classifier whenever the article is analysed again, and train the next classifier.
 CREATE TABLE topic_verdicts (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -131,7 +131,7 @@ CREATE TABLE topic_verdicts (
     PRIMARY KEY (article_id, topic)
 ) WITHOUT ROWID;
 
--- v4: the topic classifier learnt from this database (one row: the model of the current rules).
+-- v5: the topic classifier learnt from this database (one row: the model of the current rules).
 CREATE TABLE topic_models (
     rules      TEXT PRIMARY KEY,            -- fingerprint of the rules whose confident tags trained it
     model_id   TEXT NOT NULL,
@@ -236,11 +236,77 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- v4: source groups, named lists of sources (by the name articles.source holds): a filter like the others
+-- (monitor/filters.py), answered in SQL, never from the rollups, so editing a group changes no counts.
+CREATE TABLE source_group_members (
+    group_name TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    PRIMARY KEY (group_name, source)
+) WITHOUT ROWID;
+
+-- v4: saved searches: a name and the dashboard link's query string (period=7d&country=PK&q=border), so a
+-- relative period stays relative and the search opens as a link (monitor/searches.py).
+CREATE TABLE saved_searches (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    params     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- v4: alerts on a saved search (monitor/alerts.py). kind: new_articles, volume_spike, sentiment_shift,
+-- digest; settings: JSON (thresholds, window, digest period); targets: apprise URLs, one per line.
+CREATE TABLE alerts (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    search_id       INTEGER NOT NULL REFERENCES saved_searches(id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL,
+    settings        TEXT NOT NULL DEFAULT '{}',
+    targets         TEXT NOT NULL DEFAULT '',
+    every_seconds   INTEGER NOT NULL DEFAULT 3600,  -- at most one message per this interval
+    enabled         INTEGER NOT NULL DEFAULT 1,
+    created_at      TEXT NOT NULL,
+    last_checked_at TEXT,
+    last_fired_at   TEXT,
+    reported_up_to  INTEGER NOT NULL DEFAULT 0,     -- newest article id already in a message: never twice
+    last_error      TEXT                            -- why the last evaluation failed (a broken search, say)
+);
+-- Each firing: what, why, the figures and the articles, and the message as sent (retries resend it).
+CREATE TABLE alert_firings (
+    id         INTEGER PRIMARY KEY,
+    alert_id   INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    fired_at   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    figures    TEXT NOT NULL DEFAULT '{}',          -- JSON
+    articles   TEXT NOT NULL DEFAULT '[]',          -- JSON: ids of the articles it reports
+    link       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    body_format TEXT NOT NULL DEFAULT 'markdown',   -- markdown or html
+    image      BLOB                                 -- a digest's volume chart (PNG)
+);
+-- The Alerts page: an alert's history, newest first.
+CREATE INDEX alert_firings_alert ON alert_firings(alert_id, fired_at);
+-- One row per firing and target: sent, or retried with back-off until it is, or given up (and shown).
+CREATE TABLE alert_deliveries (
+    id              INTEGER PRIMARY KEY,
+    firing_id       INTEGER NOT NULL REFERENCES alert_firings(id) ON DELETE CASCADE,
+    target          TEXT NOT NULL,                  -- apprise URL
+    status          TEXT NOT NULL DEFAULT 'pending',  -- pending, sent, retrying, failed (given up)
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error      TEXT,
+    sent_at         TEXT
+);
+-- Deliveries due for a (re)try.
+CREATE INDEX alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
+CREATE INDEX alert_deliveries_firing ON alert_deliveries(firing_id);
 """
 
 
 def update_from_1_to_2(conn: sqlite3.Connection) -> None:
-    """The analysis: columns on articles, tag tables, story bands. Articles are analysed by `newsmon analyze`."""
+    """The analysis: columns on articles, tag tables, story bands. Articles are analysed by `newsmon analyse`."""
     for column in ("published_in TEXT", "sentiment REAL", "sentiment_label TEXT", "story_id INTEGER"):
         conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
     conn.execute(
@@ -261,8 +327,15 @@ def update_from_2_to_3(conn: sqlite3.Connection) -> None:
 
 
 def update_from_3_to_4(conn: sqlite3.Connection) -> None:
+    """Source groups (source_group_members)."""
+
+    """Saved searches, alerts, their firings and deliveries (new tables only)."""
+    _create_missing(conn)
+
+
+def update_from_4_to_5(conn: sqlite3.Connection) -> None:
     """The topic layers: confident topic and classifier columns on article_analysis, analysts' verdicts, the stored
-    classifier. Existing articles count as "no model yet" until `newsmon analyze` or `newsmon topics train`."""
+    classifier. Existing articles count as "no model yet" until `newsmon analyse` or `newsmon topics train`."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(article_analysis)")}
     for column in ("confident_topic TEXT", "topic_model TEXT"):
         if column.split()[0] not in columns:  # an older migration created the table from the current SCHEMA
@@ -275,6 +348,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
     2: update_from_2_to_3,
     3: update_from_3_to_4,
+    4: update_from_4_to_5,
 }
 
 
@@ -511,23 +585,19 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
     return story_id
 
 
-# Dimensions of the rollups. CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
-ROLLUP_DIMENSIONS = ("all", "new_stories", "source", "language", "published_in", "country", "topic", "keyword")
-CROSS_FILTERS = ("country", "topic", "source", "language", "published_in")
-CROSS_DIMENSIONS = ("all", "new_stories", "country", "topic", "source", "language", "published_in")
+# Dimensions of the rollups, from the registry (monitor/filters.py), plus 'all' and 'new_stories'.
+# CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
+ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS))
+CROSS_FILTERS = tuple(dimension.name for dimension in filters.CROSS_DIMENSIONS)
+CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS)
+COLUMN_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is None)
+TAG_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is not None)
 
 # dimension -> (article_id, value) of every article that has it: the rollups recomputed in SQL.
 FACETS = {
     "all": "SELECT id AS article_id, '' AS value FROM articles",
     "new_stories": "SELECT id AS article_id, '' AS value FROM articles WHERE story_id = id",
-    "source": "SELECT id AS article_id, source AS value FROM articles",
-    "language": "SELECT id AS article_id, language AS value FROM articles WHERE coalesce(language, '') != ''",
-    "published_in": (
-        "SELECT id AS article_id, published_in AS value FROM articles WHERE coalesce(published_in, '') != ''"
-    ),
-    "country": "SELECT article_id, country AS value FROM article_countries",
-    "topic": "SELECT article_id, topic AS value FROM article_topics",
-    "keyword": "SELECT article_id, keyword AS value FROM article_keywords",
+    **{dimension.name: dimension.facet() for dimension in filters.ROLLUP_DIMENSIONS},
 }
 
 
@@ -538,26 +608,21 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
     """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups and the cross rollups,
     read from its rows. With a `tally`, the shares are added up there and written by _write_tally at the end
     of the transaction: a batch of articles on the same days shares most rows, so it costs far fewer upserts."""
+    columns = "".join(f", {dimension.column}" for dimension in COLUMN_DIMENSIONS)
     row = conn.execute(
-        """SELECT substr(published_at, 1, 10), source, language, published_in, sentiment, story_id = id
-           FROM articles WHERE id = ?""",
+        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id{columns} FROM articles WHERE id = ?",
         (article_id,),
     ).fetchone()
-    day, source, language, published_in, sentiment, first_of_story = row
+    day, sentiment, first_of_story, *column_values = row
     facets: dict[str, list[str]] = {
         "all": [""],
         "new_stories": [""] if first_of_story else [],  # a story counts once, on the day its first article appeared
-        "source": [source],
-        "language": [language] if language else [],
-        "published_in": [published_in] if published_in else [],
     }
-    for dimension, table, column in (
-        ("country", "article_countries", "country"),
-        ("topic", "article_topics", "topic"),
-        ("keyword", "article_keywords", "keyword"),
-    ):
-        values = conn.execute(f"SELECT {column} FROM {table} WHERE article_id = ?", (article_id,))
-        facets[dimension] = [value for (value,) in values]
+    for dimension, value in zip(COLUMN_DIMENSIONS, column_values, strict=True):
+        facets[dimension.name] = [value] if value else []
+    for dimension in TAG_DIMENSIONS:
+        values = conn.execute(f"SELECT {dimension.column} FROM {dimension.table} WHERE article_id = ?", (article_id,))
+        facets[dimension.name] = [value for (value,) in values]
     scored = sentiment is not None
     own = tally is None
     if own:
@@ -745,7 +810,7 @@ def set_topic_verdict(db: sqlite_utils.Database, article_id: int, topic: str, ve
     with transaction(db) as conn:
         row = conn.execute("SELECT evidence FROM article_analysis WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
-            raise ValueError(f"article {article_id} is not analysed yet: run `newsmon analyze`")
+            raise ValueError(f"article {article_id} is not analysed yet: run `newsmon analyse`")
         if verdict is None:
             conn.execute("DELETE FROM topic_verdicts WHERE article_id = ? AND topic = ?", (article_id, topic))
         else:
@@ -1022,3 +1087,144 @@ def prune_rollups(db: sqlite_utils.Database) -> None:
     with transaction(db) as conn:
         conn.execute("DELETE FROM daily_counts WHERE articles <= 0")
         conn.execute("DELETE FROM daily_cross WHERE articles <= 0")
+
+
+# ---- saved searches and alerts (v4; read by monitor/searches.py and monitor/alerts.py) ----------
+
+
+def save_search(db: sqlite_utils.Database, name: str, params: str) -> tuple[int, bool]:
+    """Store a saved search (its dashboard query string) under a name, replacing the one of that name.
+    Returns (id, created)."""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM saved_searches WHERE name = ?", (name,)).fetchone()
+        if row:
+            conn.execute("UPDATE saved_searches SET params = ?, name = ? WHERE id = ?", (params, name, row[0]))
+            return row[0], False
+        cursor = conn.execute(
+            "INSERT INTO saved_searches (name, params, created_at) VALUES (?, ?, ?)", (name, params, iso(now_utc()))
+        )
+        return cursor.lastrowid, True
+
+
+def delete_search(db: sqlite_utils.Database, search_id: int) -> None:
+    """Delete a saved search and its alerts (their history goes with them)."""
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM saved_searches WHERE id = ?", (search_id,))
+
+
+def add_alert(
+    db: sqlite_utils.Database,
+    *,
+    name: str,
+    search_id: int,
+    kind: str,
+    settings: str,
+    targets: str,
+    every_seconds: int,
+    reported_up_to: int,
+) -> tuple[int, bool]:
+    """Add an alert, or replace the settings of the alert of that name (its history stays). (id, created)"""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM alerts WHERE name = ?", (name,)).fetchone()
+        if row:
+            conn.execute(
+                """UPDATE alerts SET name = ?, search_id = ?, kind = ?, settings = ?, targets = ?, every_seconds = ?,
+                   last_error = NULL WHERE id = ?""",
+                (name, search_id, kind, settings, targets, every_seconds, row[0]),
+            )
+            return row[0], False
+        cursor = conn.execute(
+            """INSERT INTO alerts (name, search_id, kind, settings, targets, every_seconds, created_at, reported_up_to)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (name, search_id, kind, settings, targets, every_seconds, iso(now_utc()), reported_up_to),
+        )
+        return cursor.lastrowid, True
+
+
+def delete_alert(db: sqlite_utils.Database, alert_id: int) -> None:
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM alerts WHERE id = ?", (alert_id,))
+
+
+def set_alert_enabled(db: sqlite_utils.Database, alert_id: int, enabled: bool) -> None:
+    with transaction(db) as conn:
+        conn.execute("UPDATE alerts SET enabled = ? WHERE id = ?", (int(enabled), alert_id))
+
+
+def record_alert_check(
+    db: sqlite_utils.Database, alert_id: int, *, checked_at: str, error: str | None, reported_up_to: int | None = None
+) -> None:
+    """An evaluation that did not fire: when, why it failed if it did, and (when given) the newest article id
+    it has seen all of."""
+    with transaction(db) as conn:
+        conn.execute(
+            """UPDATE alerts SET last_checked_at = ?, last_error = ?,
+               reported_up_to = max(reported_up_to, coalesce(?, reported_up_to)) WHERE id = ?""",
+            (checked_at, error, reported_up_to, alert_id),
+        )
+
+
+def record_firing(
+    db: sqlite_utils.Database,
+    alert_id: int,
+    *,
+    fired_at: str,
+    kind: str,
+    title: str,
+    reason: str,
+    figures: str,
+    articles: str,
+    link: str,
+    body: str,
+    body_format: str,
+    image: bytes | None,
+    reported_up_to: int,
+    targets: list[str],
+) -> int:
+    """Log a firing with one pending delivery per target, and move the alert's high-water mark, in one
+    transaction: the articles it reports are never reported again, and the message is never lost."""
+    with transaction(db) as conn:
+        cursor = conn.execute(
+            """INSERT INTO alert_firings (alert_id, fired_at, kind, title, reason, figures, articles, link, body,
+                                          body_format, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (alert_id, fired_at, kind, title, reason, figures, articles, link, body, body_format, image),
+        )
+        firing_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO alert_deliveries (firing_id, target, next_attempt_at) VALUES (?, ?, ?)",
+            [(firing_id, target, fired_at) for target in targets],
+        )
+        conn.execute(
+            """UPDATE alerts SET last_checked_at = ?, last_fired_at = ?, last_error = NULL,
+               reported_up_to = max(reported_up_to, ?) WHERE id = ?""",
+            (fired_at, fired_at, reported_up_to, alert_id),
+        )
+        return firing_id
+
+
+def record_delivery(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    *,
+    status: str,
+    attempted_at: str,
+    error: str | None = None,
+    next_attempt_at: str | None = None,
+) -> None:
+    """The outcome of one delivery attempt: sent, retrying (at next_attempt_at) or failed (given up)."""
+    with transaction(db) as conn:
+        conn.execute(
+            """UPDATE alert_deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+               sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?""",
+            (status, error, next_attempt_at, status, attempted_at, delivery_id),
+        )
+
+
+def retry_deliveries(db: sqlite_utils.Database, delivery_ids: list[int]) -> None:
+    """Make these unsent deliveries due now (a retry asked for on the Alerts page or the CLI)."""
+    with transaction(db) as conn:
+        conn.executemany(
+            """UPDATE alert_deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL
+               WHERE id = ? AND status != 'sent'""",
+            [(delivery_id,) for delivery_id in delivery_ids],
+        )

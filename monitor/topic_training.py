@@ -1,5 +1,5 @@
 """The topic classifier of a database: train it on the stored articles, load it, let it tag the articles whose topic
-the rules are unsure of (`newsmon topics train`, and `newsmon analyze` after the rules change).
+the rules are unsure of (`newsmon topics train`, and `newsmon analyse` after the rules change).
 
 The learning itself is pure (monitor/analysis/topic_model.py); this module reads the examples and writes the model
 and the new tags through monitor/store.py, like the ingest pipeline does for articles.

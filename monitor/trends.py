@@ -13,39 +13,21 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlite_utils
 
+from monitor import filters as filters_registry
 from monitor import store
-from monitor.queries import Filters, Where, rollup_for, run, where_articles
+from monitor.queries import Filters, Where, fts_query, rollup_for, run, where_articles
 
-DIMENSIONS = {
-    # dimension -> (tag table, its column) for the filtered-articles path; None: a column of articles
-    "country": ("article_countries", "country"),
-    "topic": ("article_topics", "topic"),
-    "keyword": ("article_keywords", "keyword"),
-    "source": None,
-    "language": None,
-    "published_in": None,
-}
+# The dimensions one can count by (monitor/filters.py): the rollups answer those they keep, SQL the others.
+DIMENSIONS = filters_registry.DIMENSIONS
 INTERVALS = {"day": "{day}", "week": "date({day}, 'weekday 0', '-6 days')"}  # a week is named by its Monday
 SIGNIFICANT_G2 = 10.83  # log-likelihood for p < 0.001 with one degree of freedom
 OTHER = "other"  # the value under which counts_over_time(top=N) adds up everything but the top N
 
-# dimension -> (its value, a join, a condition) over the filtered articles `a`: the SQL path of the rollups
-# CROSS JOIN makes SQLite read the selected articles first and then their tags: left to itself it may walk a
-# whole tag index (millions of rows) to save a sort, and take seconds where this takes milliseconds.
+# dimension -> (its value, a join, a condition) over the filtered articles `a`: the SQL path of the rollups.
 ARTICLE_VALUES = {
     "all": ("''", "", "1"),
     "new_stories": ("''", "", "a.story_id = a.id"),
-    "source": ("a.source", "", "1"),
-    "language": ("a.language", "", "coalesce(a.language, '') != ''"),
-    "published_in": ("a.published_in", "", "coalesce(a.published_in, '') != ''"),
-    **{
-        dimension: (f"t.{column}", f"CROSS JOIN {table} t ON t.article_id = a.id", "1")
-        for dimension, (table, column) in (
-            ("country", ("article_countries", "country")),
-            ("topic", ("article_topics", "topic")),
-            ("keyword", ("article_keywords", "keyword")),
-        )
-    },
+    **{name: dimension.article_values() for name, dimension in DIMENSIONS.items()},
 }
 
 
@@ -363,29 +345,20 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
 
 # ---- the sidebar, the Sources page, the cache key ------------------------------------------------------
 
-CHOICES = {
-    "sources": "source",
-    "countries": "country",
-    "published_in": "published_in",
-    "topics": "topic",
-    "languages": "language",
-}
-
 
 def filter_choices(db: sqlite_utils.Database) -> dict[str, list[str]]:
-    """The values each sidebar filter can take (keys: sources, countries, published_in, topics, languages),
-    most articles first, from the daily rollups."""
-    return {
-        key: [
-            row[0]
-            for row in db.execute(
-                """SELECT value FROM daily_counts WHERE dimension = ? GROUP BY value HAVING sum(articles) > 0
-                   ORDER BY sum(articles) DESC, value""",
-                [dimension],
-            )
-        ]
-        for key, dimension in CHOICES.items()
-    }
+    """The values each sidebar filter can take, by Filters field (countries, published_in, topics...): most
+    articles first, from the daily rollups; a dimension without rollups (source groups) by name."""
+    choices = {}
+    for dimension in filters_registry.FILTER_DIMENSIONS:
+        if dimension.rollup:
+            sql = """SELECT value FROM daily_counts WHERE dimension = ? GROUP BY value HAVING sum(articles) > 0
+                     ORDER BY sum(articles) DESC, value"""
+            choices[dimension.field] = [row[0] for row in db.execute(sql, [dimension.name])]
+        else:
+            sql = f"SELECT DISTINCT name FROM ({dimension.members}) ORDER BY name"
+            choices[dimension.field] = [row[0] for row in db.execute(sql)]
+    return choices
 
 
 def date_span(db: sqlite_utils.Database) -> tuple[str | None, str | None]:
@@ -429,7 +402,7 @@ def term_counts(db: sqlite_utils.Database, filters: Filters, terms: list[str], *
     selection: rows {period, term, articles}."""
     rows: list[dict] = []
     for term in terms:
-        query = f"({filters.query}) AND ({term})" if filters.query else term
+        query = f"({fts_query(filters.query)}) AND ({fts_query(term)})" if fts_query(filters.query) else term
         for row in counts_over_time(db, replace(filters, query=query), interval=interval):
             rows.append({"period": row["period"], "term": term, "articles": row["articles"]})
     return rows

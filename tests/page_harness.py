@@ -14,4 +14,4 @@ from monitor import dashboard
 
 view = dashboard.sidebar()
 dashboard.database_note(view)
-runpy.run_path(str(Path(__file__).resolve().parent.parent / "pages" / f"{st.session_state['page']}.py"))
+runpy.run_path(str(Path(__file__).resolve().parent.parent / "app_pages" / f"{st.session_state['page']}.py"))

@@ -144,7 +144,7 @@ def cross_matches_tags(db) -> None:
         assert actual[key][1] == pytest.approx(total, abs=1e-9), key
 
 
-def test_editing_the_taxonomy_and_analyze_updates_every_article(db, rules):
+def test_editing_the_taxonomy_and_analyse_updates_every_article(db, rules):
     ingest_fixtures("border-talks.txt", "wire-copy-a.json", "other-story.json")
     rollup_matches_tags(db)
     taxonomy = rules / config.TAXONOMY.name
@@ -152,16 +152,16 @@ def test_editing_the_taxonomy_and_analyze_updates_every_article(db, rules):
         taxonomy.read_text()
         + '\n[topics.seismology]\nlabel = "Seismology"\nthreshold = 1\nterms = { "earthquake" = 5, "quake" = 5, "magnitude" = 3 }\n'
     )
-    assert run("analyze").exit_code == 0
+    assert run("analyse").exit_code == 0
     topics = exported(db)["Strong earthquake shakes western Nepal, dozens of homes destroyed"]["topics"].split(";")
     assert (
         "seismology" in topics
         and "seismology" not in exported(db)["Lahore Qalandars win the final by six wickets"]["topics"]
     )
     rollup_matches_tags(db)
-    again = run("analyze")
+    again = run("analyse")
     assert "analysed 0 articles" in again.output  # nothing is stale any more
-    assert "analysed 3 articles" in run("analyze", "--all").output
+    assert "analysed 3 articles" in run("analyse", "--all").output
     rollup_matches_tags(db)
 
 
@@ -171,7 +171,7 @@ def test_a_broken_taxonomy_stops_before_storing(db, rules):
     result = run("ingest", str(ANALYSIS / "other-story.json"))
     assert result.exit_code == 2 and "line" in result.output and "Traceback" not in result.output
     assert db["articles"].count == 0
-    assert run("analyze").exit_code == 2
+    assert run("analyse").exit_code == 2
 
 
 def test_trends_from_rollups_equal_trends_from_articles(db):
@@ -191,7 +191,7 @@ def test_trends_from_rollups_equal_trends_from_articles(db):
     ]
 
 
-def test_migration_from_version_1_keeps_articles_and_analyze_tags_them(db_path):
+def test_migration_from_version_1_keeps_articles_and_analyse_tags_them(db_path):
     conn = sqlite3.connect(db_path)
     conn.executescript((FIXTURES / "schema_v1.sql").read_text())
     conn.execute(
@@ -219,7 +219,7 @@ def test_migration_from_version_1_keeps_articles_and_analyze_tags_them(db_path):
 
     assert schema(db) == schema(fresh)
     assert [c.name for c in db["articles"].columns] == [c.name for c in fresh["articles"].columns]
-    assert "analysed 1 articles" in run("analyze").output
+    assert "analysed 1 articles" in run("analyse").output
     row = exported(db)["Floods hit Sindh as rivers overflow"]
     assert row["countries"].startswith("PK") and row["story_id"] == row["id"]
     rollup_matches_tags(db)

@@ -8,7 +8,7 @@ import pytest
 
 from monitor import queries, store, trends
 from monitor.normalise import iso
-from monitor.queries import Filters
+from monitor.queries import Filters, QueryError
 from tests.test_trends import varied_records
 
 
@@ -37,8 +37,7 @@ def test_article_page_sorts_and_pages(filled):
     assert {row["source"] for row in by_title} == {"Dawn"}
     with pytest.raises(ValueError, match="sort"):
         queries.article_page(db, Filters(), sort="url")
-    with pytest.raises(queries.QueryError):
-        queries.article_page(db, Filters(query='"unbalanced'))
+    assert queries.article_page(db, Filters(query='"unbalanced')) == []  # read as the phrase "unbalanced"
 
 
 @pytest.mark.parametrize("sort", ["published_at", "source", "sentiment"])
@@ -110,7 +109,66 @@ def test_a_range_that_is_not_whole_days_is_counted_from_the_articles(filled):
     assert sum(row["articles"] for row in trends.counts_over_time(db, Filters(since=noon))) == expected
 
 
-def test_check_search_accepts_fts5_syntax_and_names_the_problem(filled):
-    queries.check_search(filled, 'border OR "peace talks" NOT cricket refug*')
-    with pytest.raises(queries.QueryError, match="search syntax.*AND, OR and NOT need a word on each side"):
-        queries.check_search(filled, "border AND")
+def test_check_search_accepts_fts5_syntax_and_what_analysts_type(filled):
+    for typed in ('border OR "peace talks" NOT cricket refug*', "border AND", "(a OR", 'x "y', "NOT a b", "U.S.* or"):
+        queries.check_search(filled, typed)
+
+
+def test_check_search_refuses_a_search_with_nothing_to_look_for(filled):
+    for typed in ("NOT", "NOT cricket", "(((", "*"):
+        with pytest.raises(QueryError, match="no word to search for"):
+            queries.check_search(filled, typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "searched"),
+    [
+        ("Pakistan-Afghanistan", '"Pakistan-Afghanistan"'),
+        ("Pakistan's border", '"Pakistan\'s" border'),
+        ("U.S. tariffs", '"U.S." tariffs'),
+        ("india or pakistan", "india OR pakistan"),
+        ('"or"', '"or"'),
+        ('border OR "peace talks" NOT cricket refug*', 'border OR "peace talks" NOT cricket refug*'),
+        ("a NOT (b OR c)", "a NOT ( b OR c )"),
+        ("border AND", "border"),
+        ("OR OR x", "x"),
+        ("(a OR b", "a OR b"),
+        ("- Web Desk", "Web Desk"),
+        ("e-mail*", '"e-mail"*'),
+        ("()", ""),
+        ("NOT cricket", ""),
+        ("NOT cricket border", "border"),
+    ],
+)
+def test_the_search_box_reads_hyphens_apostrophes_dots_and_lower_case_operators(typed, searched):
+    assert queries.fts_query(typed) == searched
+    assert queries.fts_query(searched) == searched  # valid FTS5 goes through unchanged
+
+
+def test_searches_with_hyphens_apostrophes_and_dots_find_the_articles(db):
+    bodies = [
+        "Talks on the Pakistan-Afghanistan border resumed.",
+        "Pakistan's finance minister met U.S. officials.",
+        "India and Pakistan played cricket.",
+    ]
+    store.save_articles(db, [
+        store.ArticleRecord(url=f"http://example.org/{n}", content_hash=f"h{n}", source="Wire", title=f"Story {n}",
+                            body=body, published_at=f"2025-11-0{n + 1}T10:00:00Z",
+                            fetched_at="2025-11-06T10:00:00Z")
+        for n, body in enumerate(bodies)
+    ])  # fmt: skip
+
+    def found(typed: str) -> list[str]:
+        return [row["title"] for row in queries.article_page(db, Filters(query=typed), sort="title", descending=False)]
+
+    assert found("Pakistan-Afghanistan") == ["Story 0"]
+    assert found("Pakistan's") == ["Story 1"]
+    assert found("U.S.") == ["Story 1"]
+    assert found("afghanistan or cricket") == ["Story 0", "Story 2"]
+    assert found("pakistan NOT (cricket or border)") == ["Story 1"]
+
+
+def test_highlights_leave_out_the_terms_after_not():
+    assert queries.positive_terms('"peace talks" NOT cricket refug*') == ["peace talks", "refug*"]
+    assert queries.positive_terms("a NOT (b OR c) d") == ["a", "d"]
+    assert queries.positive_terms("Pakistan-Afghanistan") == ["Pakistan-Afghanistan"]

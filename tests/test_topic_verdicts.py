@@ -132,7 +132,7 @@ def test_verdicts_win_survive_reanalysis_feed_training_and_keep_rollups_exact(co
     confirmed = run("topics", "confirm", str(target), "science")  # a topic no layer gave
     assert confirmed.exit_code == 0 and "science" in topics_of(db, target)
     assert topic_training.needs_training(db)
-    analysed = run("analyze", "--all")  # re-analysis: the verdicts win again, and the classifier is trained again
+    analysed = run("analyse", "--all")  # re-analysis: the verdicts win again, and the classifier is trained again
     assert analysed.exit_code == 0, analysed.output
     assert "topic classifier: model" in analysed.output
     assert "economy" not in topics_of(db, target) and "science" in topics_of(db, target)

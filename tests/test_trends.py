@@ -222,7 +222,8 @@ def test_sidebar_choices_date_span_and_source_activity(db):
     assert trends.date_span(db) == (None, None)
     store.save_articles(db, varied_records())
     choices = trends.filter_choices(db)
-    assert set(choices) == {"sources", "countries", "published_in", "topics", "languages"}
+    assert set(choices) == {"sources", "source_groups", "countries", "published_in", "topics", "languages"}
+    assert choices["source_groups"] == []
     assert choices["sources"][0] in {"Dawn", "The Hindu"} and "Pajhwok" in choices["sources"]
     assert choices["countries"][0] == "PK" and set(choices["languages"]) == {"en", "de"}
     assert trends.date_span(db) == ("2025-11-01", "2025-11-12")

@@ -1,7 +1,7 @@
 """One article's full analysis: language, countries, topics, sentiment, keywords and story signature.
 
 Pure: text and the rule files in, an ArticleAnalysis with its evidence out. The store writes it in the
-same transaction as the article; `newsmon analyze` re-runs it when the rules change (see `rules_fingerprint`).
+same transaction as the article; `newsmon analyse` re-runs it when the rules change (see `rules_fingerprint`).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ import plotly.express as px
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import trends
+from monitor import labels, quality_view, trends
 from monitor.queries import QueryError
+from monitor.reader import escape_markdown
 
 MAX_TERMS = 6
 
@@ -40,6 +41,7 @@ st.subheader("Compare terms")
 text = st.text_area(
     f"Up to {MAX_TERMS} words or queries, one per line",
     key="trends_terms",
+    bind="query-params",
     placeholder="One per line, e.g. ceasefire",
     help="Each line is a full-text query (FTS5 syntax) counted within the current filters.",
     height=110,
@@ -49,11 +51,13 @@ if len(terms) > MAX_TERMS:
     st.warning(f"Only the first {MAX_TERMS} lines are compared.")
     terms = terms[:MAX_TERMS]
 if terms:
-    normalised = st.toggle("Per 1,000 articles (normalised by the period's volume)", key="trends_normalised")
+    normalised = st.toggle(
+        "Per 1,000 articles (normalised by the period's volume)", key="trends_normalised", bind="query-params"
+    )
     try:
         counts = pd.DataFrame(ui.cached(trends.term_counts, view.filters, tuple(terms), interval=interval))
     except QueryError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         counts = pd.DataFrame()
     if counts.empty:
         st.info("None of these terms appears in the selected articles.")
@@ -88,7 +92,7 @@ by_topic = pd.DataFrame(ui.cached(trends.counts_over_time, view.filters, by="top
 if by_topic.empty:
     st.info("No topic tags in this selection.")
 else:
-    by_topic["topic"] = [ui.label("topic", slug) for slug in by_topic["value"]]
+    by_topic["topic"] = [labels.label("topic", slug) for slug in by_topic["value"]]
     grid = by_topic.pivot_table(index="topic", columns="period", values="articles", aggfunc="sum", fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index]
     chart = px.imshow(
@@ -100,14 +104,14 @@ else:
 st.subheader("Countries × topics")
 matrix = pd.DataFrame(ui.cached(trends.country_topic_matrix, view.filters, countries_limit=15))
 measure = st.segmented_control(
-    "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure",
+    "Show", ["articles", "mean_sentiment"], default="articles", key="trends_matrix_measure", bind="query-params",
     format_func={"articles": "Articles", "mean_sentiment": "Mean sentiment"}.get,
 ) or "articles"  # fmt: skip
 if matrix.empty:
     st.info("No article in this selection has both a country and a topic tag.")
 else:
-    matrix["country"] = [ui.label("country", code) for code in matrix["country"]]
-    matrix["topic_name"] = [ui.label("topic", slug) for slug in matrix["topic"]]
+    matrix["country"] = [labels.label("country", code) for code in matrix["country"]]
+    matrix["topic_name"] = [labels.label("topic", slug) for slug in matrix["topic"]]
     matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(matrix["sentiment_n"] > 0)
     grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
     grid = grid.loc[matrix.groupby("country")["articles"].sum().sort_values(ascending=False).index]
@@ -128,7 +132,12 @@ else:
 st.subheader("Sentiment by country and topic")
 dimension = (
     st.segmented_control(
-        "By", ["country", "topic"], default="country", key="trends_sentiment_by", format_func=str.capitalize
+        "By",
+        ["country", "topic"],
+        default="country",
+        key="trends_sentiment_by",
+        format_func=str.capitalize,
+        bind="query-params",
     )
     or "country"
 )
@@ -137,7 +146,7 @@ scored = rows.dropna(subset=["mean_sentiment"]) if not rows.empty else rows
 if scored.empty:
     st.info("No scored article in this selection (only English articles get a sentiment score).")
 else:
-    scored = scored.assign(name=[ui.label(dimension, value) for value in scored["value"]]).iloc[::-1]
+    scored = scored.assign(name=[labels.label(dimension, value) for value in scored["value"]]).iloc[::-1]
     chart = px.bar(
         scored, x="mean_sentiment", y="name", orientation="h", color="mean_sentiment",
         color_continuous_scale="RdBu", range_color=(-0.5, 0.5),
@@ -173,3 +182,5 @@ else:
         column_config=ui.RISING_COLUMNS
         | {"last_30_days": st.column_config.LineChartColumn("Articles per day, last 30 days")},
     )  # fmt: skip
+
+quality_view.panel(view)  # so a dip in a chart can be told apart from a dead feed

@@ -7,7 +7,53 @@ import plotly.express as px
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import trends
+from monitor import labels, trends
+
+HEADLINE_FIGURES = (  # key of trends.headline, label, number format
+    ("articles", "Articles", "{:,}"),
+    ("stories", "Stories", "{:,}"),
+    ("sources", "Sources", "{:,}"),
+    ("countries", "Countries", "{:,}"),
+    ("mean_sentiment", "Mean sentiment", "{:+.3f}"),
+)
+
+
+def change_text(figure) -> str | None:
+    """'+12%' against the previous period, or the absolute change for sentiment-like figures near zero."""
+    if figure.value is None or figure.previous is None:
+        return None
+    if isinstance(figure.value, float):
+        return f"{figure.value - figure.previous:+.3f}"
+    if not figure.previous:
+        return "new" if figure.value else None
+    return f"{(figure.value - figure.previous) / figure.previous:+.0%}"
+
+
+def previous_text(figure, fmt: str) -> str:
+    if figure.previous is None:
+        return "No previous period to compare with (the selection has no start date)."
+    return f"Previous period of the same length: {fmt.format(figure.previous)}"
+
+
+STORY_COLUMNS = {
+    "title": st.column_config.TextColumn("Story (first headline)", width="large"),
+    "articles": st.column_config.NumberColumn("Articles", width="small"),
+    "sources": st.column_config.NumberColumn("Sources", width="small"),
+    "last_seen": st.column_config.TextColumn("Latest", width="small", help="Newest article, your time zone"),
+}
+
+
+def stories_table(stories: list[dict]) -> list[dict]:
+    return [
+        {
+            "title": story["title"],
+            "articles": story["articles"],
+            "sources": story["sources"],
+            "last_seen": ui.local_time(story["last_seen"])[5:],  # MM-DD HH:MM: the year is the selection's
+        }
+        for story in stories
+    ]
+
 
 view = ui.page_view()
 st.title("Overview")
@@ -32,13 +78,13 @@ if not figures["articles"].value:
     st.stop()
 
 columns = st.columns(5)
-for column, (key, name, fmt) in zip(columns, ui.HEADLINE_FIGURES, strict=True):
+for column, (key, name, fmt) in zip(columns, HEADLINE_FIGURES, strict=True):
     figure = figures[key]
     column.metric(
         name,
         fmt.format(figure.value) if figure.value is not None else "–",
-        delta=ui.change_text(figure),
-        help=ui.previous_text(figure, fmt),
+        delta=change_text(figure),
+        help=previous_text(figure, fmt),
         border=True,
     )
 
@@ -47,18 +93,24 @@ with left:
     controls = st.columns([2, 1])
     by = (
         controls[0].segmented_control(
-            "Stack by", ["topic", "country"], default="topic", key="overview_by", format_func=str.capitalize
+            "Stack by",
+            ["topic", "country"],
+            default="topic",
+            key="overview_by",
+            format_func=str.capitalize,
+            bind="query-params",
         )
         or "topic"
     )
-    as_share = controls[1].toggle("Share of all articles", key="overview_share")
+    as_share = controls[1].toggle("Share of all articles", key="overview_share", bind="query-params")
     rows = ui.cached(trends.share_over_time, view.filters, by=by, interval=interval, limit=8)
     volume = pd.DataFrame(rows)
     if volume.empty:
         st.info(f"No {by} tags in this selection.")
     else:
-        volume["name"] = [ui.label(by, value) if value != "other" else "Other" for value in volume["value"]]
-        colour_by_name = {ui.label(by, v) if v != "other" else "Other": ui.colour(v) for v in volume["value"].unique()}
+        name = {value: labels.label(by, value) if value != "other" else "Other" for value in volume["value"].unique()}
+        volume["name"] = volume["value"].map(name)
+        colour_by_name = {name[value]: ui.colour(value) for value in name}
         y, y_title = ("share", "Share of all articles") if as_share else ("articles", "Articles")
         chart = px.bar(
             volume, x="period", y=y, color="name", color_discrete_map=colour_by_name,
@@ -94,15 +146,15 @@ with right:
 left, right = st.columns([3, 2])
 with left:
     measure = st.segmented_control(
-        "Map", ["articles", "mean_sentiment"], default="articles", key="overview_map",
+        "Map", ["articles", "mean_sentiment"], default="articles", key="overview_map", bind="query-params",
         format_func={"articles": "Article count", "mean_sentiment": "Mean sentiment"}.get,
     ) or "articles"  # fmt: skip
     countries = pd.DataFrame(ui.cached(trends.totals, view.filters, "country"))
     if countries.empty:
         st.info("No country tags in this selection.")
     else:
-        countries["iso3"] = [ui.country_alpha3(code) for code in countries["value"]]
-        countries["country"] = [ui.label("country", code) for code in countries["value"]]
+        countries["iso3"] = [labels.country_alpha3(code) for code in countries["value"]]
+        countries["country"] = [labels.label("country", code) for code in countries["value"]]
         mapped = countries.dropna(subset=["iso3"])
         if measure == "mean_sentiment":
             mapped = mapped.dropna(subset=["mean_sentiment"])
@@ -130,7 +182,7 @@ with right:
     if topics.empty:
         st.info("No topic tags in this selection.")
     else:
-        topics["topic"] = [ui.label("topic", slug) for slug in topics["value"]]
+        topics["topic"] = [labels.label("topic", slug) for slug in topics["value"]]
         chart = px.bar(
             topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value",
             color_discrete_map=ui.colours(topics["value"]),
@@ -154,4 +206,4 @@ with left:
 with right:
     st.subheader("Latest stories")
     stories = ui.cached(trends.latest_stories, view.filters, limit=10)
-    st.dataframe(ui.stories_table(stories), hide_index=True, key="overview_stories", column_config=ui.STORY_COLUMNS)
+    st.dataframe(stories_table(stories), hide_index=True, key="overview_stories", column_config=STORY_COLUMNS)

@@ -1,4 +1,5 @@
-"""`newsmon analyze`: (re-)analyse stored articles after the rules change, in batches, with progress."""
+"""`newsmon analyse`: re-analyse the stored articles after the rules change, in batches, with progress.
+It reads and writes the database, so it lives above the pure analysis package, like the ingest pipeline."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ BATCH_SIZE = 500
 
 
 @dataclass
-class AnalyzeSummary:
+class AnalyseSummary:
     analysed: int
     seconds: float
     rules: str
@@ -28,7 +29,7 @@ def analyse_stored(
     everything: bool = False,
     progress: Callable[[int, int], None] | None = None,
     train_topics: bool = True,
-) -> AnalyzeSummary:
+) -> AnalyseSummary:
     """Analyse the articles never analysed or analysed with other rules (every article with `everything`),
     oldest first so stories form in order. Each batch commits whole: an interrupted run resumes where it stopped."""
     started = time.perf_counter()
@@ -46,6 +47,6 @@ def analyse_stored(
         store.prune_rollups(db)
     # the classifier learns again from the new confident tags when the rules changed (or analysts gave verdicts)
     training = topic_training.train(db) if train_topics and topic_training.needs_training(db) else None
-    return AnalyzeSummary(
+    return AnalyseSummary(
         analysed=len(ids), seconds=time.perf_counter() - started, rules=rules, topic_training=training
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +12,51 @@ from monitor import dashboard as ui
 from monitor import scheduler, sources, store, trends
 from monitor.ingest import jobs
 from monitor.models import IngestError
+from monitor.reader import escape_markdown, plain_text, safe_link
+
+HEALTH_COLUMNS = {
+    "state": st.column_config.TextColumn("Status", help="ok, failing, new, paused (after 5 failures) or disabled"),
+    "name": st.column_config.TextColumn("Source"),
+    "country": st.column_config.TextColumn("Country"),
+    "language": st.column_config.TextColumn("Lang"),
+    "every": st.column_config.TextColumn("Every"),
+    "last_success": st.column_config.TextColumn("Last success"),
+    "failures": st.column_config.NumberColumn("Failures", help="Consecutive failed fetches"),
+    "last_error": st.column_config.TextColumn("Last error", width="medium"),
+    "per_day": st.column_config.BarChartColumn("Articles per day (14 days)", y_min=0),
+    "articles_24h": st.column_config.NumberColumn("24 h"),
+    "articles_total": st.column_config.NumberColumn("Total"),
+    "url": st.column_config.LinkColumn("URL"),
+}
+
+
+def health_table(health, activity: list[dict], today: date) -> list[dict]:
+    """One row per source for the health table, with its articles per day as a small bar chart."""
+    first = today - timedelta(days=13)
+    series = ui.daily_series(
+        [{"value": row["source"], "period": row["day"], "articles": row["articles"]} for row in activity],
+        [source.name for source in health],
+        first,
+        today,
+    )
+    return [
+        {
+            "state": source.state,
+            "name": source.name,
+            "country": source.country or "",
+            "language": source.language or "",
+            "every": sources.format_every(source.every_seconds),
+            "last_success": ui.local_time(source.last_success_at) or "never",
+            "failures": source.consecutive_failures,
+            "last_error": source.last_error or "",
+            "per_day": series[source.name],
+            "articles_24h": source.articles_24h,
+            "articles_total": source.articles_total,
+            "url": safe_link(source.url),
+        }
+        for source in health
+    ]
+
 
 view = ui.page_view()
 st.title("Sources")
@@ -23,14 +69,14 @@ health = ui.cached(sources.list_sources)
 activity = ui.cached(trends.sources_activity, days=14, now=ui.anchor(view))
 if health:
     st.dataframe(
-        ui.health_table(health, activity, view.today), hide_index=True, key="sources_health",
-        column_config=ui.HEALTH_COLUMNS, column_order=list(ui.HEALTH_COLUMNS),
+        health_table(health, activity, view.today), hide_index=True, key="sources_health",
+        column_config=HEALTH_COLUMNS, column_order=list(HEALTH_COLUMNS),
     )  # fmt: skip
     failing = [source for source in health if source.last_error]
     if failing:
         with st.expander(f"Last errors ({len(failing)})"):
             for source in failing:
-                st.text(f"{source.name}: {source.last_error}")
+                st.text(plain_text(f"{source.name}: {source.last_error}"))
 else:
     st.info("No sources yet. Add a feed below, import an OPML file, or upload files you already have.")
 
@@ -49,7 +95,9 @@ def done(kind: str, text: str) -> None:
 
 
 add_tab, manage_tab, fetch_tab, upload_tab, opml_tab = st.tabs(
-    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"]
+    ["Add a source", "Pause / resume / remove", "Fetch now", "Upload files", "Import OPML"],
+    key="sources_tab",  # the open tab stays open after an action's rerun, and is in the link
+    bind="query-params",
 )
 with add_tab, st.form("add_source", clear_on_submit=True):
     url = st.text_input("Feed or page URL", placeholder="https://example.org/rss.xml")
@@ -71,9 +119,10 @@ with add_tab, st.form("add_source", clear_on_submit=True):
                     every_seconds=sources.parse_every(every), full_text=full_text,
                 )  # fmt: skip
             verb = "Added" if created else "Updated"
-            done("success", f"{verb} source {source_id}: {url.strip()}. It is fetched on the next *Fetch now*.")
+            added = f"{verb} source {source_id}: {escape_markdown(url.strip())}."
+            done("success", f"{added} It is fetched on the next *Fetch now*.")
         except ValueError as error:
-            st.error(f"Not added: {error}")
+            st.error(f"Not added: {escape_markdown(str(error))}")
 
 with manage_tab:
     if not health:
@@ -89,16 +138,17 @@ with manage_tab:
         if buttons[0].button("Pause", disabled=not picked.enabled, key="sources_pause"):
             with ui.connect(view.db_path) as db:
                 store.set_source_enabled(db, picked.id, False)
-            done("success", f"Paused {picked.name}: it is not fetched until resumed.")
+            done("success", f"Paused {escape_markdown(picked.name)}: it is not fetched until resumed.")
         if buttons[1].button("Resume", disabled=picked.enabled, key="sources_resume"):
             with ui.connect(view.db_path) as db:
                 store.set_source_enabled(db, picked.id, True)
-            done("success", f"Resumed {picked.name}; its failure count was reset and it is due now.")
+            done("success", f"Resumed {escape_markdown(picked.name)}; its failure count was reset and it is due now.")
         confirm = buttons[2].checkbox("Yes, remove it", key="sources_confirm_remove")
         if buttons[2].button("Remove", disabled=not confirm, key="sources_remove"):
             with ui.connect(view.db_path) as db:
                 store.remove_source(db, picked.id)
-            done("success", f"Removed {picked.name}. Its {picked.articles_total:,} articles stay in the database.")
+            name = escape_markdown(picked.name)
+            done("success", f"Removed {name}. Its {picked.articles_total:,} articles stay in the database.")
 
 with fetch_tab:
     enabled = [source for source in health if source.enabled]
@@ -109,7 +159,8 @@ with fetch_tab:
 
         def progress(outcome: scheduler.SourceOutcome) -> None:
             outcomes.append(outcome)
-            bar.progress(len(outcomes) / len(enabled), text=f"{len(outcomes)}/{len(enabled)}: {outcome.name}")
+            text = f"{len(outcomes)}/{len(enabled)}: {escape_markdown(outcome.name)}"
+            bar.progress(len(outcomes) / len(enabled), text=text)
 
         with ui.connect(view.db_path) as db:
             summary = scheduler.fetch_due(db, force=True, progress=progress)
@@ -117,7 +168,7 @@ with fetch_tab:
             f"Fetched {summary.attempted} sources: {summary.ok} ok, {summary.not_modified} unchanged, "
             f"{summary.failed} failed; {summary.added} new articles, {summary.duplicates} already known."
         ]
-        lines += [f"- {outcome.name}: {outcome.error}" for outcome in summary.failures]
+        lines += [f"- {escape_markdown(f'{outcome.name}: {outcome.error}')}" for outcome in summary.failures]
         done("warning" if summary.failed else "success", "\n".join(lines))
 
 with upload_tab:
@@ -140,9 +191,10 @@ with upload_tab:
             f"{summary.duplicates} already known, {summary.skipped_records} records skipped."
         ]
         for outcome in summary.outcomes:
+            name = Path(outcome.input).name
             if outcome.error:
-                lines.append(f"- {Path(outcome.input).name}: {outcome.error}")
-            lines += [f"- {Path(outcome.input).name}: {problem}" for problem in outcome.problems[:5]]
+                lines.append(f"- {escape_markdown(f'{name}: {outcome.error}')}")
+            lines += [f"- {escape_markdown(f'{name}: {problem}')}" for problem in outcome.problems[:5]]
         done("warning" if summary.failed or summary.skipped_records else "success", "\n".join(lines))
 
 with opml_tab:
@@ -151,7 +203,8 @@ with opml_tab:
         try:
             with ui.connect(view.db_path) as db:
                 added, updated, problems = sources.import_opml(db, opml.getvalue())
-            text = "\n".join([f"Imported: {added} sources added, {updated} updated."] + [f"- {p}" for p in problems])
+            lines = [f"- {escape_markdown(problem)}" for problem in problems]
+            text = "\n".join([f"Imported: {added} sources added, {updated} updated.", *lines])
             done("warning" if problems else "success", text)
         except IngestError as error:
-            st.error(f"Not imported: {error}")
+            st.error(f"Not imported: {escape_markdown(str(error))}")

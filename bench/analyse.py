@@ -1,7 +1,7 @@
 """Analysis throughput on 500-word articles, on one core, and where the time goes.
 
-    .venv/bin/python bench/analyze.py            # 2,000 articles
-    .venv/bin/python bench/analyze.py -n 5000
+    .venv/bin/python bench/analyse.py            # 2,000 articles
+    .venv/bin/python bench/analyse.py -n 5000
 
 The articles are made of the hand-written news items of tests/analysis/labelled_news.jsonl: each one
 strings together items of one category until it reaches 500 words, so the words, sentence lengths and

@@ -1,0 +1,222 @@
+"""Articles: a paged, sortable table of the selection; choosing a row opens the reader with the full text,
+the evidence behind every tag, and the other articles of the same story."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from monitor import dashboard as ui
+from monitor import labels, queries, reader, store
+from monitor.reader import escape_markdown
+
+ARTICLE_SORTS = {  # label -> (queries.article_page sort, descending)
+    "Newest first": ("published_at", True),
+    "Oldest first": ("published_at", False),
+    "Source (A–Z)": ("source", False),
+    "Most negative": ("sentiment", False),
+    "Most positive": ("sentiment", True),
+    "Title (A–Z)": ("title", False),
+}
+ARTICLE_COLUMNS = {
+    "published": st.column_config.TextColumn("Published", help="In your time zone"),
+    "source": st.column_config.TextColumn("Source", width="small"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "sentiment": st.column_config.NumberColumn(
+        "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
+    ),
+    "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
+    "topics": st.column_config.TextColumn("Topics", help="Strongest first", width="medium"),
+}
+
+
+def article_table(rows: list[dict]) -> list[dict]:
+    return [
+        {
+            "id": row["id"],
+            "published": ui.local_time(row["published_at"]),
+            "source": row["source"],
+            "title": row["title"],
+            "countries": ", ".join((row["countries"] or "").split(";")) if row["countries"] else "",
+            "topics": ", ".join(labels.topic_label(slug) for slug in row["topics"].split(";")) if row["topics"] else "",
+            "sentiment": row["sentiment"],
+        }
+        for row in rows
+    ]
+
+
+def story_table(story: list[dict]) -> list[dict]:
+    return [
+        {
+            "published": ui.local_time(row["published_at"]),
+            "source": row["source"],
+            "title": row["title"],
+            "id": row["id"],
+        }
+        for row in story
+    ]
+
+
+def evidence_panel(article: dict) -> None:
+    """Why each tag was given: the matched words and scores stored with the article's analysis."""
+    evidence = article["evidence"]
+    if evidence is None:
+        st.info("Not analysed yet: run `newsmon analyse`.")
+        return
+    language = evidence["language"]
+    st.markdown(
+        f"**Language:** {escape_markdown(str(language['value'] or 'unknown'))} — {escape_markdown(language['method'])}"
+    )
+    st.markdown("**Countries (about)**")
+    if evidence["countries"]:
+        st.dataframe(
+            [
+                {
+                    "country": f"{tag['name']} ({tag['code']})",
+                    "score": tag["score"],
+                    "mentions": tag["mentions"],
+                    "in title": tag["in_title"],
+                    "matched": ", ".join(tag["matched"]),
+                }
+                for tag in evidence["countries"]
+            ],
+            hide_index=True,
+            key="evidence_countries",
+        )
+    else:
+        st.caption("No country scored above the threshold.")
+    st.markdown("**Topics**")
+    if evidence["topics"]:
+        st.dataframe(
+            [
+                {
+                    "topic": tag["label"],
+                    "given by": reader.topic_layer(tag),
+                    "score": tag["score"],
+                    "matched terms": ", ".join(tag["matched"]),
+                }
+                for tag in evidence["topics"]
+            ],
+            hide_index=True,
+            key="evidence_topics",
+        )
+    else:
+        st.caption("No topic scored above its threshold.")
+    tone = evidence["sentiment"]
+    value = "not scored" if tone["compound"] is None else f"{tone['compound']:+.3f} ({tone['label']})"
+    st.markdown(f"**Sentiment:** {escape_markdown(value)} — {escape_markdown(tone['reason'])}")
+    if tone["strongest"]:
+        st.dataframe(
+            [{"score": score, "sentence": text} for text, score in tone["strongest"]],
+            hide_index=True,
+            key="evidence_sentences",
+        )
+    if tone["news_terms"]:
+        st.caption("News-lexicon terms: " + escape_markdown(", ".join(tone["news_terms"])))
+    st.markdown("**Keywords:** " + escape_markdown(", ".join(phrase for phrase, _ in evidence["keywords"]) or "none"))
+
+
+def topic_verdicts(article: dict, db_path: str) -> None:
+    """A confirm and a reject button per topic tag (an undo for a verdict given): verdicts win over the rules and the
+    classifier, change the counts at once and train the next classifier."""
+    evidence = article["evidence"] or {}
+    tags = evidence.get("topics", []) + evidence.get("topics_rejected", [])
+    if not tags:
+        return
+    st.markdown("**Your verdict on each topic**")
+    st.caption("Right or wrong? A verdict wins over the rules and the classifier and trains the next classifier.")
+    verdict = None
+    for tag in tags:
+        row = st.columns([5, 1, 1], vertical_alignment="center")
+        label = reader.escape_markdown(tag["label"])
+        name = f"~~{label}~~" if tag.get("verdict") == "rejected" else f"**{label}**"
+        row[0].markdown(f"{name} — {reader.escape_markdown(reader.topic_layer(tag))}")
+        key = f"verdict_{article['id']}_{tag['slug']}"
+        if tag.get("verdict"):
+            if row[1].button("Undo", key=f"{key}_undo", help="Take your verdict back"):
+                verdict = (tag["slug"], None)
+        else:
+            if row[1].button("✓", key=f"{key}_confirm", help="Right: keep this topic"):
+                verdict = (tag["slug"], "confirmed")
+            if row[2].button("✗", key=f"{key}_reject", help="Wrong: remove this topic"):
+                verdict = (tag["slug"], "rejected")
+    if verdict:
+        with ui.connect(db_path) as db:
+            store.set_topic_verdict(db, article["id"], *verdict)
+        st.rerun()
+
+
+view = ui.page_view()
+st.title("Articles")
+st.caption(ui.describe(view))
+
+total = ui.cached(queries.count_articles, view.filters)
+if not total:
+    ui.empty_state(view)
+    st.stop()
+
+controls = st.columns([2, 1, 1, 2])
+sort_label = controls[0].selectbox("Sort by", list(ARTICLE_SORTS), key="articles_sort", bind="query-params")
+page_size = controls[1].selectbox("Per page", [25, 50, 100], index=1, key="articles_page_size", bind="query-params")
+pages = max(1, -(-total // page_size))
+if st.session_state.get("articles_page", 1) > pages:  # the filters changed under a later page
+    st.session_state["articles_page"] = pages
+page = controls[2].number_input("Page", min_value=1, max_value=pages, step=1, key="articles_page", bind="query-params")
+controls[3].markdown(f"**{total:,}** articles · page {page:,} of {pages:,}")
+
+sort, descending = ARTICLE_SORTS[sort_label]
+rows = ui.cached(queries.article_page, view.filters, sort=sort, descending=descending, page=page, page_size=page_size)
+table = article_table(rows)
+picked = st.dataframe(
+    table, hide_index=True, key="articles_table", on_select="rerun", selection_mode="single-row",
+    column_config=ARTICLE_COLUMNS, column_order=list(ARTICLE_COLUMNS), height=min(38 + 35 * len(table), 560),
+)  # fmt: skip
+chosen_rows = picked.selection.rows if picked else []
+linked = st.query_params.get("article")
+article_id = table[chosen_rows[0]]["id"] if chosen_rows else reader.article_id(linked)
+if not article_id:
+    if linked:
+        st.warning(f"The link's article={reader.escape_markdown(linked)} is not an article id (a number like 42).")
+    st.caption("Select a row to read the article and see why each tag was given.")
+    st.stop()
+
+article = ui.cached(queries.article_detail, article_id)
+if article is None:
+    st.warning(f"There is no article with id {article_id}.")
+    st.stop()
+if str(st.query_params.get("article")) != str(article["id"]):
+    st.query_params["article"] = str(article["id"])  # the reader can be bookmarked too
+
+st.divider()
+st.subheader(reader.escape_markdown(article["title"]))
+meta = [article["source"], f"published {ui.local_time(article['published_at'])}"]
+if article["date_inferred"]:
+    meta[-1] += " (no date in the source: time of fetching)"
+if article["author"]:
+    meta.append(f"by {article['author']}")
+meta.append(f"language {labels.label('language', article['language']) if article['language'] else 'unknown'}")
+meta.append(f"id {article['id']}")
+st.caption(reader.escape_markdown(" · ".join(meta)))
+if link := reader.safe_link(article["url"]):
+    st.link_button("Open the original", link)
+
+text_column, evidence_column = st.columns([3, 2])
+with text_column:
+    terms = reader.query_terms(view.filters.query)
+    hits = 0
+    for paragraph in reader.paragraphs(article["body"] or article["summary"] or ""):
+        shown, found = reader.highlighted(paragraph, terms)
+        hits += found
+        st.markdown(shown)
+    if not (article["body"] or article["summary"]):
+        st.caption("The source gave no text for this article, only its title.")
+    if terms:
+        st.caption(f"{hits} highlighted matches of: {reader.escape_markdown(', '.join(terms))}")
+with evidence_column:
+    evidence_panel(article)
+    topic_verdicts(article, view.db_path)
+    story = article["story"]
+    st.markdown(f"**Same story** ({len(story) + 1} articles)" if story else "**Same story**")
+    if story:
+        st.dataframe(story_table(story), hide_index=True, key="articles_story")
+    else:
+        st.caption("No other article was matched to this story.")
