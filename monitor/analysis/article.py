@@ -15,7 +15,7 @@ from monitor import config
 from monitor.analysis import clusters, countries, keywords, language, sentiment, topic_model, topics
 
 # Bump when the analysis code changes in a way that should re-tag stored articles.
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # 2: topic layers (language terms, classifier, confident topic) in the evidence
 # A detected language replaces the declared one only when the detector is this sure (feeds often
 # declare their CMS default, say "en-us", for every entry).
 LANGUAGE_OVERRIDE_CONFIDENCE = 0.9
