@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from monitor.analysis import article, clusters, countries, keywords, language, sentiment, topics
+from monitor.analysis import article, clusters, countries, keywords, language, sentiment, topic_model, topics
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "analysis" / "labelled_news.jsonl"
 
@@ -85,6 +85,42 @@ def main() -> None:
             f"{args.n / seconds:,.0f} articles per second"
         )
     print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    with_topic_classifier(texts)
+
+
+def with_topic_classifier(texts: list[tuple[str, str]]) -> None:
+    """analyse() with the topic classifier trained on these articles' confident rule tags (as `newsmon topics
+    train` does), and what the model costs in memory."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    examples = []
+    for title, body in texts:
+        result = article.analyse(title, body, "en")
+        if result.confident_topic:
+            examples.append((title, body, result.confident_topic))
+    started = time.process_time()
+    model = topic_model.train(examples, article.rules_fingerprint())
+    trained = time.process_time() - started
+    blob = model.to_bytes()
+    model = topic_model.TopicModel.from_bytes(blob)
+    unsure = sum(article.analyse(t, b, "en").confident_topic is None for t, b in texts)
+    started = time.process_time()
+    for title, body in texts:
+        article.analyse(title, body, "en", model)
+    seconds = time.process_time() - started
+    arrays = model.coef.nbytes + model.idf.nbytes
+    print(
+        f"analyse() with a topic classifier ({len(model.vocabulary):,} features x {len(model.classes)} topics, "
+        f"trained on {len(examples):,} articles in {trained:.1f} s; the rules were unsure of {unsure:,} of "
+        f"{len(texts):,}): {seconds / len(texts) * 1000:.3f} ms per article, {len(texts) / seconds:,.0f} articles "
+        f"per second"
+    )
+    print(
+        f"  model: {len(blob) / 1e6:.1f} MB stored, {arrays / 1e6:.1f} MB of arrays in memory; peak RSS of this "
+        f"process {before / 1024:.0f} MB before training, "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB after"
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from monitor import (
     server,
     sources,
     store,
+    topic_training,
 )
 from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
 from monitor.filters import FILTER_DIMENSIONS, Filters
@@ -53,6 +54,10 @@ groups_app = typer.Typer(
 app.add_typer(sources_app, name="sources")
 app.add_typer(groups_app, name="groups")
 app.add_typer(export_app, name="export")
+topics_app = typer.Typer(
+    help="The topic classifier learnt from your articles, and analysts' verdicts on topic tags.", no_args_is_help=True
+)
+app.add_typer(topics_app, name="topics")
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $NEWSMON_DB or data/news.db).")]
 
@@ -258,6 +263,66 @@ def analyse(
     typer.echo(
         f"analysed {summary.analysed} articles in {summary.seconds:.1f} s ({rate:,.0f}/s), rules {summary.rules}"
     )
+    if summary.topic_training:
+        typer.echo(summary.topic_training.describe())
+
+
+@topics_app.command("train")
+def topics_train() -> None:
+    """Train the topic classifier on the articles the rules tag with confidence (and on analysts' confirmed tags),
+    then let it tag the articles the rules are unsure of. `newsmon analyse` does it too after the rules change."""
+    require_rules()
+    db = open_db()
+    stale = store.articles_to_analyse(db, rules_fingerprint())
+    if stale:
+        fail(f"{len(stale)} articles were analysed with other rules: run `newsmon analyse` first", code=2)
+    with typer.progressbar(length=0, label="tagging", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        summary = topic_training.train(db, progress=progress)
+    typer.echo(summary.describe())
+    raise typer.Exit(0 if summary.model else 1)
+
+
+def _verdict(article_id: int, topic: str, verdict: str | None) -> None:
+    from monitor.analysis import topics
+
+    slugs = topics.load_taxonomy().slugs
+    if topic not in slugs:
+        fail(f"unknown topic {topic!r} (known: {', '.join(slugs)})", code=2)
+    db = open_db()
+    try:
+        result = store.set_topic_verdict(db, article_id, topic, verdict)
+    except ValueError as error:
+        fail(str(error), code=2)
+    given = ", ".join(tag["slug"] for tag in result["topics"]) or "none"
+    typer.echo(f"article {article_id}: topics now {given}")
+
+
+ArticleId = Annotated[int, typer.Argument(help="Article id.")]
+TopicSlug = Annotated[str, typer.Argument(help="Topic slug (data/taxonomy.toml).")]
+
+
+@topics_app.command("confirm")
+def topics_confirm(article_id: ArticleId, topic: TopicSlug) -> None:
+    """An analyst's verdict: this topic is right for the article (kept whatever the layers say; trains the next
+    classifier)."""
+    _verdict(article_id, topic, "confirmed")
+
+
+@topics_app.command("reject")
+def topics_reject(article_id: ArticleId, topic: TopicSlug) -> None:
+    """An analyst's verdict: this topic is wrong for the article (removed now and after every re-analysis)."""
+    _verdict(article_id, topic, "rejected")
+
+
+@topics_app.command("undo")
+def topics_undo(article_id: ArticleId, topic: TopicSlug) -> None:
+    """Take a verdict back: the layers decide this topic again."""
+    _verdict(article_id, topic, None)
 
 
 app.command("analyze", hidden=True, help="The same as `analyse` (the spelling of earlier versions).")(analyse)
@@ -333,7 +398,9 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
         if tag["slug"] is None:
             lines.append("  none above its threshold")
             continue
-        lines.append(f"  {tag['slug']} ({tag['label']}): score {tag['score']:.2f}; matched {', '.join(tag['matched'])}")
+        lines.append(f"  {tag['slug']} ({tag['label']}): {topic_reason(tag)}")
+    for tag in evidence.get("topics_rejected", []):
+        lines.append(f"  not {tag['slug']} ({tag['label']}): rejected by an analyst; {topic_reason(tag)}")
     tone = evidence["sentiment"]
     value = "not scored" if tone["compound"] is None else f"{tone['compound']:+.3f} {tone['label']}"
     lines.append(f"Sentiment: {value}: {tone['reason']}")
@@ -345,6 +412,23 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     stale = "" if evidence["rules"] == current_rules else " (rules changed since: run `newsmon analyse`)"
     lines.append(f"Rules: {evidence['rules']}{stale}")
     return lines
+
+
+def topic_reason(tag: dict) -> str:
+    """Which layer gave a topic and why, in words."""
+    layer = tag.get("layer", "rules")
+    matched = ", ".join(tag["matched"])
+    if layer == "analyst":
+        return "confirmed by an analyst"
+    if layer == "classifier":
+        reason = f"classifier, probability {tag['probability']:.2f}; words that weighed most: {matched}"
+    elif layer == "rules+classifier":
+        reason = (
+            f"rules, score {tag['score']:.2f}, and classifier, probability {tag['probability']:.2f}; matched {matched}"
+        )
+    else:
+        reason = f"rules, score {tag['score']:.2f}; matched {matched}"
+    return reason + ("; confirmed by an analyst" if tag.get("verdict") == "confirmed" else "")
 
 
 @app.command("demo")

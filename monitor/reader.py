@@ -94,3 +94,18 @@ def safe_link(url: str | None) -> str | None:
     if url and re.match(r"https?://", url, re.IGNORECASE):
         return url
     return None
+
+
+def topic_layer(tag: dict) -> str:
+    """Which layer gave a topic tag, in a few words (plain text: escape it before showing it as Markdown)."""
+    layer = tag.get("layer", "rules")
+    if layer == "analyst":
+        text = "added by an analyst"
+    elif layer == "classifier":
+        text = f"classifier, probability {tag['probability']:.2f}"
+    elif layer == "rules+classifier":
+        text = f"rules (score {tag['score']:.1f}) and classifier ({tag['probability']:.2f})"
+    else:
+        text = f"rules, score {tag['score']:.1f}"
+    verdict = tag.get("verdict")
+    return text + (f" · {verdict} by an analyst" if verdict and layer != "analyst" else "")

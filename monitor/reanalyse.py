@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from monitor import store
+from monitor import store, topic_training
 from monitor.analysis.article import analyse, rules_fingerprint
 
 BATCH_SIZE = 500
@@ -20,6 +20,7 @@ class AnalyseSummary:
     analysed: int
     seconds: float
     rules: str
+    topic_training: topic_training.TrainSummary | None = None  # when the topic classifier was trained again
 
 
 def analyse_stored(
@@ -27,19 +28,25 @@ def analyse_stored(
     *,
     everything: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    train_topics: bool = True,
 ) -> AnalyseSummary:
     """Analyse the articles never analysed or analysed with other rules (every article with `everything`),
     oldest first so stories form in order. Each batch commits whole: an interrupted run resumes where it stopped."""
     started = time.perf_counter()
     rules = rules_fingerprint()
     ids = store.articles_to_analyse(db, rules, everything=everything)
+    model = topic_training.current_model(db)
     for done in range(0, len(ids), BATCH_SIZE):
         batch = store.articles_text(db, ids[done : done + BATCH_SIZE])
         store.replace_analysis(
-            db, [(row, analyse(row["title"], row["body"], row["declared_language"])) for row in batch]
+            db, [(row, analyse(row["title"], row["body"], row["declared_language"], model)) for row in batch]
         )
         if progress:
             progress(min(done + BATCH_SIZE, len(ids)), len(ids))
     if ids:
         store.prune_rollups(db)
-    return AnalyseSummary(analysed=len(ids), seconds=time.perf_counter() - started, rules=rules)
+    # the classifier learns again from the new confident tags when the rules changed (or analysts gave verdicts)
+    training = topic_training.train(db) if train_topics and topic_training.needs_training(db) else None
+    return AnalyseSummary(
+        analysed=len(ids), seconds=time.perf_counter() - started, rules=rules, topic_training=training
+    )

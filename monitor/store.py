@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from monitor import config, filters
-from monitor.analysis import clusters
+from monitor.analysis import clusters, topic_model, topics
 from monitor.normalise import iso
 
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 6
+VERSION = 7
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -109,10 +109,37 @@ CREATE TABLE article_analysis (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     rules      TEXT NOT NULL,
     signature  BLOB,
-    evidence   TEXT NOT NULL
+    evidence   TEXT NOT NULL,
+    -- v5: the topic layers (monitor/analysis/topic_model.py)
+    confident_topic TEXT,                   -- the rules' sure main topic: a training example for the classifier
+    topic_model     TEXT                    -- classifier asked (model id; '' = none trained yet); NULL: rules sure
 );
 -- `newsmon analyse`: find articles analysed with other rules.
 CREATE INDEX article_analysis_rules ON article_analysis(rules);
+-- v5: `newsmon topics train`: the newest confident examples of each topic.
+CREATE INDEX article_analysis_confident ON article_analysis(confident_topic, article_id)
+    WHERE confident_topic IS NOT NULL;
+-- v5: after training, the articles that a new model must tag again.
+CREATE INDEX article_analysis_topic_model ON article_analysis(topic_model) WHERE topic_model IS NOT NULL;
+
+-- v5: analysts' verdicts on topic tags (the reader's buttons, `newsmon topics confirm/reject`). They win over the
+-- rules and the classifier whenever the article is analysed again, and train the next classifier.
+CREATE TABLE topic_verdicts (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    topic      TEXT NOT NULL,               -- slug from data/taxonomy.toml
+    verdict    TEXT NOT NULL CHECK (verdict IN ('confirmed', 'rejected')),
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (article_id, topic)
+) WITHOUT ROWID;
+
+-- v5: the topic classifier learnt from this database (one row: the model of the current rules).
+CREATE TABLE topic_models (
+    rules      TEXT PRIMARY KEY,            -- fingerprint of the rules whose confident tags trained it
+    model_id   TEXT NOT NULL,
+    trained_at TEXT NOT NULL,
+    examples   INTEGER NOT NULL,
+    model      BLOB NOT NULL                -- numpy .npz (arrays only, no pickle)
+);
 
 -- Countries an article is about, topics and key phrases, strongest first by score.
 CREATE TABLE article_countries (
@@ -341,6 +368,16 @@ def update_from_5_to_6(conn: sqlite3.Connection) -> None:
     )
 
 
+def update_from_6_to_7(conn: sqlite3.Connection) -> None:
+    """The topic layers: confident topic and classifier columns on article_analysis, analysts' verdicts, the stored
+    classifier. Existing articles count as "no model yet" until `newsmon analyse` or `newsmon topics train`."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(article_analysis)")}
+    for column in ("confident_topic TEXT", "topic_model TEXT"):
+        if column.split()[0] not in columns:  # an older migration created the table from the current SCHEMA
+            conn.execute(f"ALTER TABLE article_analysis ADD COLUMN {column}")
+    _create_missing(conn)
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -348,6 +385,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: update_from_3_to_4,
     4: update_from_4_to_5,
     5: update_from_5_to_6,
+    6: update_from_6_to_7,
 }
 
 
@@ -515,7 +553,7 @@ def save_articles(
                 continue
             article_id = cursor.lastrowid
             if analysis:
-                _write_analysis(conn, article_id, analysis, declared_language=record.language)
+                _write_analysis(conn, article_id, analysis, declared_language=record.language, new=True)
                 _assign_story(conn, article_id, record.title, record.published_at[:10], analysis.signature)
             _count_daily(conn, article_id, +1, tally)
             result.added += 1
@@ -531,14 +569,25 @@ def save_articles(
 
 
 def _write_analysis(
-    conn: sqlite3.Connection, article_id: int, analysis: ArticleAnalysis, *, declared_language: str | None
+    conn: sqlite3.Connection,
+    article_id: int,
+    analysis: ArticleAnalysis,
+    *,
+    declared_language: str | None,
+    new: bool = False,
 ) -> None:
     evidence = analysis.evidence()
     evidence["language"]["declared"] = declared_language
+    if not new:  # a stored article may carry analysts' verdicts: they win over what the layers say
+        _apply_topic_verdicts(conn, article_id, evidence)
     conn.execute(
-        "INSERT OR REPLACE INTO article_analysis (article_id, rules, signature, evidence) VALUES (?, ?, ?, ?)",
-        (article_id, analysis.rules, analysis.signature, json.dumps(evidence, ensure_ascii=False)),
-    )
+        """INSERT OR REPLACE INTO article_analysis (article_id, rules, signature, evidence, confident_topic,
+                                                   topic_model) VALUES (?, ?, ?, ?, ?, ?)""",
+        (
+            article_id, analysis.rules, analysis.signature, json.dumps(evidence, ensure_ascii=False),
+            analysis.confident_topic, analysis.topic_model,
+        ),
+    )  # fmt: skip
     conn.executemany(
         "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
         [(article_id, tag.code, tag.score) for tag in analysis.countries],
@@ -549,7 +598,7 @@ def _write_analysis(
     )
     conn.executemany(
         "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
-        [(article_id, tag.slug, tag.score) for tag in analysis.topics],
+        [(article_id, tag["slug"], tag["score"]) for tag in evidence["topics"]],
     )
     conn.executemany(
         "INSERT OR IGNORE INTO article_keywords (article_id, keyword, score) VALUES (?, ?, ?)",
@@ -738,11 +787,11 @@ def articles_to_analyse(db: sqlite_utils.Database, rules: str, *, everything: bo
 
 
 def articles_text(db: sqlite_utils.Database, ids: list[int]) -> list[dict]:
-    """id, title, body and the declared language of these articles (the analysis input)."""
+    """id, title, body, the declared language and the analysed one of these articles (the analysis input)."""
     marks = ",".join("?" * len(ids))
     return list(
         db.query(
-            f"""SELECT a.id, a.title, a.body, a.published_at, a.story_id,
+            f"""SELECT a.id, a.title, a.body, a.published_at, a.story_id, a.language,
                        coalesce(json_extract(x.evidence, '$.language.declared'), a.language) AS declared_language,
                        x.article_id IS NOT NULL AS analysed
                 FROM articles a LEFT JOIN article_analysis x ON x.article_id = a.id
@@ -799,6 +848,136 @@ def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, Artic
         _write_tally(conn, tally)
         if analysed:
             _changed(conn)
+
+
+# ---- topic layers: verdicts, the classifier ------------------------------------------------------
+
+VERDICTS = ("confirmed", "rejected")
+
+
+def _apply_topic_verdicts(conn: sqlite3.Connection, article_id: int, evidence: dict) -> None:
+    """Apply the article's verdicts to the topic evidence in place (see topic_model.apply_verdicts)."""
+    verdicts = dict(conn.execute("SELECT topic, verdict FROM topic_verdicts WHERE article_id = ?", (article_id,)))
+    if verdicts or evidence.get("topics_rejected"):
+        kept, rejected = topic_model.apply_verdicts(
+            evidence["topics"] + evidence.get("topics_rejected", []), verdicts, topics.load_taxonomy()
+        )
+        evidence["topics"] = kept
+        evidence["topics_rejected"] = rejected
+
+
+def _swap_topics(conn: sqlite3.Connection, article_id: int, evidence: dict, tally: dict[tuple, Share]) -> None:
+    """Replace an article's topic tags by evidence["topics"], keeping the rollups exact and the evidence stored."""
+    _count_daily(conn, article_id, -1, tally)
+    conn.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
+    conn.executemany(
+        "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+        [(article_id, tag["slug"], tag["score"]) for tag in evidence["topics"]],
+    )
+    conn.execute(
+        "UPDATE article_analysis SET evidence = ? WHERE article_id = ?",
+        (json.dumps(evidence, ensure_ascii=False), article_id),
+    )
+    _count_daily(conn, article_id, +1, tally)
+
+
+def set_topic_verdict(db: sqlite_utils.Database, article_id: int, topic: str, verdict: str | None) -> dict:
+    """An analyst confirms or rejects one topic of an article (verdict None takes a verdict back). The article's
+    tags, evidence and the rollups change in the same transaction. Returns the new topic evidence."""
+    if verdict is not None and verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+    tally: dict[tuple, Share] = {}
+    with transaction(db) as conn:
+        row = conn.execute("SELECT evidence FROM article_analysis WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"article {article_id} is not analysed yet: run `newsmon analyse`")
+        if verdict is None:
+            conn.execute("DELETE FROM topic_verdicts WHERE article_id = ? AND topic = ?", (article_id, topic))
+        else:
+            conn.execute(
+                """INSERT INTO topic_verdicts (article_id, topic, verdict, decided_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (article_id, topic) DO UPDATE SET verdict = excluded.verdict,
+                                                                 decided_at = excluded.decided_at""",
+                (article_id, topic, verdict, iso(now_utc())),
+            )
+        evidence = json.loads(row[0])
+        _apply_topic_verdicts(conn, article_id, evidence)
+        _swap_topics(conn, article_id, evidence, tally)
+        _write_tally(conn, tally)
+        _changed(conn)
+    return {"topics": evidence["topics"], "topics_rejected": evidence.get("topics_rejected", [])}
+
+
+def topic_verdicts(db: sqlite_utils.Database, article_id: int) -> dict[str, str]:
+    """topic -> verdict for one article."""
+    return dict(db.execute("SELECT topic, verdict FROM topic_verdicts WHERE article_id = ?", (article_id,)))
+
+
+def replace_topics(db: sqlite_utils.Database, retagged: list[tuple[int, list[dict], str | None]]) -> None:
+    """New classifier tags for analysed articles, in one transaction: (article id, topic evidence from the layers,
+    model id). Verdicts still win; the rollups follow."""
+    tally: dict[tuple, Share] = {}
+    with transaction(db) as conn:
+        for article_id, tags, model_id in retagged:
+            row = conn.execute("SELECT evidence FROM article_analysis WHERE article_id = ?", (article_id,)).fetchone()
+            if row is None:
+                continue
+            evidence = json.loads(row[0])
+            evidence["topics"] = tags
+            evidence.pop("topics_rejected", None)
+            evidence.setdefault("topic_layers", {})["model"] = model_id
+            _apply_topic_verdicts(conn, article_id, evidence)
+            conn.execute("UPDATE article_analysis SET topic_model = ? WHERE article_id = ?", (model_id, article_id))
+            _swap_topics(conn, article_id, evidence, tally)
+        _write_tally(conn, tally)
+        if retagged:
+            _changed(conn)
+
+
+def topic_training_examples(
+    db: sqlite_utils.Database, rules: str, slugs: Iterable[str], *, per_topic: int, max_chars: int = 4000
+) -> list[tuple[str, str, str]]:
+    """(title, start of body, topic) to train the classifier: the newest `per_topic` articles of each topic that the
+    current rules tag with confidence (minus those an analyst rejected that topic for), plus every confirmed tag."""
+    examples: list[tuple[str, str, str]] = []
+    for topic in slugs:
+        examples += db.execute(
+            """SELECT a.title, substr(a.body, 1, ?), x.confident_topic FROM article_analysis x
+               JOIN articles a ON a.id = x.article_id
+               WHERE x.confident_topic = ? AND x.rules = ?
+                 AND NOT EXISTS (SELECT 1 FROM topic_verdicts v WHERE v.article_id = x.article_id
+                                 AND v.topic = x.confident_topic AND v.verdict = 'rejected')
+               ORDER BY x.article_id DESC LIMIT ?""",
+            (max_chars, topic, rules, per_topic),
+        ).fetchall()
+    examples += db.execute(
+        """SELECT a.title, substr(a.body, 1, ?), v.topic FROM topic_verdicts v JOIN articles a ON a.id = v.article_id
+           WHERE v.verdict = 'confirmed' ORDER BY v.decided_at DESC LIMIT ?""",
+        (max_chars, per_topic * 10),
+    ).fetchall()
+    return examples
+
+
+def save_topic_model(db: sqlite_utils.Database, rules: str, model_id: str, trained_at: str, examples: int, blob: bytes):
+    """Keep this classifier as the one of these rules (older models are dropped)."""
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM topic_models")
+        conn.execute(
+            "INSERT INTO topic_models (rules, model_id, trained_at, examples, model) VALUES (?, ?, ?, ?, ?)",
+            (rules, model_id, trained_at, examples, blob),
+        )
+
+
+def topic_model_blob(db: sqlite_utils.Database, rules: str) -> bytes | None:
+    """The stored classifier trained under these rules, if any."""
+    row = db.execute("SELECT model FROM topic_models WHERE rules = ?", (rules,)).fetchone()
+    return row[0] if row else None
+
+
+def articles_for_classifier(db: sqlite_utils.Database, model_id: str) -> list[int]:
+    """Analysed articles whose topic the rules were not sure of and that this model has not tagged yet."""
+    sql = "SELECT article_id FROM article_analysis WHERE topic_model IS NOT NULL AND topic_model != ? ORDER BY 1"
+    return [row[0] for row in db.execute(sql, (model_id,))]
 
 
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import labels, queries, reader
+from monitor import labels, queries, reader, store
 from monitor.reader import escape_markdown
 
 ARTICLE_SORTS = {  # label -> (queries.article_page sort, descending)
@@ -108,7 +108,12 @@ def evidence_panel(article: dict) -> None:
     if evidence["topics"]:
         st.dataframe(
             [
-                {"topic": tag["label"], "score": tag["score"], "matched terms": ", ".join(tag["matched"])}
+                {
+                    "topic": tag["label"],
+                    "given by": reader.topic_layer(tag),
+                    "score": tag["score"],
+                    "matched terms": ", ".join(tag["matched"]),
+                }
                 for tag in evidence["topics"]
             ],
             hide_index=True,
@@ -130,6 +135,36 @@ def evidence_panel(article: dict) -> None:
     if tone["news_terms"]:
         st.caption("News lexicon and tone rules: " + escape_markdown(", ".join(tone["news_terms"])))
     st.markdown("**Keywords:** " + escape_markdown(", ".join(phrase for phrase, _ in evidence["keywords"]) or "none"))
+
+
+def topic_verdicts(article: dict, db_path: str) -> None:
+    """A confirm and a reject button per topic tag (an undo for a verdict given): verdicts win over the rules and the
+    classifier, change the counts at once and train the next classifier."""
+    evidence = article["evidence"] or {}
+    tags = evidence.get("topics", []) + evidence.get("topics_rejected", [])
+    if not tags:
+        return
+    st.markdown("**Your verdict on each topic**")
+    st.caption("Right or wrong? A verdict wins over the rules and the classifier and trains the next classifier.")
+    verdict = None
+    for tag in tags:
+        row = st.columns([5, 1, 1], vertical_alignment="center")
+        label = reader.escape_markdown(tag["label"])
+        name = f"~~{label}~~" if tag.get("verdict") == "rejected" else f"**{label}**"
+        row[0].markdown(f"{name} — {reader.escape_markdown(reader.topic_layer(tag))}")
+        key = f"verdict_{article['id']}_{tag['slug']}"
+        if tag.get("verdict"):
+            if row[1].button("Undo", key=f"{key}_undo", help="Take your verdict back"):
+                verdict = (tag["slug"], None)
+        else:
+            if row[1].button("✓", key=f"{key}_confirm", help="Right: keep this topic"):
+                verdict = (tag["slug"], "confirmed")
+            if row[2].button("✗", key=f"{key}_reject", help="Wrong: remove this topic"):
+                verdict = (tag["slug"], "rejected")
+    if verdict:
+        with ui.connect(db_path) as db:
+            store.set_topic_verdict(db, article["id"], *verdict)
+        st.rerun()
 
 
 view = ui.page_view()
@@ -209,6 +244,7 @@ with reader_box:
             st.caption(f"{hits} highlighted matches of: {reader.escape_markdown(', '.join(terms))}")
     with evidence_column:
         evidence_panel(article)
+        topic_verdicts(article, view.db_path)
         story = article["story"]
         st.markdown(f"**Same story** ({len(story) + 1} articles)" if story else "**Same story**")
         if story:

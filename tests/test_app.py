@@ -209,7 +209,7 @@ def test_the_reader_shows_text_safely_with_evidence_and_highlights(news):
     assert countries["country"].iloc[0] == "Pakistan (PK)"
     assert "Pakistan" in countries["matched"].iloc[0]
     # the countries only mentioned, with their evidence too
-    assert set(passing["country"]) == {"Afghanistan (AF)", "Turkey (TR)"}
+    assert set(passing["country"]) == {"Afghanistan (AF)", "Türkiye (TR)"}
     assert "Istanbul" in " ".join(passing["matched"])
     topics = next(frame.value for frame in at.dataframe if "matched terms" in frame.value.columns)
     assert "ceasefire" in " ".join(topics["matched terms"])

@@ -12,10 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from monitor import config
-from monitor.analysis import clusters, countries, keywords, language, sentiment, topics
+from monitor.analysis import clusters, countries, keywords, language, sentiment, topic_model, topics
 
 # Bump when the analysis code changes in a way that should re-tag stored articles.
-CODE_VERSION = "2"  # 2: countries mentioned and about, towns, regions, other languages
+CODE_VERSION = "2"  # 2: countries mentioned and about (towns, regions, other languages); topic layers
 # A detected language replaces the declared one only when the detector is this sure (feeds often
 # declare their CMS default, say "en-us", for every entry).
 LANGUAGE_OVERRIDE_CONFIDENCE = 0.9
@@ -34,6 +34,8 @@ class ArticleAnalysis:
     keywords: tuple[keywords.Keyword, ...]
     signature: bytes
     rules: str  # fingerprint of the code and rule files that produced it
+    confident_topic: str | None = None  # the rules' sure main topic: a training example for the classifier
+    topic_model: str | None = None  # id of the classifier asked; None: the rules were sure; "": no model yet
 
     def evidence(self) -> dict:
         """Why each tag was given, as JSON-ready data (stored, shown by `newsmon explain` and the reader)."""
@@ -47,10 +49,8 @@ class ArticleAnalysis:
             },
             "countries": [_country_evidence(tag) for tag in self.countries],
             "countries_mentioned": [_country_evidence(tag) for tag in self.countries_mentioned],
-            "topics": [
-                {"slug": tag.slug, "label": tag.label, "score": round(tag.score, 3), "matched": list(tag.matched)}
-                for tag in self.topics
-            ],
+            "topics": [topic_model.topic_evidence(tag) for tag in self.topics],
+            "topic_layers": {"confident": self.confident_topic, "model": self.topic_model},
             "sentiment": {
                 "compound": None if self.sentiment.compound is None else round(self.sentiment.compound, 4),
                 "label": self.sentiment.label,
@@ -74,9 +74,16 @@ def _country_evidence(tag: countries.CountryTag) -> dict:
     }
 
 
-def analyse(title: str, body: str, declared_language: str | None = None) -> ArticleAnalysis:
-    """Every tag for one article, with the evidence for each."""
+def analyse(
+    title: str,
+    body: str,
+    declared_language: str | None = None,
+    topic_classifier: topic_model.TopicModel | None = None,
+) -> ArticleAnalysis:
+    """Every tag for one article, with the evidence for each. `topic_classifier` (trained on the stored articles,
+    see monitor/topic_training.py) tags the articles whose topic the rules are not sure of."""
     chosen, detected, method = _settle_language(title, body, declared_language)
+    topic_tags, confident, model_id = topic_model.tag_article(title, body, chosen, topic_classifier)
     places = countries.analyse_countries(title, body)
     return ArticleAnalysis(
         language=chosen,
@@ -84,11 +91,13 @@ def analyse(title: str, body: str, declared_language: str | None = None) -> Arti
         language_method=method,
         countries=places.about,
         countries_mentioned=places.mentioned,
-        topics=tuple(topics.tag(title, body)),
+        topics=tuple(topic_tags),
         sentiment=sentiment.score(title, body, chosen),
         keywords=tuple(keywords.extract(title, body, chosen, top=KEYWORDS_PER_ARTICLE)),
         signature=clusters.signature(title, body),
         rules=rules_fingerprint(),
+        confident_topic=confident,
+        topic_model=model_id,
     )
 
 

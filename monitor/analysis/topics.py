@@ -11,6 +11,11 @@ file (its header documents the format); this module only compiles them and count
   it ("central bank" counts, the "bank" inside it does not).
 * score = (title x3 + lead x1.5 + rest x1) / max(1, words / 100): evidence per 100 words, so a long article is not
   multi-topic just because it is long. An exclusion term damps its topic (x0.2 by default).
+* Terms per language (``[topics.<slug>.terms.fr]``) are matched only in articles of that language (or of an unknown
+  one), next to the language-neutral terms. Letters that several scripts or spellings write differently are folded
+  into one form before matching (Arabic/Persian/Urdu yeh, kaf, heh and alef forms, short vowels, tatweel; Hindi
+  nukta and chandrabindu), and Arabic words lose their article and attached prepositions (al-, wal-, bil-, lil-),
+  so a term is written once in its bare form.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from monitor import config
 __all__ = ["Taxonomy", "TaxonomyError", "Topic", "TopicTag", "load_taxonomy", "score_topics", "tag"]
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 (or -3) code of a [topics.<slug>.terms.<language>] table
 _TOPIC_KEYS = {"label", "threshold", "exclude", "terms", "description"}
 _DEFAULT_SETTINGS: dict[str, float] = {
     "title_weight": 3.0,
@@ -42,11 +48,46 @@ _DEFAULT_SETTINGS: dict[str, float] = {
     "min_units": 1.0,
     "exclude_damping": 0.2,
     "default_threshold": 4.0,
+    "short_text_words": 0,  # 0: no lower thresholds for short texts
+    "short_text_factor": 1.0,
+    # the classifier layer (monitor/analysis/topic_model.py)
+    "classifier_confident_ratio": 2.0,
+    "classifier_confident_margin": 1.5,
+    "classifier_min_probability": 0.5,
+    "classifier_weight": 2.0,
 }
-# Punctuation (ASCII and the usual typographic marks) reads as a space; letters of any script are kept.
+# Punctuation (ASCII, typographic, Arabic-script and Devanagari marks) reads as a space; letters of any script are
+# kept, with the variant forms of a letter folded into one (see the module docstring).
 _PUNCT = str.maketrans(
-    {c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"}
+    {
+        **{
+            c: " "
+            for c in string.punctuation
+            + "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00b7"  # ‘ ’ “ ” – — … « » ·
+            + "\u060c\u061b\u061f\u066a\u06d4\u0964\u0965\u200c"  # Arabic , ; ? %, Urdu full stop, danda, ZWNJ
+        },
+        **dict.fromkeys("\u0623\u0625\u0622\u0671", "\u0627"),  # alef with hamza or madda -> alef
+        **dict.fromkeys("\u064a\u0649", "\u06cc"),  # Arabic yeh, alef maksura -> Persian/Urdu yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> keheh
+        **dict.fromkeys("\u0629\u06c1\u06c3", "\u0647"),  # teh marbuta, Urdu heh goal -> heh
+        **dict.fromkeys([chr(c) for c in range(0x064B, 0x0653)] + ["\u0640", "\u0670"], None),  # vowels, tatweel
+        **dict(
+            zip(
+                "\u0958\u0959\u095a\u095b\u095c\u095d\u095e\u095f",
+                "\u0915\u0916\u0917\u091c\u0921\u0922\u092b\u092f",
+                strict=True,
+            )
+        ),
+        "\u093c": None,  # Devanagari nukta (ज़ and ज are written both ways)
+        "\u0901": "\u0902",  # chandrabindu -> anusvara (महँगाई, महंगाई)
+    }
 )
+# Arabic: the article and the prepositions written onto a word (al-, wal-, fal-, bil-, kal-, lil-), after folding.
+_ARABIC_CLITICS = re.compile(
+    r" (?:[\u0648\u0641]?[\u0628\u06a9\u0644]?\u0627\u0644|[\u0648\u0641]?\u0644\u0644)(?=\S\S)"
+)
+# Simple plurals written the same way as in English: add -s (French, Spanish).
+_S_PLURALS = {"fr", "es"}
 
 
 class TaxonomyError(ValueError):
@@ -62,6 +103,8 @@ class TopicTag:
     score: float
     matched: tuple[str, ...]
     excluded: tuple[str, ...] = ()  # exclusion terms found (they damped the score)
+    layer: str = "rules"  # which layer gave the tag: rules, classifier, or rules+classifier (both agree)
+    probability: float | None = None  # the classifier's probability, when it took part
 
 
 @dataclass(frozen=True)
@@ -71,8 +114,10 @@ class Topic:
     slug: str
     label: str
     threshold: float
-    terms: tuple[tuple[str, float], ...]  # (term as written, weight)
+    terms: tuple[tuple[str, float], ...]  # (term as written, weight), in any language
     exclude: tuple[str, ...] = ()
+    # (language, its terms): matched only in articles of that language (or of an unknown one)
+    language_terms: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,12 +127,24 @@ class Taxonomy:
     path: Path
     topics: tuple[Topic, ...]
     settings: dict[str, float] = field(compare=False)
-    # key -> tuple of (topic index, weight or None for an exclusion, term as written)
-    _automaton: Any = field(compare=False, repr=False)
+    # language -> matcher; key -> (length, tuple of (topic index, weight or None for an exclusion, term as written)).
+    # "" holds the language-neutral terms only, each language of the file adds its own, None has every term.
+    _automata: dict[str | None, Any] = field(compare=False, repr=False)
 
     @property
     def slugs(self) -> tuple[str, ...]:
         return tuple(t.slug for t in self.topics)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages that have terms of their own."""
+        return tuple(sorted({lang for t in self.topics for lang, _ in t.language_terms}))
+
+    def automaton(self, language: str | None) -> Any:
+        """The matcher for an article in this language: every term when the language is unknown."""
+        if language is None:
+            return self._automata[None]
+        return self._automata.get(language, self._automata[""])
 
 
 # ----------------------------------------------------------------------------------------------- loading
@@ -101,24 +158,31 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _normalise(text: str) -> str:
-    """Lower-case, punctuation to spaces, single spaces, padded with one space on each side."""
-    return " " + " ".join(text.lower().translate(_PUNCT).split()) + " "
+def _normalise(text: str, language: str | None = None) -> str:
+    """Lower-case, punctuation to spaces, letter variants folded, single spaces, padded with one space on each side;
+    Arabic words lose their attached article and prepositions."""
+    folded = " " + " ".join(text.lower().translate(_PUNCT).split()) + " "
+    return _ARABIC_CLITICS.sub(" ", folded) if language == "ar" else folded
 
 
-def _plurals(word: str) -> tuple[str, ...]:
-    """Simple English plurals of the last word of a term: goal->goals, match->matches, battery->batteries."""
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return (word + "es",)
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
-        return (word[:-1] + "ies",)
-    return (word + "s",)
+def _plurals(word: str, language: str = "en") -> tuple[str, ...]:
+    """Simple plurals of the last word of a term: English goal->goals, match->matches, battery->batteries;
+    French and Spanish -s; none for other languages (write a wildcard: ``Wahl*``)."""
+    if language == "en":
+        if word.endswith(("s", "x", "z", "ch", "sh")):
+            return (word + "es",)
+        if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+            return (word[:-1] + "ies",)
+        return (word + "s",)
+    if language in _S_PLURALS and not word.endswith(("s", "x", "z")):
+        return (word + "s",)
+    return ()
 
 
-def _keys_for(term: str) -> list[str]:
+def _keys_for(term: str, language: str = "en") -> list[str]:
     """Automaton keys for a term: ' stem' for a wildcard, ' term ' plus plural forms for a plain term."""
     wildcard = term.rstrip().endswith("*")
-    stem = _normalise(term.rstrip().rstrip("*")).strip()
+    stem = _normalise(term.rstrip().rstrip("*"), language).strip()
     if not stem:
         return []
     if wildcard:
@@ -127,7 +191,7 @@ def _keys_for(term: str) -> list[str]:
     prefix = f" {head} " if head else " "
     keys = [f" {stem} "]
     if not last.isdigit():
-        keys += [prefix + p + " " for p in _plurals(last)]
+        keys += [prefix + p + " " for p in _plurals(last, language)]
     return keys
 
 
@@ -167,12 +231,13 @@ class _Lines:
     def topic(self, slug: str, key: str | None = None, sub: str | None = None) -> int:
         """Best line for a problem in a topic: the key's line, else the sub-table header, else the topic header."""
         candidates = []
+        parts = sub.split(".") if sub is not None else []  # "terms" or "terms.fr"
         if key is not None and sub is not None:
-            candidates.append(self.key(key, "topics", slug, sub))
+            candidates.append(self.key(key, "topics", slug, *parts))
         if key is not None:
             candidates.append(self.key(key, "topics", slug))
         if sub is not None:
-            candidates.append(self.header("topics", slug, sub))
+            candidates.append(self.header("topics", slug, *parts))
         candidates.append(self.header("topics", slug))
         for c in candidates:
             if c:
@@ -271,54 +336,96 @@ def _build(path: Path, text: str) -> Taxonomy:
             raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}' has no terms")
         if not isinstance(raw_terms, dict):
             raise fail(lines.topic(slug, key="terms"), f"topic '{slug}': terms must be a table of weight = [terms]")
-        terms: list[tuple[str, float]] = []
+        tables = {"": {k: v for k, v in raw_terms.items() if not isinstance(v, dict)}}
         for key, value in raw_terms.items():
-            where = lines.topic(slug, key=key, sub="terms")
-            if isinstance(value, list):
-                weight = _parse_weight(key)
-                if weight is None:
-                    raise fail(where, f"topic '{slug}': weight '{key}' is not a number")
-                for term in value:
-                    if not isinstance(term, str) or not term.strip():
-                        raise fail(where, f"topic '{slug}': weight {key} lists {term!r}, which is not a term")
-                    terms.append((term.strip(), weight))
-            elif _is_number(value):
-                terms.append((key.strip(), float(value)))
-            else:
-                raise fail(where, f"topic '{slug}': weight of '{key}' is not a number: {value!r}")
-        if not terms:
-            raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}' has no terms")
-        keys_seen: dict[str, str] = {}
-        for term, weight in terms:
-            if weight <= 0:
-                raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}': weight of '{term}' must be > 0")
-            keys = _keys_for(term)
-            if not keys:
-                raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}': term '{term}' has no letters or digits")
-            if keys[0] in keys_seen:
-                raise fail(
-                    lines.topic(slug, sub="terms"),
-                    f"topic '{slug}': term '{term}' repeats '{keys_seen[keys[0]]}'",
-                )
-            keys_seen[keys[0]] = term
-        topics.append(Topic(slug, label.strip(), float(threshold), tuple(terms), tuple(x.strip() for x in exclude)))
+            if isinstance(value, dict):
+                if not _LANGUAGE.match(key):
+                    raise fail(
+                        lines.topic(slug, sub=f"terms.{key}"),
+                        f"topic '{slug}': [topics.{slug}.terms.{key}] is not a language code (fr, de, ur...)",
+                    )
+                tables[key] = value
+        parsed: dict[str, list[tuple[str, float]]] = {}
+        for language, table in tables.items():
+            sub = f"terms.{language}" if language else "terms"
+            terms: list[tuple[str, float]] = []
+            for key, value in table.items():
 
+                def where(slug: str = slug, key: str = key, sub: str = sub) -> int:  # only on an error: it scans
+                    return lines.topic(slug, key=key, sub=sub)
+
+                if isinstance(value, list):
+                    weight = _parse_weight(key)
+                    if weight is None:
+                        raise fail(where(), f"topic '{slug}': weight '{key}' is not a number")
+                    for term in value:
+                        if not isinstance(term, str) or not term.strip():
+                            raise fail(where(), f"topic '{slug}': weight {key} lists {term!r}, which is not a term")
+                        terms.append((term.strip(), weight))
+                elif _is_number(value):
+                    terms.append((key.strip(), float(value)))
+                else:
+                    raise fail(where(), f"topic '{slug}': weight of '{key}' is not a number: {value!r}")
+            keys_seen: dict[str, str] = {}
+            for term, weight in terms:
+                if weight <= 0:
+                    raise fail(lines.topic(slug, sub=sub), f"topic '{slug}': weight of '{term}' must be > 0")
+                keys = _keys_for(term, language or "en")
+                if not keys:
+                    raise fail(lines.topic(slug, sub=sub), f"topic '{slug}': term '{term}' has no letters or digits")
+                if keys[0] in keys_seen:
+                    raise fail(
+                        lines.topic(slug, sub=sub), f"topic '{slug}': term '{term}' repeats '{keys_seen[keys[0]]}'"
+                    )
+                keys_seen[keys[0]] = term
+            parsed[language] = terms
+        if not parsed[""]:
+            raise fail(lines.topic(slug, sub="terms"), f"topic '{slug}' has no terms")
+        topics.append(
+            Topic(
+                slug,
+                label.strip(),
+                float(threshold),
+                tuple(parsed.pop("")),
+                tuple(x.strip() for x in exclude),
+                tuple((language, tuple(terms)) for language, terms in sorted(parsed.items())),
+            )
+        )
+
+    # (key, topic index, weight or None for an exclusion, term) per language ("" = language-neutral), keyed once
+    keyed: dict[str, list[tuple[str, int, float | None, str]]] = {"": []}
+    for index, topic in enumerate(topics):
+        keyed[""] += [(key, index, weight, term) for term, weight in topic.terms for key in _keys_for(term)]
+        keyed[""] += [(key, index, None, term) for term in topic.exclude for key in _keys_for(term)]
+        for language, terms in topic.language_terms:
+            keyed.setdefault(language, []).extend(
+                (key, index, weight, term) for term, weight in terms for key in _keys_for(term, language)
+            )
+    languages = sorted(set(keyed) - {""})
+    automata: dict[str | None, Any] = {"": _compile([keyed[""]])}
+    for language in languages:
+        automata[language] = _compile([keyed[""], keyed[language]])
+    automata[None] = _compile([keyed[lang] for lang in ["", *languages]]) if languages else automata[""]
+    return Taxonomy(Path(path), tuple(topics), settings, automata)
+
+
+def _compile(parts: list[list[tuple[str, int, float | None, str]]]) -> Any:
+    """One matcher for these keyed terms."""
     automaton = ahocorasick.Automaton()
     entries: dict[str, dict[tuple[int, bool], tuple[int, float | None, str]]] = {}
-    for index, topic in enumerate(topics):
-        for term, weight in topic.terms:
-            for key in _keys_for(term):
-                slot = entries.setdefault(key, {})
-                old = slot.get((index, False))
-                if old is None or (old[1] or 0) < weight:  # a plural form listed on its own keeps the larger weight
-                    slot[(index, False)] = (index, weight, term)
-        for term in topic.exclude:
-            for key in _keys_for(term):
-                entries.setdefault(key, {})[(index, True)] = (index, None, term)
+    for part in parts:
+        for key, index, weight, term in part:
+            slot = entries.setdefault(key, {})
+            if weight is None:
+                slot[(index, True)] = (index, None, term)
+                continue
+            old = slot.get((index, False))
+            if old is None or (old[1] or 0) < weight:  # a plural form listed on its own keeps the larger weight
+                slot[(index, False)] = (index, weight, term)
     for key, slot in entries.items():
         automaton.add_word(key, (len(key), tuple(slot.values())))
     automaton.make_automaton()
-    return Taxonomy(Path(path), tuple(topics), settings, automaton)
+    return automaton
 
 
 _CACHE: dict[tuple[str, int, int], Taxonomy] = {}
@@ -346,7 +453,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 # ----------------------------------------------------------------------------------------------- scoring
 
 
-def _sections(title: str, body: str, lead_words: int) -> tuple[str, str, str, int]:
+def _sections(title: str, body: str, lead_words: int, language: str | None = None) -> tuple[str, str, str, int]:
     """Normalised title, lead (first paragraph, capped) and rest, plus the total word count."""
     body = body.strip()
     cut = body.find("\n")
@@ -358,12 +465,10 @@ def _sections(title: str, body: str, lead_words: int) -> tuple[str, str, str, in
         lead = lead[:lead_words]
     title_words = title.lower().translate(_PUNCT).split()
     words = len(title_words) + len(lead) + len(rest_words)
-    return (
-        " " + " ".join(title_words) + " ",
-        " " + " ".join(lead) + " ",
-        " " + " ".join(rest_words) + " ",
-        words,
-    )
+    sections = (" " + " ".join(title_words) + " ", " " + " ".join(lead) + " ", " " + " ".join(rest_words) + " ")
+    if language == "ar":
+        sections = tuple(_ARABIC_CLITICS.sub(" ", text) for text in sections)
+    return (*sections, words)
 
 
 def _scan(
@@ -402,18 +507,22 @@ def _scan(
                 ev[term] = ev.get(term, 0.0) + value
 
 
-def score_topics(title: str, body: str, taxonomy: Taxonomy | None = None) -> list[TopicTag]:
-    """Every topic with any evidence in the article, strongest first (see the module docstring for the score)."""
+def score_topics(
+    title: str, body: str, taxonomy: Taxonomy | None = None, language: str | None = None
+) -> list[TopicTag]:
+    """Every topic with any evidence in the article, strongest first (see the module docstring for the score).
+    `language` (ISO 639-1) chooses the terms of that language; None (unknown) matches every term."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
     s = tax.settings
-    t_text, lead_text, rest_text, words = _sections(title or "", body or "", int(s["lead_words"]))
+    t_text, lead_text, rest_text, words = _sections(title or "", body or "", int(s["lead_words"]), language)
+    automaton = tax.automaton(language)
     n = len(tax.topics)
     scores = [0.0] * n
     evidence: list[dict[str, float]] = [{} for _ in range(n)]
     excluded: list[set[str]] = [set() for _ in range(n)]
-    _scan(tax._automaton, t_text, s["title_weight"], scores, evidence, excluded)
-    _scan(tax._automaton, lead_text, s["lead_weight"], scores, evidence, excluded)
-    _scan(tax._automaton, rest_text, s["body_weight"], scores, evidence, excluded)
+    _scan(automaton, t_text, s["title_weight"], scores, evidence, excluded)
+    _scan(automaton, lead_text, s["lead_weight"], scores, evidence, excluded)
+    _scan(automaton, rest_text, s["body_weight"], scores, evidence, excluded)
     units = max(s["min_units"], words / s["words_per_unit"]) if s["words_per_unit"] else 1.0
     units = units or 1.0
     tags = []
@@ -429,8 +538,21 @@ def score_topics(title: str, body: str, taxonomy: Taxonomy | None = None) -> lis
     return tags
 
 
-def tag(title: str, body: str, taxonomy: Taxonomy | None = None) -> list[TopicTag]:
-    """The topics scoring at or above their threshold, strongest first."""
+def tag(title: str, body: str, taxonomy: Taxonomy | None = None, language: str | None = None) -> list[TopicTag]:
+    """The topics scoring at or above their threshold, strongest first. A short text (a headline and a sentence)
+    has lower thresholds: x max(short_text_factor, words / short_text_words)."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
-    thresholds = {t.slug: t.threshold for t in tax.topics}
-    return [t for t in score_topics(title, body, tax) if t.score >= thresholds[t.slug]]
+    factor = short_text_factor(title, body, tax)
+    thresholds = {t.slug: t.threshold * factor for t in tax.topics}
+    return [t for t in score_topics(title, body, tax, language) if t.score >= thresholds[t.slug]]
+
+
+def short_text_factor(title: str, body: str, taxonomy: Taxonomy) -> float:
+    """What the thresholds are multiplied by for this text: below 1 only for texts under short_text_words words."""
+    s = taxonomy.settings
+    if not s["short_text_words"]:
+        return 1.0
+    words = len(title.split()) + len(body.split())  # whitespace words: close enough to decide "short"
+    if words >= s["short_text_words"]:
+        return 1.0
+    return max(s["short_text_factor"], words / s["short_text_words"])

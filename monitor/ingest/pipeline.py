@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from monitor import store
+from monitor import store, topic_training
 from monitor.analysis.article import analyse
 from monitor.ingest import limits
 from monitor.models import ParsedArticle
@@ -115,8 +115,9 @@ def store_parsed(
 
 def _save(db: sqlite_utils.Database, batch: list[store.ArticleRecord], run_id: int | None) -> store.SaveResult:
     known = store.known_articles(db, batch)
+    model = topic_training.current_model(db)  # the topic classifier of this database, if trained
     new = [
-        replace(record, analysis=analyse(record.title, record.body, record.language))
+        replace(record, analysis=analyse(record.title, record.body, record.language, model))
         for record in batch
         if (record.url, record.content_hash) not in known
     ]
