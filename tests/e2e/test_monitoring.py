@@ -67,8 +67,12 @@ def test_save_this_view_then_open_it_from_the_sidebar(page, dashboard, screensho
     assert f"country={country}" not in page.url
     box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Saved searches")
     expect(box).to_be_visible(timeout=RUN_SECONDS * 1000)
-    box.locator("input").click()
-    page.get_by_role("option", name="Browser view").click(timeout=RUN_SECONDS * 1000)
+    field = box.locator("input")
+    field.click()
+    field.fill("Browser view")  # typed, then picked: the option list of a busy page can close under a click
+    option = page.get_by_role("option", name="Browser view")
+    option.wait_for(timeout=RUN_SECONDS * 1000)
+    field.press("Enter")
     page.wait_for_url(re.compile(rf"[?&]country={country}"))
     settle(page)
     expect(sidebar(page).get_by_text("Opened the saved search “Browser view”.")).to_be_visible()
