@@ -56,8 +56,8 @@ def test_every_page_loads_with_its_title_and_no_error(page, dashboard, screensho
     expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
     if title == "Overview":
         (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
-        expect(page.get_by_test_id("stMetric")).to_have_count(5)
-        expect(metric(page, "Articles")).to_have_text(f"{total:,}")
+        expect(page.get_by_test_id("stMetric")).to_have_count(5, timeout=30_000)
+        expect(metric(page, "Articles")).to_have_text(f"{total:,}", timeout=30_000)
         expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # volume, sentiment, map, topics
         # The map draws the countries from the app's own topojson: a blank map would have no shapes.
         expect(page.locator(".js-plotly-plot .choroplethlocation").first).to_be_attached(timeout=30_000)
@@ -73,7 +73,7 @@ def test_every_page_loads_with_its_title_and_no_error(page, dashboard, screensho
 def test_a_topic_picked_in_the_sidebar_goes_into_the_link_and_the_figures(page, dashboard, screenshot):
     open_page(page, dashboard.url(), "Overview")
     (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
-    expect(metric(page, "Articles")).to_have_text(f"{total:,}")
+    expect(metric(page, "Articles")).to_have_text(f"{total:,}", timeout=30_000)
 
     topics = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Topics")
     topics.locator("input").click()
@@ -86,7 +86,7 @@ def test_a_topic_picked_in_the_sidebar_goes_into_the_link_and_the_figures(page, 
     slug = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
     (expected,) = sql(dashboard, "SELECT count(DISTINCT article_id) FROM article_topics WHERE topic = ?", [slug])[0]
     assert 0 < expected < total, (slug, expected, total)
-    expect(metric(page, "Articles")).to_have_text(f"{expected:,}")
+    expect(metric(page, "Articles")).to_have_text(f"{expected:,}", timeout=30_000)
     label = load_taxonomy().topics[[topic.slug for topic in load_taxonomy().topics].index(slug)].label
     expect(page.get_by_text(f"All time · topic {label}")).to_be_visible()
     settle(page)
