@@ -35,6 +35,9 @@ lint: $(STAMP)
 ## bench: print the quality and speed figures (takes about 10 minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/evaluate_countries.py
+	$(BIN)/python bench/evaluate_topics.py
+	$(BIN)/python bench/evaluate_tone.py
 	$(BIN)/python bench/analyse.py
 	$(BIN)/python bench/ingest.py
 
