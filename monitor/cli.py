@@ -734,7 +734,15 @@ EXPORT_FILTERS = [
         "sentiment_max",
         Annotated[float | None, typer.Option(min=-1, max=1, help="Only articles scored at most this.")],
     ),
-    _option("output", Annotated[Path | None, typer.Option("--output", "-o", help="CSV file (default: stdout).")]),
+    _option(
+        "output",
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--output", "-o", help="CSV file, or an XLSX workbook when named *.xlsx (default: CSV to stdout)."
+            ),
+        ],
+    ),
     _option(
         "manifest",
         Annotated[
@@ -745,7 +753,7 @@ EXPORT_FILTERS = [
 
 
 def _summary_options(summary: export.Summary) -> list[inspect.Parameter]:
-    """The options only some summaries take: --by, --interval, --top, --full-text."""
+    """The options only some summaries take: --by, --interval, --top, --full-text, --term."""
     options = []
     if summary.by:
         choices = ", ".join(summary.by)
@@ -759,6 +767,11 @@ def _summary_options(summary: export.Summary) -> list[inspect.Parameter]:
     if summary.full_text:
         help_text = "Add the article body as a last column."
         options.append(_option("full_text", Annotated[bool, typer.Option("--full-text", help=help_text)], False))
+    if summary.terms:
+        help_text = (
+            f'A search to count (a word, "a phrase", a OR b, prefix*); repeat for up to {export.MAX_TERMS} terms.'
+        )
+        options.insert(0, _option("terms", Annotated[list[str], typer.Option("--term", help=help_text)], []))
     return options
 
 

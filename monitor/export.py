@@ -1,4 +1,4 @@
-"""CSV exports for analysts: the filtered articles and summaries of them, each with a JSON manifest.
+"""CSV and XLSX exports for analysts: the filtered articles and summaries of them, each with a JSON manifest.
 
 The same registry (`SUMMARIES`) drives the CLI (`newsmon export KIND`) and the dashboard's Export page. Counts
 come from `monitor.trends`, which answers a selection that is only a date range from the daily rollups, so a
@@ -17,9 +17,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import sqlite_utils
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from monitor import __version__, labels, queries, trends
 from monitor.filters import DIMENSIONS, Filters, filter_fields
@@ -31,6 +34,9 @@ KEYWORDS_TOP = 20  # keywords in the `keywords` summary unless told
 MATRIX_COUNTRIES = 15  # as on the Trends page
 STORIES = 100
 INTERVALS = ("day", "week")
+MAX_TERMS = 6  # terms compared, as on the Trends page: each is one full-text count over the selection
+XLSX_CELL_CHARS = 32_767  # Excel's limit for one cell
+FORMATS = ("csv", "xlsx")
 
 
 class ExportError(ValueError):
@@ -53,6 +59,36 @@ def write_csv(rows: Iterable[dict], columns: list[str], out: TextIO) -> int:
         writer.writerow([safe_cell(row.get(column)) for column in columns])
         count += 1
     return count
+
+
+def xlsx_cell(sheet, value: object) -> object:
+    """A value for an XLSX cell: numbers stay numbers; text is always a string cell, never a formula (openpyxl
+    would read a leading = as one), without the control characters XML forbids, cut at Excel's cell limit."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_CHARS])
+    cell.data_type = "s"
+    return cell
+
+
+def write_xlsx(rows: Iterable[dict], columns: list[str], out: BinaryIO, *, title: str = "export") -> int:
+    """Write rows (dicts) as one XLSX sheet with a header row; returns the number of rows written. The sheet is
+    streamed (openpyxl's write-only mode), so a long article list does not sit in memory as cells."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append([xlsx_cell(sheet, column) for column in columns])
+    count = 0
+    for row in rows:
+        sheet.append([xlsx_cell(sheet, row.get(column)) for column in columns])
+        count += 1
+    book.save(out)
+    return count
+
+
+def format_for(path: Path | None) -> str:
+    """xlsx for a file named *.xlsx, else csv (stdout is always CSV)."""
+    return "xlsx" if path is not None and Path(path).suffix.lower() == ".xlsx" else "csv"
 
 
 # ---- the registry --------------------------------------------------------------------------------
@@ -104,6 +140,7 @@ class Summary:
     intervals: bool = False  # takes interval="day" | "week"
     top: bool = False  # takes top=N (keywords)
     full_text: bool = False  # takes full_text (articles)
+    terms: bool = False  # takes terms=("border", ...) (the term comparison)
 
     def resolve_by(self, by: str | None) -> str | None:
         """The grouping to use: `by`, or the default; ExportError when this summary does not offer it."""
@@ -181,6 +218,21 @@ SUMMARIES: dict[str, Summary] = {
             top=True,
         ),
         Summary(
+            "terms",
+            "Term comparison",
+            f"Articles matching each term (up to {MAX_TERMS} searches) per day or week, raw and per 1,000 articles, "
+            "zeros included: the Trends page's comparison.",
+            {
+                PERIOD: "",
+                "term": 'the search as given (words, "phrases", OR, NOT, prefix*), within the selection',
+                "articles": "articles of the selection in the period that match the term (0 when none)",
+                "all_articles": "all articles of the selection in the period",
+                "per_1000": "articles / all_articles × 1,000, two decimals; empty when the period has no articles",
+            },
+            intervals=True,
+            terms=True,
+        ),
+        Summary(
             "topics",
             "Topic totals",
             "Articles, share and mean sentiment per topic over the whole selection.",
@@ -250,7 +302,9 @@ COUNTING_NOTES = (
     "Days are UTC days of publication; a week is named by its Monday.",
     "Sentiment is the mean VADER compound score (-1 to 1) over English articles only; scored_articles says how "
     "many articles are behind each mean.",
-    "Text cells that start with = + - @ tab, CR or LF have a leading apostrophe so spreadsheets show them as text.",
+    "Text cells that start with = + - @ tab, CR or LF have a leading apostrophe in CSV files so spreadsheets show "
+    "them as text; in XLSX files every text cell is stored as text (never a formula), as it is, and a text "
+    f"longer than {XLSX_CELL_CHARS:,} characters (Excel's cell limit) is cut there.",
 )
 
 
@@ -263,6 +317,16 @@ def _summary(kind: str) -> Summary:
 def _check_interval(interval: str) -> None:
     if interval not in INTERVALS:
         raise ExportError(f"unknown interval {interval!r}: choose day or week")
+
+
+def clean_terms(terms: Iterable[str]) -> tuple[str, ...]:
+    """The terms to compare: stripped, blanks and repeats dropped; ExportError for none or more than MAX_TERMS."""
+    kept = tuple(dict.fromkeys(term.strip() for term in terms if term and term.strip()))
+    if not kept:
+        raise ExportError('the terms export needs at least one term (--term border --term "peace talks")')
+    if len(kept) > MAX_TERMS:
+        raise ExportError(f"at most {MAX_TERMS} terms can be compared, not {len(kept)}")
+    return kept
 
 
 # ---- rows ----------------------------------------------------------------------------------------
@@ -278,6 +342,7 @@ def summary_rows(
     limit: int | None = None,
     top: int = KEYWORDS_TOP,
     full_text: bool = False,
+    terms: Iterable[str] = (),
 ) -> tuple[list[str], Iterator[dict]]:
     """(columns, rows) of one summary; articles stream from a cursor. `limit` caps the rows (a preview).
     The query runs now: a bad full-text query raises QueryError here, before anything is written."""
@@ -292,6 +357,8 @@ def summary_rows(
         rows = _sentiment(db, filters, by, interval)
     elif kind == "keywords":
         rows = _keywords(db, filters, interval, top)
+    elif kind == "terms":
+        rows = _terms(db, filters, clean_terms(terms), interval)
     elif kind == "topics":
         rows = _topics(db, filters)
     elif kind == "matrix":
@@ -417,6 +484,24 @@ def _keywords(db: sqlite_utils.Database, filters: Filters, interval: str, top: i
     ]
 
 
+def _terms(db: sqlite_utils.Database, filters: Filters, terms: tuple[str, ...], interval: str) -> list[dict]:
+    """Every period from the selection's first to its last (quiet ones at zero) × every term, in the order given;
+    a term that matches nothing stays, at zero."""
+    return [
+        {
+            interval: row["period"],
+            "term": row["term"],
+            "articles": row["articles"],
+            "all_articles": row["all_articles"],
+            "per_1000": round(1000 * row["articles"] / row["all_articles"], 2) if row["all_articles"] else None,
+        }
+        for row in sorted(
+            trends.term_counts(db, filters, list(terms), interval=interval),
+            key=lambda row: (row["period"], terms.index(row["term"])),
+        )
+    ]
+
+
 def top_keywords(db: sqlite_utils.Database, filters: Filters, top: int = KEYWORDS_TOP) -> list[tuple[str, int]]:
     """(keyword, articles) for the `top` keywords in most articles of the selection, most first."""
     return [(row["value"], row["articles"]) for row in trends.totals(db, filters, "keyword", limit=top)]
@@ -436,15 +521,16 @@ def keyword_counts(
 
 
 @contextlib.contextmanager
-def atomic_text_file(path: Path) -> Iterator[TextIO]:
-    """A UTF-8 text file written whole or not at all: the text goes to a temporary file in the same folder,
-    which replaces `path` once complete and on disk. On any error (a full disk) the temporary file is removed
-    and `path` is left as it was, so a failed export never leaves a partial file."""
+def atomic_file(path: Path, *, binary: bool = False) -> Iterator[TextIO | BinaryIO]:
+    """A file written whole or not at all (UTF-8 text, or bytes with `binary`): it goes to a temporary file in the
+    same folder, which replaces `path` once complete and on disk. On any error (a full disk) the temporary file
+    is removed and `path` is left as it was, so a failed export never leaves a partial file."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as usual
     try:
-        with open(descriptor, "w", encoding="utf-8", newline="") as file:
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with open(descriptor, "wb" if binary else "w", **text) as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
@@ -452,6 +538,11 @@ def atomic_text_file(path: Path) -> Iterator[TextIO]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def atomic_text_file(path: Path) -> contextlib.AbstractContextManager[TextIO]:
+    """A UTF-8 text file written whole or not at all (see `atomic_file`)."""
+    return atomic_file(path)
 
 
 def write_summary(
@@ -464,35 +555,58 @@ def write_summary(
     interval: str = "day",
     top: int = KEYWORDS_TOP,
     full_text: bool = False,
+    terms: Iterable[str] = (),
 ) -> int:
-    """Write one summary as CSV (UTF-8, header row) to a file or stream; returns the rows written.
-    A bad filter raises QueryError (a bad grouping ExportError) before a file is created; a file is replaced
-    only once it is complete (OSError otherwise, with nothing left behind)."""
-    columns, rows = summary_rows(db, kind, filters, by=by, interval=interval, top=top, full_text=full_text)
+    """Write one summary to a file (XLSX when it is named *.xlsx, else CSV) or as CSV to a stream; returns the
+    rows written. A bad filter raises QueryError (a bad grouping ExportError) before a file is created; a file
+    is replaced only once it is complete (OSError otherwise, with nothing left behind)."""
+    columns, rows = summary_rows(db, kind, filters, by=by, interval=interval, top=top, full_text=full_text, terms=terms)
+    if isinstance(out, Path) and format_for(out) == "xlsx":
+        with atomic_file(out, binary=True) as file:
+            return write_xlsx(rows, columns, file, title=kind)
     if isinstance(out, Path):
         with atomic_text_file(out) as file:
             return write_csv(rows, columns, file)
     return write_csv(rows, columns, out)
 
 
-def summary_csv(
+def summary_file(
     db: sqlite_utils.Database,
     kind: str,
     filters: Filters,
     *,
+    file_format: str = "csv",
     by: str | None = None,
     interval: str = "day",
     max_rows: int | None = None,
     top: int = KEYWORDS_TOP,
     full_text: bool = False,
+    terms: Iterable[str] = (),
 ) -> tuple[bytes, int]:
-    """(UTF-8 CSV bytes, rows) for a download button; at most `max_rows` rows when given."""
+    """(the file's bytes, rows) for a download button, as CSV (UTF-8) or XLSX; at most `max_rows` rows."""
+    if file_format not in FORMATS:
+        raise ExportError(f"unknown format {file_format!r}: choose csv or xlsx")
     columns, rows = summary_rows(
-        db, kind, filters, by=by, interval=interval, limit=max_rows, top=top, full_text=full_text
+        db, kind, filters, by=by, interval=interval, limit=max_rows, top=top, full_text=full_text, terms=terms
     )
-    out = io.StringIO()
-    count = write_csv(itertools.islice(rows, max_rows), columns, out)
-    return out.getvalue().encode("utf-8"), count
+    rows = itertools.islice(rows, max_rows)
+    if file_format == "xlsx":
+        out = io.BytesIO()
+        count = write_xlsx(rows, columns, out, title=kind)
+        return out.getvalue(), count
+    text = io.StringIO()
+    count = write_csv(rows, columns, text)
+    return text.getvalue().encode("utf-8"), count
+
+
+def summary_csv(db: sqlite_utils.Database, kind: str, filters: Filters, **options) -> tuple[bytes, int]:
+    """(UTF-8 CSV bytes, rows) for a download button; options as `summary_file`."""
+    return summary_file(db, kind, filters, file_format="csv", **options)
+
+
+def summary_xlsx(db: sqlite_utils.Database, kind: str, filters: Filters, **options) -> tuple[bytes, int]:
+    """(XLSX bytes, rows) for a download button; options as `summary_file`."""
+    return summary_file(db, kind, filters, file_format="xlsx", **options)
 
 
 def export_articles(db: sqlite_utils.Database, filters: Filters, out: TextIO | Path, *, full_text: bool = False) -> int:
@@ -511,13 +625,14 @@ def manifest(
     database: str | None = None,
     top: int = KEYWORDS_TOP,
     full_text: bool = False,
+    terms: Iterable[str] = (),
     today: date | None = None,
 ) -> dict:
     """What a CSV holds, as JSON-ready data to keep beside it: the tool, the selection, the options, the time of
     the snapshot, the row count and what each column means."""
     summary = _summary(kind)
     columns = summary.column_meanings(by, interval, full_text=full_text)
-    options = _options(summary, by, interval, top, full_text)
+    options = _options(summary, by, interval, top, full_text, terms)
     weekly = {"partial_weeks": partial_weeks(filters, today=today)} if options.get("interval") == "week" else {}
     return {
         "tool": "newsmon",
@@ -551,7 +666,7 @@ def partial_weeks(filters: Filters, *, today: date | None = None) -> list[str]:
     return sorted({week.isoformat() for week in weeks})
 
 
-def _options(summary: Summary, by: str | None, interval: str, top: int, full_text: bool) -> dict:
+def _options(summary: Summary, by: str | None, interval: str, top: int, full_text: bool, terms: Iterable[str]) -> dict:
     options: dict[str, object] = {}
     by = summary.resolve_by(by)
     if by is not None:
@@ -562,6 +677,8 @@ def _options(summary: Summary, by: str | None, interval: str, top: int, full_tex
         options["top"] = top
     if summary.full_text:
         options["full_text"] = full_text
+    if summary.terms:
+        options["terms"] = list(clean_terms(terms))
     return options
 
 

@@ -1,4 +1,4 @@
-"""Export: pick a summary of the current selection, preview it, download the CSV and its JSON manifest."""
+"""Export: pick a summary of the current selection, preview it, download it as CSV or XLSX with its JSON manifest."""
 
 from __future__ import annotations
 
@@ -11,40 +11,43 @@ import streamlit as st
 from monitor import dashboard as ui
 from monitor import export, quality_view
 from monitor.filters import Filters
+from monitor.queries import QueryError
+from monitor.reader import escape_markdown
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
-def _export_csv(
-    db_path: str, version: str, kind: str, filters: Filters, by, interval, max_rows, full_text: bool = False
+def _export_file(
+    db_path: str, version: str, kind: str, filters: Filters, options: tuple, file_format: str, max_rows
 ) -> tuple[bytes, int]:
     with ui.connect(db_path) as db:
-        return export.summary_csv(db, kind, filters, by=by, interval=interval, max_rows=max_rows, full_text=full_text)
+        return export.summary_file(db, kind, filters, file_format=file_format, max_rows=max_rows, **dict(options))
 
 
-def export_csv(kind: str, filters: Filters, by, interval: str, max_rows: int | None = None) -> tuple[bytes, int]:
-    """The summary's CSV (formulas neutralised) and its row count, cached like every query."""
+def export_file(kind: str, filters: Filters, options: dict, file_format: str, max_rows: int | None = None):
+    """The summary as CSV or XLSX (formulas neutralised) and its row count, cached like every query."""
     view = ui.current()
-    return _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows)
+    return _export_file(view.db_path, view.version, kind, filters, tuple(options.items()), file_format, max_rows)
 
 
-def export_csv_later(
-    kind: str, filters: Filters, by, interval: str, max_rows: int, full_text: bool = False
+def export_file_later(
+    kind: str, filters: Filters, options: dict, file_format: str, max_rows: int | None = None
 ) -> Callable[[], bytes]:
-    """The CSV made only when the download button is pressed (large article lists)."""
+    """The file made only when its download button is pressed (large article lists, workbooks)."""
     view = ui.current()
-    return lambda: _export_csv(view.db_path, view.version, kind, filters, by, interval, max_rows, full_text)[0]
+    frozen = tuple(options.items())
+    return lambda: _export_file(view.db_path, view.version, kind, filters, frozen, file_format, max_rows)[0]
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
-def _export_preview(db_path: str, version: str, kind: str, filters: Filters, by, interval, limit) -> dict:
+def _export_preview(db_path: str, version: str, kind: str, filters: Filters, options: tuple, limit) -> dict:
     with ui.connect(db_path) as db:
-        columns, rows = export.summary_rows(db, kind, filters, by=by, interval=interval, limit=limit)
+        columns, rows = export.summary_rows(db, kind, filters, limit=limit, **dict(options))
         return {"columns": columns, "rows": [dict(row) for _, row in zip(range(limit), rows, strict=False)]}
 
 
-def export_preview(kind: str, filters: Filters, by, interval: str, limit: int) -> dict:
+def export_preview(kind: str, filters: Filters, options: dict, limit: int) -> dict:
     view = ui.current()
-    return _export_preview(view.db_path, view.version, kind, filters, by, interval, limit)
+    return _export_preview(view.db_path, view.version, kind, filters, tuple(options.items()), limit)
 
 
 PREVIEW_ROWS = 100
@@ -73,6 +76,21 @@ if summary.intervals and not (kind == "sentiment" and by != "day"):  # sentiment
         st.segmented_control("Per", ["day", "week"], default="day", key=f"export_interval_{kind}", bind="query-params")
         or "day"
     )
+terms: tuple[str, ...] = ()
+if summary.terms:  # the same key as the Trends page, so its link's terms (`trends_terms`) come along
+    text = st.text_area(
+        f"Terms to compare, one per line (up to {export.MAX_TERMS})", key="trends_terms", bind="query-params",
+        placeholder="One per line, e.g. ceasefire", height=110,
+        help='Each line is a search like the sidebar\'s (words, "phrases", OR, NOT, prefix*), counted within the '
+        "current filters.",
+    )  # fmt: skip
+    terms = tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    if len(terms) > export.MAX_TERMS:
+        st.warning(f"Only the first {export.MAX_TERMS} lines are compared.")
+        terms = terms[: export.MAX_TERMS]
+    if not terms:
+        st.info("Type a few terms to compare how often they appear over time.")
+        st.stop()
 partial = export.partial_weeks(view.filters, today=view.today) if interval == "week" else []
 if partial:
     st.caption(
@@ -80,7 +98,15 @@ if partial:
         + ". The manifest lists them too."
     )  # fmt: skip
 
-preview = export_preview(kind, view.filters, by, interval, PREVIEW_ROWS)
+full_text = kind == "articles" and st.checkbox(
+    "With the full text (a body column last)", key="export_full_text", bind="query-params"
+)
+options = {"by": by, "interval": interval, "full_text": full_text, **({"terms": terms} if terms else {})}
+try:
+    preview = export_preview(kind, view.filters, {**options, "full_text": False}, PREVIEW_ROWS)  # no bodies
+except (QueryError, export.ExportError) as error:
+    st.error(escape_markdown(str(error)))
+    st.stop()
 if not preview["rows"]:
     ui.empty_state(view)
     st.stop()
@@ -90,21 +116,25 @@ st.caption(f"Preview of the first {min(PREVIEW_ROWS, len(preview['rows']))} rows
 stamp = datetime.now(UTC).replace(microsecond=0)
 per = f"-per-{interval}" if interval != "day" else ""
 name = f"newsmon-{kind}{'-by-' + by if by else ''}{per}-{stamp:%Y%m%d-%H%M}"
-full_text = False
 if kind == "articles":
-    full_text = st.checkbox("With the full text (a body column last)", key="export_full_text", bind="query-params")
-    data = export_csv_later(kind, view.filters, by, interval, ARTICLES_IN_BROWSER, full_text)
+    csv_data = export_file_later(kind, view.filters, options, "csv", ARTICLES_IN_BROWSER)
+    xlsx_data = export_file_later(kind, view.filters, options, "xlsx", ARTICLES_IN_BROWSER)
     st.caption(
         f"The download holds up to {ARTICLES_IN_BROWSER:,} articles, newest first. For more, use the CLI: "
         "`newsmon export articles [filters] -o articles.csv`."
     )
     rows_written = None
 else:
-    data, rows_written = export_csv(kind, view.filters, by, interval)
-columns = st.columns(2)
+    csv_data, rows_written = export_file(kind, view.filters, options, "csv")
+    xlsx_data = export_file_later(kind, view.filters, options, "xlsx")  # the same rows, made when asked
+columns = st.columns(3)
 columns[0].download_button(
-    "Download CSV", data=data, file_name=f"{name}.csv", mime="text/csv", key="export_csv", type="primary",
+    "Download CSV", data=csv_data, file_name=f"{name}.csv", mime="text/csv", key="export_csv", type="primary",
     icon=":material/download:",
+)  # fmt: skip
+columns[1].download_button(
+    "Download XLSX", data=xlsx_data, file_name=f"{name}.xlsx", key="export_xlsx", icon=":material/table:",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )  # fmt: skip
 manifest = export.manifest(
     kind,
@@ -116,11 +146,12 @@ manifest = export.manifest(
     database=view.db_path,
     today=view.today,
     full_text=full_text,
+    terms=terms,
 )
 if view.demo:
     manifest["demo_data"] = True
 manifest["data_quality"] = quality_view.check(view).as_dict()  # so a dip can be told apart from a dead feed
-columns[1].download_button(
+columns[2].download_button(
     "Download manifest (JSON)", data=json.dumps(manifest, indent=2, ensure_ascii=False),
     file_name=f"{name}.json", mime="application/json", key="export_manifest",
 )  # fmt: skip

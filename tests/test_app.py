@@ -408,7 +408,6 @@ def test_the_export_page_starts_each_summary_per_day_and_names_partial_weeks(dem
     assert "day" in preview.columns and "week" not in preview.columns
 
 
-
 def test_the_export_page_offers_the_articles_with_their_full_text(news):
     def meanings(at: AppTest) -> list[str]:  # the "What the columns mean" table
         return next(list(table.value["column"]) for table in at.dataframe if "meaning" in table.value.columns)
@@ -418,3 +417,23 @@ def test_the_export_page_offers_the_articles_with_their_full_text(news):
     at.checkbox(key="export_full_text").check().run()
     assert not at.exception
     assert meanings(at)[-1] == "body"
+
+
+def test_the_export_page_compares_the_trends_terms_and_offers_xlsx(news):
+    at = open_page("export", export_kind="Term comparison", trends_terms="ceasefire\nzzzqqq")
+    assert at.selectbox(key="export_kind").value == "terms"
+    preview = at.dataframe[0].value
+    assert list(preview.columns) == ["day", "term", "articles", "all_articles", "per_1000"]
+    matched = news.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'ceasefire'").fetchone()[0]
+    assert preview[preview["term"] == "ceasefire"]["articles"].sum() == matched == 2
+    nothing = preview[preview["term"] == "zzzqqq"]
+    assert len(nothing) == 3 and (nothing["articles"] == 0).all()  # kept, at zero, on every day
+    buttons = {button.proto.label: button.proto for button in at.get("download_button")}
+    assert set(buttons) == {"Download CSV", "Download XLSX", "Download manifest (JSON)"}
+    assert buttons["Download XLSX"].deferred_file_id  # made when pressed
+    # The terms typed on the Trends page come along to the Export page.
+    at = open_page("trends", trends_terms="ceasefire")
+    switch(at, "export")
+    at.selectbox(key="export_kind").select("terms").run()
+    assert at.text_area(key="trends_terms").value == "ceasefire"
+    assert set(at.dataframe[0].value["term"]) == {"ceasefire"}

@@ -1,4 +1,5 @@
-"""Summary exports (daily, sentiment, keywords, topics, countries), their manifest and `newsmon export KIND`.
+"""Summary exports (daily, sentiment, keywords, terms, topics, countries; CSV and XLSX), their manifest and
+`newsmon export KIND`.
 
 Five articles go through the real write path (store.save_articles) with tags chosen by hand, so every expected
 cell below is worked out from the table in `ARTICLES`, not by running the export code twice.
@@ -225,6 +226,8 @@ def test_articles_summary_is_the_article_export(filled):
         ("sentiment", {"by": "source"}),
         ("keywords", {}),
         ("keywords", {"interval": "week", "top": 2}),
+        ("terms", {"terms": ["officials", '"item 2"']}),
+        ("terms", {"terms": ["officials"], "interval": "week"}),
         ("topics", {}),
         ("countries", {}),
     ],
@@ -400,3 +403,129 @@ def test_the_matrix_stories_and_rising_keywords_export_what_the_pages_show(fille
     assert [int(row[0]) for row in stories[1:]] == [row["story_id"] for row in latest] and latest
     rising = table(filled, "rising")
     assert rising[0] == ["keyword", "recent", "baseline", "ratio", "g2"]
+
+
+# ---- the term comparison and XLSX ------------------------------------------------------------------
+
+
+def matches_per_day(db, term: str) -> dict[str, int]:
+    """Articles matching one full-text query per UTC day, straight from SQL."""
+    rows = db.execute(
+        """SELECT substr(a.published_at, 1, 10), count(*) FROM articles a
+           JOIN articles_fts ON articles_fts.rowid = a.id WHERE articles_fts MATCH ? GROUP BY 1""",
+        [term],
+    ).fetchall()
+    return dict(rows)
+
+
+def test_terms_every_day_every_term_raw_and_per_1000_against_sql(filled):
+    terms = ['"item 3" OR "item 4"', "officials", "zzzqqq"]
+    rows = table(filled, "terms", terms=terms)
+    assert rows[0] == ["day", "term", "articles", "all_articles", "per_1000"]
+    days = [f"2025-11-{day:02d}" for day in range(3, 11)]  # quiet days 5 to 9 are there, at zero
+    all_per_day = dict(filled.execute("SELECT substr(published_at, 1, 10), count(*) FROM articles GROUP BY 1"))
+    expected = []
+    for day in days:
+        for term in terms:
+            articles, total = matches_per_day(filled, term).get(day, 0), all_per_day.get(day, 0)
+            per_1000 = str(round(1000 * articles / total, 2)) if total else ""
+            expected.append([day, term, str(articles), str(total), per_1000])
+    assert rows[1:] == expected
+    assert rows[1:4] == [  # worked out by hand from ARTICLES too
+        ["2025-11-03", '"item 3" OR "item 4"', "0", "2", "0.0"],
+        ["2025-11-03", "officials", "2", "2", "1000.0"],
+        ["2025-11-03", "zzzqqq", "0", "2", "0.0"],  # a term with no match stays, at zero
+    ]
+    assert rows[4 * 3 + 2] == ["2025-11-07", "officials", "0", "0", ""]
+
+
+def test_terms_per_week_within_a_filter_and_their_manifest(filled):
+    rows = table(filled, "terms", Filters(languages=("en",)), terms=["officials", '"item 0"'], interval="week")
+    assert rows == [
+        ["week", "term", "articles", "all_articles", "per_1000"],
+        ["2025-11-03", "officials", "3", "3", "1000.0"],
+        ["2025-11-03", '"item 0"', "1", "3", "333.33"],
+        ["2025-11-10", "officials", "1", "1", "1000.0"],
+        ["2025-11-10", '"item 0"', "0", "1", "0.0"],
+    ]
+    described = export.manifest(
+        "terms", Filters(), interval="week", terms=[" officials ", "officials", "peace"], rows=4,
+        snapshot_at=datetime(2025, 11, 20, tzinfo=UTC),
+    )  # fmt: skip
+    assert described["options"] == {"interval": "week", "terms": ["officials", "peace"]}
+    assert list(described["columns"]) == ["week", "term", "articles", "all_articles", "per_1000"]
+    assert "1,000" in described["columns"]["per_1000"]
+
+
+def test_terms_need_one_to_six_terms(filled):
+    with pytest.raises(export.ExportError, match="at least one term"):
+        export.summary_rows(filled, "terms", Filters(), terms=[" ", ""])
+    with pytest.raises(export.ExportError, match="at most 6 terms"):
+        export.summary_rows(filled, "terms", Filters(), terms=[f"word{n}" for n in range(7)])
+
+
+def read_xlsx(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    return [[cell.value for cell in row] for row in sheet.iter_rows()], sheet
+
+
+def test_xlsx_holds_the_csv_values_with_numbers_as_numbers_and_formulas_as_text(filled):
+    data, count = export.summary_xlsx(filled, "keywords", Filters(), interval="week", top=3)
+    rows, sheet = read_xlsx(data)
+    assert count == len(rows) - 1 == 6
+    assert rows[:4] == [
+        ["week", "keyword", "rank", "articles", "share", "total_articles"],
+        ["2025-11-03", "ceasefire", 1, 3, 0.75, 3],
+        ["2025-11-03", "fuel prices", 2, 1, 0.25, 2],
+        ["2025-11-03", "=SUM(A1)", 3, 1, 0.25, 1],  # the text as it is...
+    ]
+    hostile = sheet.cell(row=4, column=2)
+    assert hostile.data_type == "s"  # ...stored as a string, never as a formula
+    assert sheet.cell(row=2, column=5).data_type == "n"
+    # Every cell agrees with the CSV, which differs only by the apostrophe in front of a formula.
+    csv_rows = table(filled, "keywords", interval="week", top=3)
+    assert [[float(cell) if isinstance(cell, int | float) else cell for cell in row] for row in rows] == [
+        [float(cell) if number else cell.removeprefix("'") for cell, number in zip(row, kinds, strict=True)]
+        for row, kinds in zip(csv_rows, ([isinstance(cell, int | float) for cell in row] for row in rows), strict=True)
+    ]
+    empty, sheet = read_xlsx(export.summary_xlsx(filled, "sentiment", Filters(), by="source")[0])
+    assert empty[-1] == ["BBC Urdu", None, 0, 1]  # no score: an empty cell, never a fake 0
+    assert empty[2] == ["=Geo", 0.25, 1, 1] and sheet.cell(row=3, column=1).data_type == "s"
+
+
+def test_xlsx_file_is_written_whole_or_not_at_all(filled, tmp_path, monkeypatch):
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "terms.xlsx"
+    count = export.write_summary(filled, "terms", Filters(), target, terms=["officials"])
+    rows, _ = read_xlsx(target.read_bytes())
+    assert count == 8 and rows[1] == ["2025-11-03", "officials", 2, 2, 1000]
+    before = target.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "write_xlsx", broken)
+    with pytest.raises(OSError):
+        export.write_summary(filled, "terms", Filters(), target, terms=["ceasefire"])
+    assert target.read_bytes() == before and [path.name for path in target.parent.iterdir()] == ["terms.xlsx"]
+
+
+def test_cli_exports_terms_and_xlsx(filled, db_path, tmp_path):
+    out, described = tmp_path / "terms.csv", tmp_path / "terms.json"
+    result = run(
+        "export", "terms", "--term", "officials", "--term", "zzzqqq", "--interval", "week",
+        "-o", str(out), "--manifest", str(described),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    expected, count = export.summary_csv(filled, "terms", Filters(), terms=["officials", "zzzqqq"], interval="week")
+    assert out.read_bytes() == expected and count == 4
+    assert json.loads(described.read_text())["options"] == {"interval": "week", "terms": ["officials", "zzzqqq"]}
+    assert run("export", "terms").exit_code == 2  # no term: a clear error
+    assert "at least one term" in run("export", "terms").output
+    workbook = tmp_path / "countries.xlsx"
+    result = run("export", "countries", "-o", str(workbook))
+    assert result.exit_code == 0, result.output
+    rows, _ = read_xlsx(workbook.read_bytes())
+    assert rows[1] == ["AF", "AFG", "Afghanistan", 2, 0.4, -0.5, 1]

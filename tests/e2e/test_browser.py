@@ -257,3 +257,22 @@ def test_a_story_row_on_the_overview_opens_its_articles_and_a_same_story_row_ope
         expect(page.locator("h3").filter(has_text=other_title)).to_be_visible()
     assert_no_exception(page)
     screenshot()
+
+
+def test_the_export_page_downloads_the_term_comparison_as_xlsx(page, dashboard, screenshot, tmp_path):
+    from openpyxl import load_workbook
+
+    open_page(page, dashboard.url("export", export_kind="Term+comparison", trends_terms="ceasefire%0Azzzqqq"), "Export")
+    expect(page.get_by_text("Articles matching each term")).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download XLSX").click()
+    download = info.value
+    assert re.fullmatch(r"newsmon-terms-\d{8}-\d{4}\.xlsx", download.suggested_filename)
+    path = tmp_path / "terms.xlsx"
+    download.save_as(path)
+    rows = [[cell.value for cell in row] for row in load_workbook(path).active.iter_rows()]
+    assert rows[0] == ["day", "term", "articles", "all_articles", "per_1000"]
+    counted = {term: sum(row[2] for row in rows[1:] if row[1] == term) for term in ("ceasefire", "zzzqqq")}
+    ((matched,),) = sql(dashboard, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'ceasefire'")
+    assert counted == {"ceasefire": matched, "zzzqqq": 0} and matched > 0
+    assert all(isinstance(row[2], int) and isinstance(row[3], int) for row in rows[1:])
