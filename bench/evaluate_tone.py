@@ -28,6 +28,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E4
 
 from monitor.analysis import sentiment  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate import macro_f1 as per_label_macro_f1  # noqa: E402
+
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "analysis"
 FINANCE = SAMPLES / "tone_finance.jsonl"
 EDITORIAL = SAMPLES / "tone_editorial.jsonl"
@@ -41,16 +44,8 @@ def load(path: Path) -> list[dict]:
 
 
 def macro_f1(gold: list[str], pred: list[str | None], labels: tuple[str, ...] = LABELS) -> float:
-    """Unweighted mean of per-label F1."""
-    scores = []
-    for label in labels:
-        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores)
+    """Unweighted mean of per-label F1 over the three tone labels unless told otherwise."""
+    return per_label_macro_f1(gold, pred, labels)
 
 
 def pearson(xs: list[float], ys: list[float]) -> float:

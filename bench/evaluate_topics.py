@@ -31,6 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from monitor.analysis import article, topic_model, topics  # noqa: E402
 from monitor.analysis.article import rules_fingerprint  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate import macro_f1  # noqa: E402
+
 HERE = Path(__file__).resolve().parent.parent / "tests" / "analysis"
 
 DESKS = ("business", "entertainment", "politics", "sport", "tech")
@@ -129,18 +132,6 @@ def samples() -> list[Sample]:
         Sample("labelled_news desks (reused)", DESKS, DESK_OF_TOPIC, tuple(news_desks)),
         Sample("labelled_news title+1st sentence", SHORT, SHORT_OF_TOPIC, tuple(news_short)),
     ]
-
-
-def macro_f1(gold: list[str], pred: list[str | None], labels: tuple[str, ...]) -> float:
-    scores = []
-    for label in labels:
-        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores)
 
 
 def main_topic(item: Item, model: topic_model.TopicModel | None) -> str | None:
