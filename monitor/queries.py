@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ import sqlite_utils
 
 from monitor.filters import DIMENSIONS, Filters
 from monitor.normalise import iso, parse_date
-from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS
+from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS, unpack_evidence
 
 __all__ = ["Filters", "QueryError", "where_articles", "rollup_for"]  # Filters lives in monitor.filters
 
@@ -332,7 +331,7 @@ def article_detail(db: sqlite_utils.Database, article_id: int) -> dict | None:
     if not rows:
         return None
     article = rows[0]
-    article["evidence"] = json.loads(article["evidence"]) if article["evidence"] else None
+    article["evidence"] = unpack_evidence(article["evidence"])
     article["story"] = story_articles(db, article["story_id"], exclude=article_id) if article["story_id"] else []
     return article
 

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 7
+VERSION = 8
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -104,12 +105,11 @@ CREATE INDEX articles_published_in ON articles(published_in, published_at);
 CREATE INDEX articles_sentiment ON articles(coalesce(sentiment, 0), published_at);
 
 -- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyse`),
--- its MinHash signature for story matching, and the evidence behind every tag (JSON, for `explain`).
+-- and the evidence behind every tag (`explain`, the reader): JSON compressed by store.pack_evidence (v8).
 CREATE TABLE article_analysis (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     rules      TEXT NOT NULL,
-    signature  BLOB,
-    evidence   TEXT NOT NULL,
+    evidence   BLOB NOT NULL,
     -- v5: the topic layers (monitor/analysis/topic_model.py)
     confident_topic TEXT,                   -- the rules' sure main topic: a training example for the classifier
     topic_model     TEXT                    -- classifier asked (model id; '' = none trained yet); NULL: rules sure
@@ -176,16 +176,25 @@ CREATE TABLE article_keywords (
 -- Keyword trends: the articles with a key phrase.
 CREATE INDEX article_keywords_keyword ON article_keywords(keyword, article_id);
 
+-- Story matching (monitor/analysis/clusters.py), kept only for the articles of the last STORY_KEEP_DAYS days
+-- before the oldest article of each write (v8; older rows are pruned, a story never reaches that far back).
 -- LSH band keys of each article's text and title MinHash: articles sharing a key within a few days are
--- story candidates (monitor/analysis/clusters.py).
--- Its 36 rows per article are the largest part of the analysis, hence integers only and no foreign key
--- (articles are never deleted; a stale row would only name a missing candidate).
+-- story candidates. 20 rows per article, hence integers only and no foreign key (articles are never deleted;
+-- a stale row would only name a missing candidate).
 CREATE TABLE story_bands (
     band       INTEGER NOT NULL,
     day        INTEGER NOT NULL,            -- days since 1970-01-01 of published_at
     article_id INTEGER NOT NULL,
     PRIMARY KEY (band, day, article_id)
 ) WITHOUT ROWID;
+-- The candidates' MinHash signatures, and the day their story began (a story takes no article STORY_SPAN_DAYS
+-- after that).
+CREATE TABLE story_signatures (
+    article_id INTEGER PRIMARY KEY,
+    day        INTEGER NOT NULL,            -- days since 1970-01-01 of published_at
+    story_day  INTEGER NOT NULL,            -- the same of the story's first article
+    signature  BLOB NOT NULL                -- clusters.signature
+);
 
 -- Daily rollups kept up to date at write time, so charts never scan the articles table.
 -- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword', and
@@ -378,6 +387,44 @@ def update_from_6_to_7(conn: sqlite3.Connection) -> None:
     _create_missing(conn)
 
 
+def update_from_7_to_8(conn: sqlite3.Connection) -> None:
+    """Smaller analysis: evidence packed (pack_evidence), signatures and story bands (16 text bands of 3 rows
+    instead of 32 of 4, new keys) kept only for the story window of the newest articles, in story_signatures."""
+    _create_missing(conn)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(article_analysis)")}
+    if "signature" not in columns:  # created by an older migration from the current SCHEMA: nothing to convert
+        return
+    newest = conn.execute("SELECT max(published_at) FROM articles").fetchone()[0]
+    if newest:
+        keep_from = _day_number(newest[:10]) - STORY_KEEP_DAYS
+        recent = conn.execute(
+            """SELECT a.id, a.title, substr(a.published_at, 1, 10), coalesce(substr(s.published_at, 1, 10),
+                      substr(a.published_at, 1, 10)), x.signature
+               FROM articles a JOIN article_analysis x ON x.article_id = a.id
+               LEFT JOIN articles s ON s.id = a.story_id
+               WHERE a.published_at >= ? AND a.story_id IS NOT NULL AND x.signature IS NOT NULL""",
+            (date.fromordinal(keep_from + EPOCH_ORDINAL).isoformat(),),
+        ).fetchall()
+        conn.execute("DELETE FROM story_bands")
+        conn.execute("DELETE FROM story_signatures")
+        for article_id, title, day, story_day, signature in recent:
+            bands = _story_bands(title, signature)
+            if bands:
+                _remember_story(conn, article_id, _day_number(day), _day_number(story_day), signature, bands)
+        _set_meta(conn, "story_window_from", str(keep_from))
+    conn.create_function("pack_evidence_json", 1, lambda text: pack_evidence(json.loads(text)), deterministic=True)
+    conn.execute("ALTER TABLE article_analysis RENAME TO article_analysis_v7")
+    for index in ("article_analysis_rules", "article_analysis_confident", "article_analysis_topic_model"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    _create_missing(conn)
+    conn.execute(
+        """INSERT INTO article_analysis (article_id, rules, evidence, confident_topic, topic_model)
+           SELECT article_id, rules, pack_evidence_json(evidence), confident_topic, topic_model
+           FROM article_analysis_v7"""
+    )
+    conn.execute("DROP TABLE article_analysis_v7")
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -386,6 +433,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: update_from_4_to_5,
     5: update_from_5_to_6,
     6: update_from_6_to_7,
+    7: update_from_7_to_8,
 }
 
 
@@ -512,7 +560,44 @@ STORY_WINDOW_DAYS = 3  # a story's copies are looked for among articles publishe
 STORY_SPAN_DAYS = 7  # ... and a story takes no article this long after its first one (daily look-alike reports
 # would otherwise chain into one story lasting months)
 STORY_CANDIDATES = 50
+STORY_KEEP_DAYS = 2 * (STORY_WINDOW_DAYS + STORY_SPAN_DAYS)  # band rows and signatures kept this long before the
+# oldest article of a write: a late feed or a back-filled source still finds its story, at ~1 kB per article kept
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+# Stored evidence is compact JSON deflated against this dictionary of its keys and stock phrases: ~1.75 kB of JSON
+# becomes ~0.55 kB. Never edit it: rows packed with it need it to unpack. A new dictionary needs a new format byte.
+EVIDENCE_FORMAT = b"\x01"
+EVIDENCE_DICTIONARY = (
+    b'detected by py3langid positive negative classifier {"rules":"","language":{"value":"en","detected":null,'
+    b'"confidence":0.0,"method":"declared en, confirmed: 0% common English words","declared":"en"},"countries":'
+    b'[{"code":"","name":"","score":0,"mentions":1,"matched":[],"in_title":false}],"countries_mentioned":[{"code":'
+    b'"","name":"","score":0,"mentions":1,"matched":[],"in_title":true}],"topics":[{"slug":"","label":"","score":0,'
+    b'"matched":[],"layer":"rules"}],"topic_layers":{"confident":null,"model":null},"sentiment":{"compound":0,'
+    b'"label":"neutral","reason":"mean of 0 sentence scores (headline counted 2 times)","sentences":0,"strongest":'
+    b'[["",0]],"news_terms":[]},"keywords":[["",0]]}'
+)
+
+
+def pack_evidence(evidence: dict) -> bytes:
+    """The evidence as stored in article_analysis.evidence: every reason kept, a third of the JSON's size."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=EVIDENCE_DICTIONARY)
+    text = json.dumps(evidence, ensure_ascii=False, separators=(",", ":")).encode()
+    return EVIDENCE_FORMAT + packer.compress(text) + packer.flush()
+
+
+def unpack_evidence(stored: bytes | None) -> dict | None:
+    """The evidence dict of a stored article_analysis.evidence (None stays None)."""
+    if stored is None:
+        return None
+    if stored[:1] != EVIDENCE_FORMAT:
+        raise StoreError(f"unknown evidence format {stored[:1]!r}: written by a newer newsmon?")
+    unpacker = zlib.decompressobj(-15, zdict=EVIDENCE_DICTIONARY)
+    return json.loads(unpacker.decompress(stored[1:]) + unpacker.flush())
+
+
+def _day_number(day: str) -> int:
+    """Days since 1970-01-01 of a YYYY-MM-DD date."""
+    return date.fromisoformat(day).toordinal() - EPOCH_ORDINAL
 
 
 def save_articles(
@@ -528,36 +613,53 @@ def save_articles(
     same transaction, so the run log stays true even when the process is killed before the run ends."""
     result = SaveResult(duplicates=known_duplicates)
     tally: dict[tuple, Share] = {}
+    oldest_day: int | None = None
+    returned = ", ".join(dimension.column for dimension in COLUMN_DIMENSIONS)
     with transaction(db) as conn:
+        # The writer holds the database (BEGIN IMMEDIATE): it numbers its articles itself, so that an article is
+        # written once, story included, rather than inserted and then updated.
+        article_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
         for record in records:
             analysis = record.analysis
             sentiment = analysis.sentiment if analysis else None
-            cursor = conn.execute(
-                """INSERT INTO articles (url, content_hash, source_id, source, title, body, summary, author,
-                                         published_at, date_inferred, fetched_at, language, published_in,
-                                         sentiment, sentiment_label)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                           coalesce(?, (SELECT country FROM sources WHERE id = ?)), ?, ?)
-                   ON CONFLICT DO NOTHING""",
+            day = _day_number(record.published_at[:10])
+            bands = _story_bands(record.title, analysis.signature) if analysis else []
+            story_id, story_day = (
+                _find_story(conn, record.title, day, analysis.signature, bands) if bands else (None, day)
+            )
+            row = conn.execute(
+                f"""INSERT INTO articles (id, url, content_hash, source_id, source, title, body, summary, author,
+                                          published_at, date_inferred, fetched_at, language, published_in,
+                                          sentiment, sentiment_label, story_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                            coalesce(?, (SELECT country FROM sources WHERE id = ?)), ?, ?, ?)
+                    ON CONFLICT DO NOTHING RETURNING {returned}""",
                 (
-                    record.url, record.content_hash, record.source_id, record.source, record.title,
+                    article_id, record.url, record.content_hash, record.source_id, record.source, record.title,
                     record.body, record.summary, record.author, record.published_at,
                     int(record.date_inferred), record.fetched_at,
                     analysis.language if analysis and analysis.language else record.language,
                     record.published_in, record.source_id,
                     sentiment.compound if sentiment else None, sentiment.label if sentiment else None,
+                    (story_id or article_id) if analysis else None,
                 ),
-            )  # fmt: skip
-            if cursor.rowcount == 0:
+            ).fetchone()  # fmt: skip
+            if row is None:
                 result.duplicates += 1
                 continue
-            article_id = cursor.lastrowid
+            tags: dict[str, list[str]] = {}
             if analysis:
-                _write_analysis(conn, article_id, analysis, declared_language=record.language, new=True)
-                _assign_story(conn, article_id, record.title, record.published_at[:10], analysis.signature)
-            _count_daily(conn, article_id, +1, tally)
+                tags = _write_analysis(conn, article_id, analysis, declared_language=record.language, new=True)
+                if bands:
+                    _remember_story(conn, article_id, day, story_day, analysis.signature, bands)
+                    oldest_day = day if oldest_day is None else min(oldest_day, day)
+            facets = _facets(story_id is None and analysis is not None, row, tags)
+            _add_shares(tally, record.published_at[:10], sentiment.compound if sentiment else None, facets, +1)
             result.added += 1
+            article_id += 1
         _write_tally(conn, tally)
+        if oldest_day is not None:
+            _prune_story_window(conn, oldest_day - STORY_KEEP_DAYS)
         if result.added:
             _changed(conn)
         if run_id is not None:
@@ -575,68 +677,98 @@ def _write_analysis(
     *,
     declared_language: str | None,
     new: bool = False,
-) -> None:
+) -> dict[str, list[str]]:
+    """Store the evidence and the tags; returns the values written to each tag table (for the rollups)."""
     evidence = analysis.evidence()
     evidence["language"]["declared"] = declared_language
     if not new:  # a stored article may carry analysts' verdicts: they win over what the layers say
         _apply_topic_verdicts(conn, article_id, evidence)
     conn.execute(
-        """INSERT OR REPLACE INTO article_analysis (article_id, rules, signature, evidence, confident_topic,
-                                                   topic_model) VALUES (?, ?, ?, ?, ?, ?)""",
-        (
-            article_id, analysis.rules, analysis.signature, json.dumps(evidence, ensure_ascii=False),
-            analysis.confident_topic, analysis.topic_model,
-        ),
-    )  # fmt: skip
-    conn.executemany(
-        "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
-        [(article_id, tag.code, tag.score) for tag in analysis.countries],
+        """INSERT OR REPLACE INTO article_analysis (article_id, rules, evidence, confident_topic, topic_model)
+           VALUES (?, ?, ?, ?, ?)""",
+        (article_id, analysis.rules, pack_evidence(evidence), analysis.confident_topic, analysis.topic_model),
     )
-    conn.executemany(
-        "INSERT INTO article_countries_mentioned (article_id, country, score) VALUES (?, ?, ?)",
-        [(article_id, tag.code, tag.score) for tag in analysis.countries_mentioned],
-    )
-    conn.executemany(
-        "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
-        [(article_id, tag["slug"], tag["score"]) for tag in evidence["topics"]],
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO article_keywords (article_id, keyword, score) VALUES (?, ?, ?)",
-        [(article_id, keyword.phrase, keyword.score) for keyword in analysis.keywords],
-    )
+    tags = {
+        "article_countries": {tag.code: tag.score for tag in analysis.countries},
+        "article_countries_mentioned": {tag.code: tag.score for tag in analysis.countries_mentioned},
+        "article_topics": {tag["slug"]: tag["score"] for tag in evidence["topics"]},
+        "article_keywords": {},
+    }
+    for keyword in analysis.keywords:  # the first of equal phrases, as INSERT OR IGNORE kept it
+        tags["article_keywords"].setdefault(keyword.phrase, keyword.score)
+    for table, scores in tags.items():
+        column = "keyword" if table == "article_keywords" else "topic" if table == "article_topics" else "country"
+        conn.executemany(
+            f"INSERT INTO {table} (article_id, {column}, score) VALUES (?, ?, ?)",
+            [(article_id, value, score) for value, score in scores.items()],
+        )
+    return {table: list(scores) for table, scores in tags.items()}
 
 
-def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: str, signature: bytes) -> int:
-    """Join the story of the most similar recent article sharing an LSH band, or start a new story."""
-    bands = clusters.band_keys(signature) + clusters.title_band_keys(title)
-    day_number = date.fromisoformat(day).toordinal() - EPOCH_ORDINAL
-    start, end = day_number - STORY_WINDOW_DAYS, day_number + STORY_WINDOW_DAYS
+def _story_bands(title: str, signature: bytes) -> list[int]:
+    """The LSH keys of an article's text and title; none when its text has no signature (it can match nothing)."""
+    text = clusters.band_keys(signature)
+    return text + clusters.title_band_keys(title) if text else []
+
+
+def _find_story(
+    conn: sqlite3.Connection, title: str, day: int, signature: bytes, bands: list[int]
+) -> tuple[int | None, int]:
+    """The story of the most similar recent article sharing an LSH band, and the day it began; (None, day): a new
+    story."""
     marks = ",".join("?" * len(bands))
     candidates = conn.execute(
-        f"""SELECT a.id, a.title, a.story_id, x.signature,
-                   (SELECT substr(published_at, 1, 10) FROM articles WHERE id = a.story_id) AS story_start
-            FROM articles a JOIN article_analysis x ON x.article_id = a.id
-            WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands
-                           WHERE band IN ({marks}) AND day BETWEEN ? AND ? LIMIT ?)
-              AND a.story_id IS NOT NULL""",
-        (*bands, start, end, STORY_CANDIDATES),
-    ).fetchall()
-    best: tuple[float, int] | None = None
-    for _, other_title, other_story, other_signature, story_start in candidates:
-        if story_start and abs(date.fromisoformat(story_start).toordinal() - EPOCH_ORDINAL - day_number) > (
-            STORY_SPAN_DAYS
-        ):
-            continue
-        match = clusters.same_story(signature, title, other_signature, other_title)
-        if match.same and (best is None or match.text_similarity > best[0]):
-            best = (match.text_similarity, other_story)
-    story_id = best[1] if best else article_id
-    conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+        f"""SELECT a.story_id, s.signature, a.title, s.story_day
+            FROM story_signatures s JOIN articles a ON a.id = s.article_id
+            WHERE s.article_id IN (SELECT DISTINCT article_id FROM story_bands
+                                   WHERE band IN ({marks}) AND day BETWEEN ? AND ? LIMIT ?)
+              AND a.story_id IS NOT NULL AND s.story_day BETWEEN ? AND ?""",
+        (
+            *bands, day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS, STORY_CANDIDATES,
+            day - STORY_SPAN_DAYS, day + STORY_SPAN_DAYS,
+        ),
+    ).fetchall()  # fmt: skip
+    story = clusters.best_story(
+        signature, title, [(story, other, other_title) for story, other, other_title, _ in candidates]
+    )
+    if story is None:
+        return None, day
+    return story, next(story_day for other, _, _, story_day in candidates if other == story)
+
+
+def _remember_story(
+    conn: sqlite3.Connection, article_id: int, day: int, story_day: int, signature: bytes, bands: list[int]
+) -> None:
+    """Make the article a story candidate for the articles of the next days (see _prune_story_window)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO story_signatures (article_id, day, story_day, signature) VALUES (?, ?, ?, ?)",
+        (article_id, day, story_day, signature),
+    )
     conn.executemany(
         "INSERT OR IGNORE INTO story_bands (band, day, article_id) VALUES (?, ?, ?)",
-        [(band, day_number, article_id) for band in bands],
+        [(band, day, article_id) for band in bands],
     )
-    return story_id
+
+
+def _prune_story_window(conn: sqlite3.Connection, keep_from: int) -> None:
+    """Drop the story candidates published before day `keep_from`, at most once a day: no article being written
+    looks that far back (a table scan, cheap while the window is all the tables hold)."""
+    done = conn.execute("SELECT value FROM meta WHERE key = 'story_window_from'").fetchone()
+    if done and int(done[0]) >= keep_from:
+        return
+    conn.execute("DELETE FROM story_bands WHERE day < ?", (keep_from,))
+    conn.execute("DELETE FROM story_signatures WHERE day < ?", (keep_from,))
+    _set_meta(conn, "story_window_from", str(keep_from))
+
+
+def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: str, signature: bytes) -> None:
+    """Give a stored article without a story (analysed after it was stored) one: join or start."""
+    day_number = _day_number(day)
+    bands = _story_bands(title, signature)
+    story_id, story_day = _find_story(conn, title, day_number, signature, bands) if bands else (None, day_number)
+    conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id or article_id, article_id))
+    if bands:
+        _remember_story(conn, article_id, day_number, story_day, signature, bands)
 
 
 # Dimensions of the rollups, from the registry (monitor/filters.py), plus 'all' and 'new_stories'.
@@ -658,29 +790,46 @@ FACETS = {
 Share = list  # [articles, sentiment_sum, sentiment_n] added to one rollup row
 
 
-def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: dict[tuple, Share] | None = None) -> None:
-    """Add (sign=+1) or take back (sign=-1) one article's share of the daily rollups and the cross rollups,
-    read from its rows. With a `tally`, the shares are added up there and written by _write_tally at the end
-    of the transaction: a batch of articles on the same days shares most rows, so it costs far fewer upserts."""
-    columns = "".join(f", {dimension.column}" for dimension in COLUMN_DIMENSIONS)
-    row = conn.execute(
-        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id{columns} FROM articles WHERE id = ?",
-        (article_id,),
-    ).fetchone()
-    day, sentiment, first_of_story, *column_values = row
-    facets: dict[str, list[str]] = {
+def _facets(first_of_story: bool, column_values: Iterable[str | None], tags: dict[str, list[str]]) -> dict[str, list]:
+    """dimension -> the article's values: its columns (COLUMN_DIMENSIONS order) and tags (by table)."""
+    facets: dict[str, list] = {
         "all": [""],
         "new_stories": [""] if first_of_story else [],  # a story counts once, on the day its first article appeared
     }
     for dimension, value in zip(COLUMN_DIMENSIONS, column_values, strict=True):
         facets[dimension.name] = [value] if value else []
     for dimension in TAG_DIMENSIONS:
-        values = conn.execute(f"SELECT {dimension.column} FROM {dimension.table} WHERE article_id = ?", (article_id,))
-        facets[dimension.name] = [value for (value,) in values]
+        facets[dimension.name] = tags.get(dimension.table, [])
+    return facets
+
+
+def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: dict[tuple, Share]) -> None:
+    """Add (sign=+1) or take back (sign=-1) one stored article's share of the daily rollups and the cross rollups,
+    read from its rows, to the `tally` that _write_tally writes at the end of the transaction."""
+    columns = "".join(f", {dimension.column}" for dimension in COLUMN_DIMENSIONS)
+    row = conn.execute(
+        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id{columns} FROM articles WHERE id = ?",
+        (article_id,),
+    ).fetchone()
+    day, sentiment, first_of_story, *column_values = row
+    tags = {
+        dimension.table: [
+            value
+            for (value,) in conn.execute(
+                f"SELECT {dimension.column} FROM {dimension.table} WHERE article_id = ?", (article_id,)
+            )
+        ]
+        for dimension in TAG_DIMENSIONS
+    }
+    _add_shares(tally, day, sentiment, _facets(bool(first_of_story), column_values, tags), sign)
+
+
+def _add_shares(
+    tally: dict[tuple, Share], day: str, sentiment: float | None, facets: dict[str, list], sign: int
+) -> None:
+    """One article's share of every rollup row it counts in, added up in `tally`: a batch of articles on the same
+    days shares most rows, so it costs far fewer upserts."""
     scored = sentiment is not None
-    own = tally is None
-    if own:
-        tally = {}
     keys = [(day, dimension, value) for dimension, values in facets.items() for value in values]
     keys += [
         (day, dimension, value, filter_dimension, filter_value)
@@ -697,8 +846,6 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
         if scored:
             share[1] += sign * sentiment
             share[2] += sign
-    if own:
-        _write_tally(conn, tally)
 
 
 def _write_tally(conn: sqlite3.Connection, tally: dict[tuple, Share]) -> None:
@@ -789,16 +936,20 @@ def articles_to_analyse(db: sqlite_utils.Database, rules: str, *, everything: bo
 def articles_text(db: sqlite_utils.Database, ids: list[int]) -> list[dict]:
     """id, title, body, the declared language and the analysed one of these articles (the analysis input)."""
     marks = ",".join("?" * len(ids))
-    return list(
+    rows = list(
         db.query(
-            f"""SELECT a.id, a.title, a.body, a.published_at, a.story_id, a.language,
-                       coalesce(json_extract(x.evidence, '$.language.declared'), a.language) AS declared_language,
+            f"""SELECT a.id, a.title, a.body, a.published_at, a.story_id, a.language, x.evidence,
                        x.article_id IS NOT NULL AS analysed
                 FROM articles a LEFT JOIN article_analysis x ON x.article_id = a.id
                 WHERE a.id IN ({marks}) ORDER BY a.published_at, a.id""",
             ids,
         )
     )
+    for row in rows:
+        evidence = unpack_evidence(row.pop("evidence"))
+        declared = evidence["language"].get("declared") if evidence else None
+        row["declared_language"] = row["language"] if declared is None else declared
+    return rows
 
 
 def newest_article_ids(db: sqlite_utils.Database, limit: int | None = None) -> list[int]:
@@ -876,7 +1027,7 @@ def _swap_topics(conn: sqlite3.Connection, article_id: int, evidence: dict, tall
     )
     conn.execute(
         "UPDATE article_analysis SET evidence = ? WHERE article_id = ?",
-        (json.dumps(evidence, ensure_ascii=False), article_id),
+        (pack_evidence(evidence), article_id),
     )
     _count_daily(conn, article_id, +1, tally)
 
@@ -900,7 +1051,7 @@ def set_topic_verdict(db: sqlite_utils.Database, article_id: int, topic: str, ve
                                                                  decided_at = excluded.decided_at""",
                 (article_id, topic, verdict, iso(now_utc())),
             )
-        evidence = json.loads(row[0])
+        evidence = unpack_evidence(row[0])
         _apply_topic_verdicts(conn, article_id, evidence)
         _swap_topics(conn, article_id, evidence, tally)
         _write_tally(conn, tally)
@@ -922,7 +1073,7 @@ def replace_topics(db: sqlite_utils.Database, retagged: list[tuple[int, list[dic
             row = conn.execute("SELECT evidence FROM article_analysis WHERE article_id = ?", (article_id,)).fetchone()
             if row is None:
                 continue
-            evidence = json.loads(row[0])
+            evidence = unpack_evidence(row[0])
             evidence["topics"] = tags
             evidence.pop("topics_rejected", None)
             evidence.setdefault("topic_layers", {})["model"] = model_id
@@ -1160,7 +1311,11 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
     with transaction(db) as conn:
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        _set_meta(conn, key, value)
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
 def is_demo(db: sqlite_utils.Database) -> bool:

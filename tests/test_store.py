@@ -71,7 +71,7 @@ def test_a_failing_write_leaves_no_half_written_article(db, monkeypatch):
     def broken_rollup(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_count_daily", broken_rollup)
+    monkeypatch.setattr(store, "_add_shares", broken_rollup)
     with pytest.raises(RuntimeError):
         store.save_articles(db, [RECORD])
     assert db["articles"].count == 0

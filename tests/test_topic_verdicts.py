@@ -69,7 +69,7 @@ def topics_of(db, article: int) -> list[str]:
 
 
 def evidence(db, article: int) -> dict:
-    return json.loads(
+    return store.unpack_evidence(
         db.execute("SELECT evidence FROM article_analysis WHERE article_id = ?", (article,)).fetchone()[0]
     )
 

@@ -59,7 +59,7 @@ def match(a: tuple[str, str], b: tuple[str, str]) -> StoryMatch:
 
 
 def test_parameters_are_consistent():
-    assert BANDS * ROWS == NUM_PERM
+    assert BANDS * ROWS <= NUM_PERM
     assert len(sig(OUTLET_A)) == NUM_PERM * 4
 
 
@@ -172,3 +172,25 @@ def test_signature_equals_datasketchs_minhash(title, body):
     minhash = MinHash(num_perm=NUM_PERM, seed=clusters.SEED, hashfunc=zlib.crc32, scheme=clusters.SCHEME)
     minhash.update_batch(shingles)
     assert clusters.signature(title, body) == minhash.hashvalues.astype("<u4").tobytes()
+
+
+def test_title_keys_are_those_of_datasketchs_minhash_of_the_title_words():
+    words = {word.encode() for word in clusters._WORD.findall(WIRE_TITLE.lower())}
+    minhash = MinHash(num_perm=clusters.TITLE_PERM, seed=clusters.SEED + 1, hashfunc=zlib.crc32, scheme=clusters.SCHEME)
+    minhash.update_batch(words)
+    values = minhash.hashvalues.astype("<u4").reshape(clusters.TITLE_BANDS, -1)
+    assert clusters.title_band_keys(WIRE_TITLE) == clusters._keys(values, first_band=BANDS)
+
+
+def test_best_story_is_the_same_story_match_with_the_most_text_in_common():
+    stories = {11: OUTLET_B, 12: REWRITE, 13: OTHER_INCIDENT, 14: OUTLET_A}
+    candidates = [(story, sig(text), text[1]) for story, text in stories.items()]
+    expected = max(
+        (match(OUTLET_A, text).text_similarity, -story)
+        for story, text in stories.items()
+        if story != 14 and match(OUTLET_A, text).same
+    )
+    assert clusters.best_story(sig(OUTLET_A), OUTLET_A[1], candidates[:3]) == -expected[1]
+    assert clusters.best_story(sig(OUTLET_A), OUTLET_A[1], candidates) == 14  # itself: Jaccard 1
+    assert clusters.best_story(sig(OUTLET_A), OUTLET_A[1], candidates[2:3]) is None  # another incident
+    assert clusters.best_story(sig(REWRITE), REWRITE[1], [(12, b"", REWRITE[1])]) is None  # no signature
