@@ -131,24 +131,25 @@ def title_band_keys(title: str) -> list[int]:
     return _keys(values, first_band=BANDS)
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constants of the splitmix64 / MurmurHash3 finalizers
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+_MASK = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constants of the splitmix64 / MurmurHash3 finalizers
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
 
 
 def _keys(values: np.ndarray, *, first_band: int) -> list[int]:
     """A signed 64-bit key per row of `values` (one band each) and its band number: the values folded into
-    one integer, then splitmix64's finalizer. Integers that wrap around, in numpy: no hash call per band."""
-    with np.errstate(over="ignore"):
-        key = (np.arange(first_band, first_band + len(values), dtype=np.uint64) + np.uint64(1)) * _MIX
-        for column in values.T.astype(np.uint64):
-            key = (key ^ column) * _MIX
-        key ^= key >> np.uint64(30)
-        key *= _MIX1
-        key ^= key >> np.uint64(27)
-        key *= _MIX2
-        key ^= key >> np.uint64(31)
-    return key.view(np.int64).tolist()
+    one integer, then splitmix64's finalizer. Plain integers: a few dozen operations, no hash call per band."""
+    keys = []
+    for band, row in enumerate(values.tolist(), start=first_band + 1):
+        key = band * _MIX & _MASK
+        for value in row:
+            key = (key ^ value) * _MIX & _MASK
+        key = (key ^ key >> 30) * _MIX1 & _MASK
+        key = (key ^ key >> 27) * _MIX2 & _MASK
+        key ^= key >> 31
+        keys.append(key - (1 << 64) if key >> 63 else key)
+    return keys
 
 
 def similarity(a: bytes, b: bytes) -> float:
