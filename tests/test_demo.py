@@ -131,3 +131,14 @@ def test_ingest_and_fetch_refuse_a_demo_database(tmp_path):
         assert result.exit_code == 2, result.output
         assert "holds generated demo articles" in result.output
     assert store.open_db(target)["articles"].count == 20
+
+
+def test_a_worker_process_generates_the_same_articles(tmp_path, monkeypatch):
+    def articles(name: str) -> list[tuple]:
+        db = store.open_db(tmp_path / name)
+        assert demo.generate(db, articles=150, days=5, seed=4, now=NOW, fast=True) == 150
+        return list(db.execute("SELECT url, title, body, published_at, sentiment, story_id FROM articles ORDER BY id"))
+
+    alone = articles("alone.db")
+    monkeypatch.setattr(demo, "WORKER_FROM", 100)
+    assert articles("worker.db") == alone
