@@ -455,6 +455,9 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")  # durable in WAL mode except on power loss
     conn.execute("PRAGMA foreign_keys = ON")
+    # 64 MiB of page cache (SQLite's default is 2 MiB): writes update a dozen indexes in random order (URL, hash,
+    # keyword, full text), and at a million articles their pages no longer fit in 2 MiB.
+    conn.execute("PRAGMA cache_size = -65536")
     migrate(conn)
     return sqlite_utils.Database(conn)
 
@@ -613,6 +616,7 @@ def save_articles(
     same transaction, so the run log stays true even when the process is killed before the run ends."""
     result = SaveResult(duplicates=known_duplicates)
     tally: dict[tuple, Share] = {}
+    pending: dict[str, list[tuple]] = {}  # analysis rows, written at the end of the batch
     oldest_day: int | None = None
     returned = ", ".join(dimension.column for dimension in COLUMN_DIMENSIONS)
     with transaction(db) as conn:
@@ -649,7 +653,9 @@ def save_articles(
                 continue
             tags: dict[str, list[str]] = {}
             if analysis:
-                tags = _write_analysis(conn, article_id, analysis, declared_language=record.language, new=True)
+                tags = _write_analysis(
+                    conn, article_id, analysis, declared_language=record.language, new=True, pending=pending
+                )
                 if bands:
                     _remember_story(conn, article_id, day, story_day, analysis.signature, bands)
                     oldest_day = day if oldest_day is None else min(oldest_day, day)
@@ -657,6 +663,7 @@ def save_articles(
             _add_shares(tally, record.published_at[:10], sentiment.compound if sentiment else None, facets, +1)
             result.added += 1
             article_id += 1
+        _write_pending(conn, pending)
         _write_tally(conn, tally)
         if oldest_day is not None:
             _prune_story_window(conn, oldest_day - STORY_KEEP_DAYS)
@@ -677,16 +684,17 @@ def _write_analysis(
     *,
     declared_language: str | None,
     new: bool = False,
+    pending: dict[str, list[tuple]] | None = None,
 ) -> dict[str, list[str]]:
-    """Store the evidence and the tags; returns the values written to each tag table (for the rollups)."""
+    """Store the evidence and the tags; returns the values written to each tag table (for the rollups).
+    With `pending`, the rows are added there for _write_pending (one statement per table and batch)."""
     evidence = analysis.evidence()
     evidence["language"]["declared"] = declared_language
     if not new:  # a stored article may carry analysts' verdicts: they win over what the layers say
         _apply_topic_verdicts(conn, article_id, evidence)
-    conn.execute(
-        """INSERT OR REPLACE INTO article_analysis (article_id, rules, evidence, confident_topic, topic_model)
-           VALUES (?, ?, ?, ?, ?)""",
-        (article_id, analysis.rules, pack_evidence(evidence), analysis.confident_topic, analysis.topic_model),
+    rows: dict[str, list[tuple]] = {} if pending is None else pending
+    rows.setdefault("article_analysis", []).append(
+        (article_id, analysis.rules, pack_evidence(evidence), analysis.confident_topic, analysis.topic_model)
     )
     tags = {
         "article_countries": {tag.code: tag.score for tag in analysis.countries},
@@ -697,12 +705,28 @@ def _write_analysis(
     for keyword in analysis.keywords:  # the first of equal phrases, as INSERT OR IGNORE kept it
         tags["article_keywords"].setdefault(keyword.phrase, keyword.score)
     for table, scores in tags.items():
-        column = "keyword" if table == "article_keywords" else "topic" if table == "article_topics" else "country"
-        conn.executemany(
-            f"INSERT INTO {table} (article_id, {column}, score) VALUES (?, ?, ?)",
-            [(article_id, value, score) for value, score in scores.items()],
-        )
+        rows.setdefault(table, []).extend((article_id, value, score) for value, score in scores.items())
+    if pending is None:
+        _write_pending(conn, rows)
     return {table: list(scores) for table, scores in tags.items()}
+
+
+PENDING_INSERTS = {
+    "article_analysis": """INSERT OR REPLACE INTO article_analysis (article_id, rules, evidence, confident_topic,
+                                                                   topic_model) VALUES (?, ?, ?, ?, ?)""",
+    "article_countries": "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
+    "article_countries_mentioned": """INSERT INTO article_countries_mentioned (article_id, country, score)
+                                      VALUES (?, ?, ?)""",
+    "article_topics": "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+    "article_keywords": "INSERT INTO article_keywords (article_id, keyword, score) VALUES (?, ?, ?)",
+}
+
+
+def _write_pending(conn: sqlite3.Connection, pending: dict[str, list[tuple]]) -> None:
+    """Insert the analysis rows gathered by _write_analysis, a table at a time."""
+    for table, rows in pending.items():
+        conn.executemany(PENDING_INSERTS[table], rows)
+    pending.clear()
 
 
 def _story_bands(title: str, signature: bytes) -> list[int]:
