@@ -943,4 +943,23 @@ from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:
+    _import_sqlite_utils_without_pandas()
     app()
+
+
+def _import_sqlite_utils_without_pandas() -> None:
+    """Import sqlite-utils without pandas (half a second of every command's start).
+
+    sqlite_utils.db imports pandas at import time only to add `pandas.Timestamp` to the column types it infers
+    when it creates or alters a table from Python values. newsmon's tables come from the schema in store.py and
+    its values are str, int, float and bytes, so the mapping is never needed. Hiding pandas (a None entry in
+    sys.modules makes `import pandas` raise ImportError, which sqlite-utils handles) costs nothing else: it is
+    restored at once, and the commands that use pandas import it as usual. Only the CLI process does this; a
+    process that has pandas or sqlite-utils loaded already is left alone."""
+    if "sqlite_utils" in sys.modules or "pandas" in sys.modules:
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["pandas"]
