@@ -77,6 +77,7 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (defa
 
 class State:
     db_path: Path | None = None
+    lean_start = False  # set by main(): this process is the `newsmon` command, not a library user
 
 
 def open_db(*, create: bool = False):
@@ -128,6 +129,8 @@ def main_options(
     ] = 0,
 ) -> None:
     State.db_path = db
+    if State.lean_start:  # before the command body imports the library (after --help, which needs none of it)
+        _import_sqlite_utils_without_pandas()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
@@ -943,7 +946,7 @@ from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:
-    _import_sqlite_utils_without_pandas()
+    State.lean_start = True
     app()
 
 
