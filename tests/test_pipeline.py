@@ -1,0 +1,133 @@
+"""The ingest pipeline's worker processes: the same analysis as in the writer, batches stored in order and whole."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor import config, store
+from monitor.analysis.article import analyse
+from monitor.ingest import pipeline, workers
+from monitor.models import ParsedArticle
+
+NOW = datetime(2025, 11, 4, 9, 0, tzinfo=UTC)
+PLACES = ["Islamabad", "Kabul", "Tehran", "New Delhi", "Geneva", "Beijing", "Moscow"]
+EVENTS = [
+    "the central bank raised interest rates to curb inflation",
+    "a ceasefire along the border held after talks",
+    "flood warnings were issued for the river valley",
+    "the election commission delayed the vote",
+    "health workers began a vaccination campaign",
+]
+
+
+def article(i: int) -> ParsedArticle:
+    place, event = PLACES[i % len(PLACES)], EVENTS[i % len(EVENTS)]
+    body = "\n".join(
+        f"In {PLACES[(i + n) % len(PLACES)]}, officials said {EVENTS[(i + n) % len(EVENTS)]} on day {i}."
+        for n in range(6)
+    )
+    return ParsedArticle(
+        title=f"In {place}, {event} ({i})",
+        body=body,
+        url=f"https://wire.example/{i}",
+        language="en",
+        source="Wire",
+    )
+
+
+@pytest.fixture
+def in_workers(monitor_batches, monkeypatch):
+    """Every batch of four or more new articles goes to two worker processes, three articles per task."""
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 4)
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
+    yield monitor_batches
+    workers.stop()
+
+
+@pytest.fixture
+def monitor_batches(monkeypatch) -> list[list[store.ArticleRecord]]:
+    """Batches of ten; each batch the writer saves, as it saves it."""
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 10)
+    saved: list[list[store.ArticleRecord]] = []
+    real = store.save_articles
+
+    def save(db, records, **options):
+        records = list(records)
+        saved.append(records)
+        return real(db, records, **options)
+
+    monkeypatch.setattr(store, "save_articles", save)
+    return saved
+
+
+def test_workers_analyse_like_the_writer(db, in_workers):
+    result = pipeline.store_parsed(db, [article(i) for i in range(25)], fetched_at=NOW)
+    assert (result.added, result.duplicates) == (25, 0)
+    assert [len(batch) for batch in in_workers] == [10, 10, 5]  # in order, each batch whole
+    stored = [record for batch in in_workers for record in batch]
+    assert [record.url for record in stored] == [f"https://wire.example/{i}" for i in range(25)]
+    for record in stored:
+        assert record.analysis == analyse(record.title, record.body, record.language)
+
+
+def test_known_articles_are_not_sent_to_workers(db, in_workers):
+    pipeline.store_parsed(db, [article(i) for i in range(12)], fetched_at=NOW)
+    in_workers.clear()
+    result = pipeline.store_parsed(db, [article(i) for i in range(25)], fetched_at=NOW)
+    assert (result.added, result.duplicates) == (13, 12)
+    assert [record.url for batch in in_workers for record in batch] == [
+        f"https://wire.example/{i}" for i in range(12, 25)
+    ]
+
+
+def test_articles_read_before_an_error_are_stored(db, in_workers):
+    def broken_input():
+        for i in range(23):
+            yield article(i)
+        raise ValueError("the input broke")
+
+    result = store.SaveResult()
+    with pytest.raises(ValueError, match="the input broke"):
+        pipeline.store_parsed(db, broken_input(), fetched_at=NOW, result=result)
+    assert result.added == 23
+    assert db["articles"].count == 23
+
+
+def test_workers_read_the_writers_rule_files(db, in_workers, tmp_path, monkeypatch):
+    taxonomy = tmp_path / "taxonomy.toml"
+    shutil.copy(config.TAXONOMY, taxonomy)
+    unicorns = '[topics.unicorns]\nlabel = "Unicorns"\n\n[topics.unicorns.terms]\n4 = ["unicorn", "unicorns"]\n\n'
+    text = taxonomy.read_text(encoding="utf-8").replace("[topics.politics]\n", unicorns + "[topics.politics]\n", 1)
+    taxonomy.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(config, "TAXONOMY", taxonomy)
+    herd = [
+        ParsedArticle(
+            title=f"Unicorns seen near the river ({i})",
+            body="Villagers said the unicorns came down to drink. A unicorn was photographed at dawn.",
+            url=f"https://wire.example/unicorn/{i}",
+            language="en",
+        )
+        for i in range(6)
+    ]
+    pipeline.store_parsed(db, herd, fetched_at=NOW)
+    [batch] = in_workers
+    assert all("unicorns" in {tag.slug for tag in record.analysis.topics} for record in batch)
+
+
+def test_small_inputs_stay_in_this_process(db, monitor_batches, monkeypatch):
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
+    pipeline.store_parsed(db, [article(i) for i in range(3)], fetched_at=NOW)
+    assert workers._Running.pool is None
+
+
+def test_the_worker_count_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv(workers.WORKERS_ENV, "3")
+    assert workers.count() == 3
+    monkeypatch.setenv(workers.WORKERS_ENV, "many")
+    assert workers.count() >= 1
+    monkeypatch.setenv(workers.WORKERS_ENV, "1")
+    assert workers.pool(None) is None
