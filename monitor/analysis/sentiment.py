@@ -232,7 +232,7 @@ class _Scorer:
 
     analyzer: Any
     lexicon: dict[str, float]
-    phrase_finder: Any  # Aho-Corasick over phrase prefixes -> (regex, token, phrase)
+    phrase_finder: Any  # Aho-Corasick over phrase prefixes -> (regex, token, length of the prefix)
     token_terms: dict[str, str]  # joined token -> phrase as written
     words: frozenset[str]  # news-lexicon single words (to report them)
     rules: ToneRules | None = None  # direction x quantity (None for plain VADER)
@@ -291,7 +291,7 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
         wildcard = phrase.endswith("*")
         body = r"\s+".join(re.escape(w) for w in phrase.rstrip("*").split())
         pattern = re.compile(r"(?<![\w-])" + body + (r"[\w-]*" if wildcard else r"(?![\w-])"), re.IGNORECASE)
-        finder.add_word(phrase.rstrip("*"), (pattern, token))
+        finder.add_word(phrase.rstrip("*"), (pattern, token, len(phrase.rstrip("*"))))
     if lex.phrases:
         finder.make_automaton()
     rules = load_tone_rules(rules_path)
@@ -667,9 +667,15 @@ def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[st
     text = sentence
     lowered_text = sentence.lower()
     if scorer.phrase_finder is not None:
-        found = {value for _, value in scorer.phrase_finder.iter(lowered_text)}
+        # Joined in the order they start in the sentence (the longer first at one place), so that of two
+        # overlapping phrases ("shares fell" / "fell sharply") the same one wins in every process.
+        found: dict[str, tuple[int, int, Any]] = {}
+        for end, (pattern, token, length) in scorer.phrase_finder.iter(lowered_text):
+            place = (end - length, -length, pattern)
+            if token not in found or place[:2] < found[token][:2]:
+                found[token] = place
         if found:
-            for pattern, token in found:
+            for token, (_, _, pattern) in sorted(found.items(), key=lambda item: item[1][:2]):
                 text, n = pattern.subn(token, text)
                 if n:
                     fired[scorer.token_terms[token]] = None
@@ -693,10 +699,12 @@ def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> f
     if lexicon.isdisjoint(raw) and lexicon.isdisjoint(stripped):
         return 0.0
     if scorer.words:
-        tokens = set(stripped)
-        tokens.update(raw)
-        for w in scorer.words.intersection(tokens):
-            fired[w] = None
+        news_words = scorer.words
+        for word, token in zip(stripped, raw, strict=True):  # in sentence order: the evidence reads the same each run
+            if word in news_words:
+                fired[word] = None
+            if token in news_words:
+                fired[token] = None
     if "\u0130" in text:  # "İ" lower-cases to 2 characters, so VADER's length test must see the original
         return _vader_compound(scorer.analyzer, text)
     # VADER's words lower-cased: lower-casing commutes with stripping ASCII punctuation, and keeps lengths
