@@ -518,6 +518,12 @@ def score_topics(
     """Every topic with any evidence in the article, strongest first (see the module docstring for the score).
     `language` (ISO 639-1) chooses the terms of that language; None (unknown) matches every term."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
+    return _tags(tax, title, body, language, None)
+
+
+def _tags(tax: Taxonomy, title: str, body: str, language: str | None, thresholds: list[float] | None) -> list[TopicTag]:
+    """The topics with evidence, strongest first; with `thresholds` (one per topic) only those whose rounded score
+    reaches theirs (the evidence of the others is never sorted)."""
     s = tax.settings
     t_text, lead_text, rest_text, words = _sections(title or "", body or "", int(s["lead_words"]), language)
     automaton = tax.automaton(language)
@@ -537,8 +543,11 @@ def score_topics(
         score = scores[i] / units
         if excluded[i]:
             score *= s["exclude_damping"]
+        score = round(score, 3)
+        if thresholds is not None and score < thresholds[i]:
+            continue
         matched = tuple(sorted(evidence[i], key=lambda t, ev=evidence[i]: (-ev[t], t)))
-        tags.append(TopicTag(topic.slug, topic.label, round(score, 3), matched, tuple(sorted(excluded[i]))))
+        tags.append(TopicTag(topic.slug, topic.label, score, matched, tuple(sorted(excluded[i]))))
     tags.sort(key=lambda t: (-t.score, t.slug))
     return tags
 
@@ -548,8 +557,7 @@ def tag(title: str, body: str, taxonomy: Taxonomy | None = None, language: str |
     has lower thresholds: x max(short_text_factor, words / short_text_words)."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
     factor = short_text_factor(title, body, tax)
-    thresholds = {t.slug: t.threshold * factor for t in tax.topics}
-    return [t for t in score_topics(title, body, tax, language) if t.score >= thresholds[t.slug]]
+    return _tags(tax, title or "", body or "", language, [t.threshold * factor for t in tax.topics])
 
 
 def short_text_factor(title: str, body: str, taxonomy: Taxonomy) -> float:
