@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -131,3 +132,29 @@ def test_the_worker_count_comes_from_the_environment(monkeypatch):
     assert workers.count() >= 1
     monkeypatch.setenv(workers.WORKERS_ENV, "1")
     assert workers.pool(None) is None
+
+
+def test_articles_stored_under_their_url_are_not_prepared_again(db, monitor_batches, monkeypatch):
+    pipeline.store_parsed(db, [article(i) for i in range(12)], fetched_at=NOW)
+    prepared = []
+    real = pipeline.prepare
+    monkeypatch.setattr(pipeline, "prepare", lambda one, **options: prepared.append(one.url) or real(one, **options))
+    moved = replace(article(3), url="https://wire.example/moved")  # same text, new URL: found by its content hash
+    result = pipeline.store_parsed(db, [*(article(i) for i in range(15)), moved], fetched_at=NOW)
+    assert (result.added, result.duplicates) == (3, 13)
+    assert prepared == [*(f"https://wire.example/{i}" for i in range(12, 15)), "https://wire.example/moved"]
+
+
+def test_an_article_that_cannot_be_prepared_keeps_the_ones_before(db, monitor_batches, monkeypatch):
+    real = pipeline.prepare
+
+    def prepare(one, **options):
+        if one.url.endswith("/14"):
+            raise ValueError("cannot prepare this one")
+        return real(one, **options)
+
+    monkeypatch.setattr(pipeline, "prepare", prepare)
+    result = store.SaveResult()
+    with pytest.raises(ValueError, match="cannot prepare"):
+        pipeline.store_parsed(db, [article(i) for i in range(20)], fetched_at=NOW, result=result)
+    assert result.added == 14 and db["articles"].count == 14
