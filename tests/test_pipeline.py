@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +140,70 @@ def test_the_worker_count_comes_from_the_environment(monkeypatch):
     assert workers.count() >= 1
     monkeypatch.setenv(workers.WORKERS_ENV, "1")
     assert workers.pool(None) is None
+
+
+def test_articles_stored_under_their_url_are_not_prepared_again(db, monitor_batches, monkeypatch):
+    pipeline.store_parsed(db, [article(i) for i in range(12)], fetched_at=NOW)
+    prepared = []
+    real = pipeline.prepare
+    monkeypatch.setattr(pipeline, "prepare", lambda one, **options: prepared.append(one.url) or real(one, **options))
+    moved = replace(article(3), url="https://wire.example/moved")  # same text, new URL: found by its content hash
+    result = pipeline.store_parsed(db, [*(article(i) for i in range(15)), moved], fetched_at=NOW)
+    assert (result.added, result.duplicates) == (3, 13)
+    assert prepared == [*(f"https://wire.example/{i}" for i in range(12, 15)), "https://wire.example/moved"]
+
+
+def test_an_article_that_cannot_be_prepared_keeps_the_ones_before(db, monitor_batches, monkeypatch):
+    real = pipeline.prepare
+
+    def prepare(one, **options):
+        if one.url.endswith("/14"):
+            raise ValueError("cannot prepare this one")
+        return real(one, **options)
+
+    monkeypatch.setattr(pipeline, "prepare", prepare)
+    result = store.SaveResult()
+    with pytest.raises(ValueError, match="cannot prepare"):
+        pipeline.store_parsed(db, [article(i) for i in range(20)], fetched_at=NOW, result=result)
+    assert result.added == 14 and db["articles"].count == 14
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found + [grandchild for child in found for grandchild in _children(child)]
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc")
+def test_workers_stop_when_the_writer_is_killed(tmp_path):
+    data = tmp_path / "many.jsonl"
+    fields = ("url", "title", "body", "language", "source")
+    lines = [json.dumps({name: getattr(article(i), name) for name in fields}) for i in range(3000)]
+    data.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, workers.WORKERS_ENV: "2"}
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--db", str(tmp_path / "news.db"), "ingest", str(data)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(_children(writer.pid)) < 4 and time.monotonic() < deadline:  # resource tracker, forkserver, workers
+        time.sleep(0.2)
+    helpers = _children(writer.pid)
+    assert len(helpers) >= 4, "the workers did not start"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in helpers if _running(pid)]

@@ -8,9 +8,10 @@ analysed here: starting workers would cost more than it saves.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -98,21 +99,19 @@ def store_parsed(
     batch's transaction: when reading the input fails half-way, or the process is killed, the counts of
     what was stored stay true. On an error the articles read so far are stored before it is raised."""
     result = result if result is not None else store.SaveResult()
-    writer = _Writer(db, run_id, result)
-    batch: list[store.ArticleRecord] = []
+    prepare_one = functools.partial(
+        prepare,
+        fetched_at=fetched_at,
+        source_name=source_name,
+        source_id=source_id,
+        default_language=default_language,
+        published_in=published_in,
+    )
+    writer = _Writer(db, run_id, result, prepare_one)
+    batch: list[ParsedArticle] = []
     try:
         for article in articles:
-            record = prepare(
-                article,
-                fetched_at=fetched_at,
-                source_name=source_name,
-                source_id=source_id,
-                default_language=default_language,
-                published_in=published_in,
-            )
-            if record is None:
-                continue
-            batch.append(record)
+            batch.append(article)
             if len(batch) >= BATCH_SIZE:
                 full, batch = batch, []
                 writer.add(full)
@@ -127,6 +126,24 @@ def store_parsed(
     return result
 
 
+def _stored_url(article: ParsedArticle) -> str | None:
+    """The URL `prepare` would store the article under, when it has one."""
+    if not (article.url and "://" in article.url):
+        return None
+    try:
+        return canonical_url(article.url)
+    except ValueError:  # a malformed URL: `prepare` meets it again and reports it
+        return None
+
+
+@dataclass(frozen=True)
+class _StoredAs:
+    """What store.known_articles compares: an article's canonical URL (its content hash is not computed yet)."""
+
+    url: str
+    content_hash: None = None
+
+
 @dataclass
 class _Pending:
     """A batch whose new articles are being analysed (in workers, or already here)."""
@@ -139,23 +156,56 @@ class _Pending:
 class _Writer:
     """Saves batches in the order they came, each in its own transaction; analyses the next batch meanwhile."""
 
-    def __init__(self, db: sqlite_utils.Database, run_id: int | None, result: store.SaveResult) -> None:
-        self.db, self.run_id, self.result = db, run_id, result
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        run_id: int | None,
+        result: store.SaveResult,
+        prepare_one: Callable[[ParsedArticle], store.ArticleRecord | None],
+    ) -> None:
+        self.db, self.run_id, self.result, self.prepare = db, run_id, result, prepare_one
         self.pending: deque[_Pending] = deque()
         self.model = topic_training.current_model(db)  # the topic classifier of this database, if trained
 
-    def add(self, batch: list[store.ArticleRecord]) -> None:
+    def add(self, articles: list[ParsedArticle]) -> None:
+        # Re-ingesting a file is mostly articles whose URL is stored: found by URL before their text is cleaned
+        # and hashed, the costly part of `prepare` (an article with no text is left to `prepare` to skip).
+        urls = {
+            id(article): url
+            for article in articles
+            if ((article.title or "").strip() or (article.body or "").strip()) and (url := _stored_url(article))
+        }
+        stored = {url for url, _ in store.known_articles(self.db, [_StoredAs(url) for url in set(urls.values())])}
+        batch: list[store.ArticleRecord] = []
+        known_by_url, failure = 0, None
+        for article in articles:
+            if urls.get(id(article)) in stored:
+                known_by_url += 1
+                continue
+            try:
+                record = self.prepare(article)
+            except Exception as error:  # noqa: BLE001 - raised below, once the articles before it are stored
+                failure = error
+                break
+            if record is not None:
+                batch.append(record)
         known = store.known_articles(self.db, batch)
         new = [record for record in batch if (record.url, record.content_hash) not in known]
+        known_count = known_by_url + len(batch) - len(new)
+        self._analyse(new, known_count)
+        if failure is not None:
+            raise failure
+
+    def _analyse(self, new: list[store.ArticleRecord], known_count: int) -> None:
         pool = workers.pool(self.model) if len(new) >= PARALLEL_MIN else None
         if pool is None:
             self.finish()  # earlier batches first: they are stored in order
-            self._save(_Pending(new, len(batch) - len(new), self._analyse_here(new)))
+            self._save(_Pending(new, known_count, self._analyse_here(new)))
             return
         chunks = [new[start : start + CHUNK] for start in range(0, len(new), CHUNK)]
         texts = [[(record.title, record.body, record.language) for record in chunk] for chunk in chunks]
         futures = [pool.submit(workers.analyse_chunk, chunk) for chunk in texts]
-        self.pending.append(_Pending(new, len(batch) - len(new), futures))
+        self.pending.append(_Pending(new, known_count, futures))
         while len(self.pending) > 1:  # store the batch before while the workers analyse this one
             self._save(self.pending.popleft())
 

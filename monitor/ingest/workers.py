@@ -9,6 +9,8 @@ import atexit
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from monitor import config
@@ -49,14 +51,14 @@ def pool(model: topic_model.TopicModel | None) -> ProcessPoolExecutor | None:
     if _Running.setup != setup:
         stop()
         # forkserver, not fork: the caller may run threads (the scheduler, Streamlit) that a fork would copy
-        # mid-lock. The server imports the analysis once; each worker forks from it and loads the compiled rules.
+        # mid-lock. The server loads the analysis and the compiled rules once; each worker forks from it.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([__name__, "monitor.ingest.warm_workers"])
         _Running.pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=_start,
-            initargs=(rule_files, model.to_bytes() if model else None),
+            initargs=(os.getpid(), rule_files, model.to_bytes() if model else None),
         )
         _Running.setup = setup
     return _Running.pool
@@ -73,13 +75,25 @@ def stop() -> None:
 _model: list[topic_model.TopicModel | None] = [None]  # in a worker: the classifier it was given
 
 
-def _start(rule_files: dict, model: bytes | None) -> None:
+def _start(writer: int, rule_files: dict, model: bytes | None) -> None:
     """In a worker: read the writer's rule files, load them (compiled, from the rules cache) and the topic
-    classifier once, not per article."""
+    classifier once, not per article; stop when the writer is gone."""
+    threading.Thread(target=_stop_with, args=(writer,), daemon=True).start()
     for name, path in rule_files.items():
         setattr(config, name, path)
     check_rules()
     _model[0] = topic_model.TopicModel.from_bytes(model) if model else None
+
+
+def _stop_with(writer: int) -> None:
+    """A writer that is killed (SIGKILL, out of memory) cannot stop its workers, and they would wait for work, or to
+    hand over a result, for ever: each checks every second that its writer is alive."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(writer, 0)
+        except (ProcessLookupError, PermissionError):  # gone (its number taken by another user's process)
+            os._exit(1)
 
 
 def analyse_chunk(texts: list[tuple[str, str, str | None]]) -> list[ArticleAnalysis]:
