@@ -3,6 +3,7 @@ AppTest run of every page, cold (empty cache) and warm, for typical selections; 
 
     .venv/bin/python bench/dashboard.py                    # build bench/out/dashboard-1m.db once, then time
     .venv/bin/python bench/dashboard.py -n 100000 --db bench/out/dashboard-100k.db
+    .venv/bin/python bench/dashboard.py -n 5000000 --db /big/disk/dashboard-5m.db --build-only
 """
 
 from __future__ import annotations
@@ -94,10 +95,12 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1_000_000, help="articles to generate (default 1,000,000)")
     parser.add_argument("--days", type=int, default=365, help="days the articles span (default 365)")
     parser.add_argument("--db", type=Path, default=ROOT / "bench/out/dashboard-1m.db")
+    parser.add_argument("--build-only", action="store_true", help="build the database if missing, time nothing")
     args = parser.parse_args()
     if not args.db.exists():
         build(args.db, args.n, args.days)
-    time_pages(args.db)
+    if not args.build_only:
+        time_pages(args.db)
 
 
 if __name__ == "__main__":
