@@ -26,7 +26,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 7
+VERSION = 8
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -188,8 +188,9 @@ CREATE TABLE story_bands (
 ) WITHOUT ROWID;
 
 -- Daily rollups kept up to date at write time, so charts never scan the articles table.
--- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword', and
--- 'new_stories' (articles that started a story: stories counted on the day they first appeared).
+-- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword',
+-- 'new_stories' (articles that started a story: stories counted on the day they first appeared), and (v8)
+-- 'gaps' (value date_inferred, no_country or no_topic: the articles with that gap, for the data-quality panel).
 -- sentiment_sum / sentiment_n: over the articles that have a sentiment score (mean = sum / n).
 CREATE TABLE daily_counts (
     day           TEXT NOT NULL,            -- YYYY-MM-DD (UTC) of published_at
@@ -207,7 +208,7 @@ CREATE INDEX daily_counts_day ON daily_counts(dimension, day);
 -- on a topic, from a source, in a language, published in a country), so that a date range plus one such
 -- value is answered without scanning articles (monitor/queries.py: rollup_for). Kept at write time with
 -- daily_counts. filter_dimension: country, topic, source, language, published_in; dimension: the same
--- plus 'all' and 'new_stories' (not 'keyword': tens of rows per article per filter value).
+-- plus 'all', 'new_stories' and (v8) 'gaps' (not 'keyword': tens of rows per article per filter value).
 -- Key order: one filter value's series of one dimension is a contiguous range.
 CREATE TABLE daily_cross (
     filter_dimension TEXT NOT NULL,
@@ -378,6 +379,29 @@ def update_from_6_to_7(conn: sqlite3.Connection) -> None:
     _create_missing(conn)
 
 
+def update_from_7_to_8(conn: sqlite3.Connection) -> None:
+    """The 'gaps' rollups (articles with an inferred date, without a country, without a topic) in daily_counts
+    and daily_cross, counted from the stored articles and tags, for the data-quality panel."""
+    day = "substr(a.published_at, 1, 10)"
+    sums = "count(*), coalesce(sum(a.sentiment), 0), count(a.sentiment)"
+    conn.execute("DELETE FROM daily_counts WHERE dimension = 'gaps'")
+    conn.execute("DELETE FROM daily_cross WHERE dimension = 'gaps'")
+    conn.execute(
+        f"""INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
+            SELECT {day}, 'gaps', g.value, {sums} FROM ({FACETS["gaps"]}) g JOIN articles a ON a.id = g.article_id
+            GROUP BY 1, 3"""
+    )
+    for filter_dimension in CROSS_FILTERS:
+        conn.execute(
+            f"""INSERT INTO daily_cross (filter_dimension, filter_value, dimension, value, day,
+                                         articles, sentiment_sum, sentiment_n)
+                SELECT ?, f.value, 'gaps', g.value, {day}, {sums} FROM ({FACETS[filter_dimension]}) f
+                JOIN ({FACETS["gaps"]}) g ON g.article_id = f.article_id
+                JOIN articles a ON a.id = f.article_id GROUP BY 2, 4, 5""",
+            (filter_dimension,),
+        )
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -386,6 +410,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: update_from_4_to_5,
     5: update_from_5_to_6,
     6: update_from_6_to_7,
+    7: update_from_7_to_8,
 }
 
 
@@ -641,9 +666,11 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
 
 # Dimensions of the rollups, from the registry (monitor/filters.py), plus 'all' and 'new_stories'.
 # CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
-ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS))
+# v8: 'gaps' counts the articles with a gap the data-quality panel reports (monitor/quality.py), one value per
+# kind of gap, so that the panel reads the rollups instead of every selected article.
+ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS), "gaps")
 CROSS_FILTERS = tuple(dimension.name for dimension in filters.CROSS_DIMENSIONS)
-CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS)
+CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS, "gaps")
 COLUMN_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is None)
 TAG_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is not None)
 
@@ -653,6 +680,15 @@ FACETS = {
     "new_stories": "SELECT id AS article_id, '' AS value FROM articles WHERE story_id = id",
     **{dimension.name: dimension.facet() for dimension in filters.ROLLUP_DIMENSIONS},
 }
+# gap -> the articles that have it ('not scored' is the rollups' articles - sentiment_n).
+GAPS = {
+    "date_inferred": "SELECT id AS article_id, 'date_inferred' AS value FROM articles WHERE date_inferred != 0",
+    "no_country": """SELECT id AS article_id, 'no_country' AS value FROM articles a
+                     WHERE NOT EXISTS (SELECT 1 FROM article_countries c WHERE c.article_id = a.id)""",
+    "no_topic": """SELECT id AS article_id, 'no_topic' AS value FROM articles a
+                   WHERE NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)""",
+}
+FACETS["gaps"] = " UNION ALL ".join(GAPS.values())
 
 
 Share = list  # [articles, sentiment_sum, sentiment_n] added to one rollup row
@@ -664,10 +700,11 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
     of the transaction: a batch of articles on the same days shares most rows, so it costs far fewer upserts."""
     columns = "".join(f", {dimension.column}" for dimension in COLUMN_DIMENSIONS)
     row = conn.execute(
-        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id{columns} FROM articles WHERE id = ?",
+        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id, date_inferred{columns} FROM articles "
+        "WHERE id = ?",
         (article_id,),
     ).fetchone()
-    day, sentiment, first_of_story, *column_values = row
+    day, sentiment, first_of_story, date_inferred, *column_values = row
     facets: dict[str, list[str]] = {
         "all": [""],
         "new_stories": [""] if first_of_story else [],  # a story counts once, on the day its first article appeared
@@ -677,6 +714,8 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
     for dimension in TAG_DIMENSIONS:
         values = conn.execute(f"SELECT {dimension.column} FROM {dimension.table} WHERE article_id = ?", (article_id,))
         facets[dimension.name] = [value for (value,) in values]
+    gaps = {"date_inferred": bool(date_inferred), "no_country": not facets["country"], "no_topic": not facets["topic"]}
+    facets["gaps"] = [gap for gap in GAPS if gaps[gap]]
     scored = sentiment is not None
     own = tally is None
     if own:
