@@ -131,7 +131,7 @@ def _gaps(db: sqlite_utils.Database, filters: Filters) -> tuple[int, int, int, i
             gaps.get("no_country", 0),
             gaps.get("no_topic", 0),
         )
-    where = where_articles(filters)
+    where = where_articles(filters, db=db)
     return run(
         db,
         f"""SELECT count(*), coalesce(sum(a.date_inferred), 0), coalesce(sum(a.sentiment IS NULL), 0),
