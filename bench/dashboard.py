@@ -66,7 +66,7 @@ COPIED = {
 
 def build_copies(path: Path, base: Path, articles: int) -> None:
     """A database of `articles` made of copies of a smaller generated one (`base`): each copy has new ids,
-    URLs and stories but the same days, sources and tags, so the mix of countries, topics and keywords per day
+    URLs and stories but the same dates, sources and tags, so the mix of countries, topics and keywords per day
     is the demo's, at `articles / base` times its volume. Plain SQL, then the rollups recomputed from the
     tags (store.rebuild_rollups): minutes where generating the articles one by one takes hours."""
     from monitor import store
@@ -75,18 +75,18 @@ def build_copies(path: Path, base: Path, articles: int) -> None:
     db = store.open_db(path)
     conn = db.conn
     conn.execute("ATTACH DATABASE ? AS base", [f"file:{base}?mode=ro"])
-    span, base_count = conn.execute("SELECT max(id), count(*) FROM base.articles").fetchone()
+    (base_count,) = conn.execute("SELECT count(*) FROM base.articles").fetchone()
     copies = max(1, round(articles / base_count))
     conn.execute("INSERT INTO sources SELECT * FROM base.sources")
     conn.execute("INSERT INTO meta SELECT * FROM base.meta WHERE key = 'demo'")
     columns = [row[1] for row in conn.execute("PRAGMA base.table_info(articles)")]
     for copy in range(copies):
-        shift = copy * span
+        # Ids interleave the copies (id x copies + copy), so they follow the dates as the base's do.
         moved = {
-            "id": f"id + {shift}",
+            "id": f"id * {copies} + {copy}",
             "url": f"url || '#copy{copy}'",
             "content_hash": f"content_hash || '-{copy}'",
-            "story_id": f"story_id + {shift}",
+            "story_id": f"story_id * {copies} + {copy}",
         }
         with store.transaction(db):
             conn.execute(
@@ -95,7 +95,7 @@ def build_copies(path: Path, base: Path, articles: int) -> None:
             )
             for table, ids in COPIED.items():
                 names = [row[1] for row in conn.execute(f"PRAGMA base.table_info({table})")]
-                picked = ", ".join(f"{name} + {shift}" if name in ids else name for name in names)
+                picked = ", ".join(f"{name} * {copies} + {copy}" if name in ids else name for name in names)
                 conn.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {picked} FROM base.{table}")
         if copy % 10 == 9:
             print(f"  {(copy + 1) * base_count:,} articles, {time.perf_counter() - started:,.0f} s", flush=True)
@@ -161,13 +161,15 @@ def time_pages(path: Path, *, show_calls: bool = False, only: str | None = None)
     # Each new AppTest scans every installed package for Streamlit components on its first run (about 2 s): a
     # server does that once when it starts, so the timed runs share the first one's findings.
     components = first._bidi_component_manager
-    print(f"{'selection':28} {'page':9} {'cold s':>7} {'warm s':>7}")
+    # CPU seconds of this process (the page's thread, its query threads and AppTest) tell the page's own cost
+    # apart from waiting for a busy machine's cores.
+    print(f"{'selection':28} {'page':9} {'cold s':>7} {'warm s':>7} {'cold cpu':>7} {'warm cpu':>7}")
     worst = 0.0
     for name, params in SELECTIONS.items():
         if only and only not in name:
             continue
         for page in PAGES:
-            timings = []
+            timings, cpu_times = [], []
             for cold in (True, False):
                 # The page harness is app.py without st.navigation: AppTest loses the sidebar's state after
                 # switch_page, which would time another selection than the one asked for.
@@ -179,15 +181,17 @@ def time_pages(path: Path, *, show_calls: bool = False, only: str | None = None)
                 if cold:
                     st.cache_data.clear()
                 calls.clear()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 at.run()
                 timings.append(time.perf_counter() - started)
+                cpu_times.append(time.process_time() - cpu)
                 if at.exception:
                     print(f"  exception on {page}: {at.exception[0].value}")
                 if cold:
                     slow = sorted((call for call in calls if call[1] >= SLOW_CALL), key=lambda call: -call[1])
             worst = max(worst, timings[0])
-            print(f"{name:28} {page:9} {timings[0]:7.2f} {timings[1]:7.2f}", flush=True)
+            figures = " ".join(f"{value:7.2f}" for value in (*timings, *cpu_times))
+            print(f"{name:28} {page:9} {figures}", flush=True)
             for call, seconds in slow if show_calls else ():
                 print(f"{'':38} {seconds:7.2f}  {call}")
     print(f"slowest cold page: {worst:.2f} s; peak memory of this process: {peak_rss_mb():,.0f} MB")
