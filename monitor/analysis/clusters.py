@@ -72,16 +72,36 @@ def _columns() -> tuple[np.ndarray, np.ndarray]:
     return a.reshape(-1, 1), b.reshape(-1, 1)
 
 
+# bytes.translate table: ASCII letters and digits stay, every other byte becomes a space.
+_ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+# Non-ASCII characters of English copy that are not word characters: replaced by a space, so that most texts take
+# the ASCII path of `_words`.
+_TYPOGRAPHY = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0\u00ab\u00bb\u00b7\u2022"
+
+
+def _words(text: str) -> list[bytes]:
+    """_WORD.findall(text.lower()) as UTF-8 bytes; for ASCII text (after typography) by bytes.translate and split,
+    which give the same words about ten times faster than the Unicode regex."""
+    low = text.lower()
+    if not low.isascii():
+        for char in _TYPOGRAPHY:
+            if char in low:
+                low = low.replace(char, " ")
+        if not low.isascii():
+            return [word.encode() for word in _WORD.findall(low)]
+    return low.encode().translate(_ASCII_WORDS).split()
+
+
 def _shingles(title: str, body: str) -> list[bytes]:
     """Lower-cased word SHINGLE-grams of the body, or of the title when the body has too few words.
 
     Repeated shingles stay in the list: MinHash keeps the minimum per permutation, which a repeat cannot change."""
-    words = _WORD.findall(body.lower())
+    words = _words(body)
     if len(words) < SHINGLE:
-        words = _WORD.findall(title.lower()) + words
+        words = _words(title) + words
     if len(words) < SHINGLE:
-        return [word.encode() for word in words]
-    return [f"{a} {b} {c}".encode() for a, b, c in zip(words, words[1:], words[2:], strict=False)]
+        return words
+    return list(map(b" ".join, zip(words, words[1:], words[2:], strict=False)))
 
 
 def signature(title: str, body: str) -> bytes:

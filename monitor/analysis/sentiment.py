@@ -36,6 +36,7 @@ import string
 import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,7 @@ class _Scorer:
 
     analyzer: Any
     lexicon: dict[str, float]
-    phrase_finder: Any  # Aho-Corasick over phrase prefixes -> (regex, token, phrase)
+    phrase_finder: Any  # Aho-Corasick over phrase prefixes -> (regex, token, length of the prefix)
     token_terms: dict[str, str]  # joined token -> phrase as written
     words: frozenset[str]  # news-lexicon single words (to report them)
     rules: ToneRules | None = None  # direction x quantity (None for plain VADER)
@@ -291,7 +292,7 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
         wildcard = phrase.endswith("*")
         body = r"\s+".join(re.escape(w) for w in phrase.rstrip("*").split())
         pattern = re.compile(r"(?<![\w-])" + body + (r"[\w-]*" if wildcard else r"(?![\w-])"), re.IGNORECASE)
-        finder.add_word(phrase.rstrip("*"), (pattern, token))
+        finder.add_word(phrase.rstrip("*"), (pattern, token, len(phrase.rstrip("*"))))
     if lex.phrases:
         finder.make_automaton()
     rules = load_tone_rules(rules_path)
@@ -318,7 +319,7 @@ def looks_english(text: str, sample_words: int = 300) -> tuple[bool, float]:
     words = text.lower().split()[:sample_words]
     if not words:
         return False, 0.0
-    share = sum(w.strip(_WORD_PUNCT) in _COMMON_ENGLISH for w in words) / len(words)
+    share = sum(map(_COMMON_ENGLISH.__contains__, map(str.strip, words, repeat(_WORD_PUNCT)))) / len(words)
     return share >= ENGLISH_SHARE, share
 
 
@@ -350,9 +351,16 @@ _NEGATE = frozenset(NEGATE)
 _MODIFIERS = _NEGATE | {word for word in BOOSTER_DICT if " " not in word} | {"no", "least", "so", "this"}
 # The first two words of VADER's multi-word idioms and boosters ("kiss of death", "sort of"): a sentence without
 # any of them cannot match one, so `_special_idioms_check` cannot change a valence in it.
-_IDIOM_START = re.compile(
-    "|".join(re.escape(" ".join(key.split()[:2])) for key in [*SPECIAL_CASES, *BOOSTER_DICT] if " " in key)
-)
+_IDIOM_STARTS = tuple(dict.fromkeys(" ".join(key.split()[:2]) for key in [*SPECIAL_CASES, *BOOSTER_DICT] if " " in key))
+
+
+def _has_idiom_start(joined: str) -> bool:
+    """Whether one of _IDIOM_STARTS occurs in the sentence's words joined by spaces (as a substring, like the regex
+    alternation this replaces: 11 `in` tests take a fifth of its time)."""
+    for start in _IDIOM_STARTS:  # noqa: SIM110 (any() over a generator is three times slower)
+        if start in joined:
+            return True
+    return False
 
 
 def _vader_words(text: str) -> list[str]:
@@ -386,7 +394,7 @@ def _compound(analyzer: Any, text: str, tokens: list[str], lowered: list[str]) -
     # `sentiment_valence` leaves a lexicon word's valence as it is (adding a booster scalar of 0.0 to it), except
     # the ALL-CAPS emphasis, which is tested per word: the valence is the lexicon's.
     joined = " ".join(lowered)
-    plain = _MODIFIERS.isdisjoint(lowered) and "n't" not in joined and not _IDIOM_START.search(joined)
+    plain = _MODIFIERS.isdisjoint(lowered) and "n't" not in joined and not _has_idiom_start(joined)
     for i, low in enumerate(lowered):
         if low not in lexicon or low in BOOSTER_DICT or (low == "kind" and i < size - 1 and lowered[i + 1] == "of"):
             continue
@@ -667,22 +675,27 @@ def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[st
     text = sentence
     lowered_text = sentence.lower()
     if scorer.phrase_finder is not None:
-        found = {value for _, value in scorer.phrase_finder.iter(lowered_text)}
+        # Joined in the order they start in the sentence (the longer first at one place), so that of two
+        # overlapping phrases ("shares fell" / "fell sharply") the same one wins in every process.
+        found: dict[str, tuple[int, int, Any]] = {}
+        for end, (pattern, token, length) in scorer.phrase_finder.iter(lowered_text):
+            place = (end - length, -length, pattern)
+            if token not in found or place[:2] < found[token][:2]:
+                found[token] = place
         if found:
-            for pattern, token in found:
+            for token, (_, _, pattern) in sorted(found.items(), key=lambda item: item[1][:2]):
                 text, n = pattern.subn(token, text)
                 if n:
                     fired[scorer.token_terms[token]] = None
             lowered_text = text.lower()
     raw = lowered_text.split()
-    punct = _WORD_PUNCT
-    stripped = [w.strip(punct) for w in raw]
+    stripped = list(map(str.strip, raw, repeat(_WORD_PUNCT)))
     if scorer.rules is not None and not scorer.movers.isdisjoint(stripped):
         tokens = text.split()
         if _pair_moves(scorer.rules, tokens, stripped, fired):
             text = " ".join(tokens)
             raw = text.lower().split()
-            stripped = [w.strip(punct) for w in raw]
+            stripped = list(map(str.strip, raw, repeat(_WORD_PUNCT)))
     return text, raw, stripped
 
 
@@ -692,11 +705,13 @@ def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> f
     lexicon = scorer.lexicon.keys()
     if lexicon.isdisjoint(raw) and lexicon.isdisjoint(stripped):
         return 0.0
-    if scorer.words:
-        tokens = set(stripped)
-        tokens.update(raw)
-        for w in scorer.words.intersection(tokens):
-            fired[w] = None
+    news_words = scorer.words
+    if not (news_words.isdisjoint(stripped) and news_words.isdisjoint(raw)):
+        for word, token in zip(stripped, raw, strict=True):  # in sentence order: the evidence reads the same each run
+            if word in news_words:
+                fired[word] = None
+            if token in news_words:
+                fired[token] = None
     if "\u0130" in text:  # "İ" lower-cases to 2 characters, so VADER's length test must see the original
         return _vader_compound(scorer.analyzer, text)
     # VADER's words lower-cased: lower-casing commutes with stripping ASCII punctuation, and keeps lengths

@@ -33,6 +33,7 @@ from typing import Any
 import ahocorasick
 
 from monitor import config
+from monitor.analysis import rule_cache
 
 __all__ = ["Taxonomy", "TaxonomyError", "Topic", "TopicTag", "load_taxonomy", "score_topics", "tag"]
 
@@ -443,7 +444,11 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    taxonomy = _build(path, path.read_text(encoding="utf-8"))
+    try:
+        compiled = rule_cache.fingerprint("taxonomy", [path], code=[Path(__file__)], libraries=["pyahocorasick"])
+    except OSError as exc:
+        raise TaxonomyError(f"{_shown(path)}: cannot read the taxonomy ({exc.strerror})") from None
+    taxonomy = rule_cache.cached("taxonomy", compiled, lambda: _build(path, path.read_text(encoding="utf-8")))
     for old in [k for k in _CACHE if k[0] == key[0]]:
         del _CACHE[old]
     _CACHE[key] = taxonomy
@@ -513,6 +518,12 @@ def score_topics(
     """Every topic with any evidence in the article, strongest first (see the module docstring for the score).
     `language` (ISO 639-1) chooses the terms of that language; None (unknown) matches every term."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
+    return _tags(tax, title, body, language, None)
+
+
+def _tags(tax: Taxonomy, title: str, body: str, language: str | None, thresholds: list[float] | None) -> list[TopicTag]:
+    """The topics with evidence, strongest first; with `thresholds` (one per topic) only those whose rounded score
+    reaches theirs (the evidence of the others is never sorted)."""
     s = tax.settings
     t_text, lead_text, rest_text, words = _sections(title or "", body or "", int(s["lead_words"]), language)
     automaton = tax.automaton(language)
@@ -532,8 +543,11 @@ def score_topics(
         score = scores[i] / units
         if excluded[i]:
             score *= s["exclude_damping"]
+        score = round(score, 3)
+        if thresholds is not None and score < thresholds[i]:
+            continue
         matched = tuple(sorted(evidence[i], key=lambda t, ev=evidence[i]: (-ev[t], t)))
-        tags.append(TopicTag(topic.slug, topic.label, round(score, 3), matched, tuple(sorted(excluded[i]))))
+        tags.append(TopicTag(topic.slug, topic.label, score, matched, tuple(sorted(excluded[i]))))
     tags.sort(key=lambda t: (-t.score, t.slug))
     return tags
 
@@ -543,8 +557,7 @@ def tag(title: str, body: str, taxonomy: Taxonomy | None = None, language: str |
     has lower thresholds: x max(short_text_factor, words / short_text_words)."""
     tax = taxonomy if taxonomy is not None else load_taxonomy()
     factor = short_text_factor(title, body, tax)
-    thresholds = {t.slug: t.threshold * factor for t in tax.topics}
-    return [t for t in score_topics(title, body, tax, language) if t.score >= thresholds[t.slug]]
+    return _tags(tax, title or "", body or "", language, [t.threshold * factor for t in tax.topics])
 
 
 def short_text_factor(title: str, body: str, taxonomy: Taxonomy) -> float:
