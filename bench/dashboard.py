@@ -3,6 +3,8 @@ AppTest run of every page, cold (empty cache) and warm, for typical selections; 
 
     .venv/bin/python bench/dashboard.py                    # build bench/out/dashboard-1m.db once, then time
     .venv/bin/python bench/dashboard.py -n 100000 --db bench/out/dashboard-100k.db
+    .venv/bin/python bench/dashboard.py -n 1000000 --db /tmp/1m.db --copies-of /tmp/100k.db  # copies: minutes
+    .venv/bin/python bench/dashboard.py -n 5000000 --db /big/disk/dashboard-5m.db --build-only
 """
 
 from __future__ import annotations
@@ -52,11 +54,100 @@ def build(path: Path, articles: int, days: int) -> None:
     print(f"built {path}: {added:,} articles in {took:,.0f} s ({added / took:,.0f}/s), {size:.2f} GB")
 
 
+# The tables copied by --copies-of, with the columns that hold an article id.
+COPIED = {
+    "article_analysis": ("article_id",),
+    "article_countries": ("article_id",),
+    "article_countries_mentioned": ("article_id",),
+    "article_topics": ("article_id",),
+    "article_keywords": ("article_id",),
+}
+
+
+def build_copies(path: Path, base: Path, articles: int) -> None:
+    """A database of `articles` made of copies of a smaller generated one (`base`): each copy has new ids,
+    URLs and stories but the same dates, sources and tags, so the mix of countries, topics and keywords per day
+    is the demo's, at `articles / base` times its volume. Plain SQL, then the rollups recomputed from the
+    tags (store.rebuild_rollups): minutes where generating the articles one by one takes hours."""
+    from monitor import store
+
+    started = time.perf_counter()
+    db = store.open_db(path)
+    conn = db.conn
+    conn.execute("ATTACH DATABASE ? AS base", [f"file:{base}?mode=ro"])
+    (base_count,) = conn.execute("SELECT count(*) FROM base.articles").fetchone()
+    copies = max(1, round(articles / base_count))
+    conn.execute("INSERT INTO sources SELECT * FROM base.sources")
+    conn.execute("INSERT INTO meta SELECT * FROM base.meta WHERE key = 'demo'")
+    columns = [row[1] for row in conn.execute("PRAGMA base.table_info(articles)")]
+    for copy in range(copies):
+        # Ids interleave the copies (id x copies + copy), so they follow the dates as the base's do.
+        moved = {
+            "id": f"id * {copies} + {copy}",
+            "url": f"url || '#copy{copy}'",
+            "content_hash": f"content_hash || '-{copy}'",
+            "story_id": f"story_id * {copies} + {copy}",
+        }
+        with store.transaction(db):
+            conn.execute(
+                f"INSERT INTO articles ({', '.join(columns)}) "
+                f"SELECT {', '.join(moved.get(column, column) for column in columns)} FROM base.articles"
+            )
+            for table, ids in COPIED.items():
+                names = [row[1] for row in conn.execute(f"PRAGMA base.table_info({table})")]
+                picked = ", ".join(f"{name} * {copies} + {copy}" if name in ids else name for name in names)
+                conn.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {picked} FROM base.{table}")
+        if copy % 10 == 9:
+            print(f"  {(copy + 1) * base_count:,} articles, {time.perf_counter() - started:,.0f} s", flush=True)
+    conn.execute("DETACH DATABASE base")
+    store.rebuild_rollups(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    size = path.stat().st_size / 1e9
+    took = time.perf_counter() - started
+    print(f"built {path}: {copies} copies of {base_count:,} articles from {base} in {took:,.0f} s, {size:.2f} GB")
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_pages(path: Path) -> None:
+SLOW_CALL = 0.05  # --calls lists the monitor calls of a cold page that took longer than this (seconds)
+
+
+def time_calls() -> list[tuple[str, float]]:
+    """Wrap the public functions of the modules the pages read from so that each outermost call is timed:
+    returns the list the (name, seconds) pairs go to."""
+    import functools
+    import inspect
+
+    from monitor import export, quality, queries, sources, store, trends
+
+    calls: list[tuple[str, float]] = []
+    depth = [0]
+
+    def timed(name, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            depth[0] += 1
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    calls.append((name, time.perf_counter() - started))
+
+        return wrapper
+
+    for module in (queries, trends, sources, store, quality, export):
+        for name, function in list(vars(module).items()):
+            if inspect.isfunction(function) and function.__module__ == module.__name__ and not name.startswith("_"):
+                setattr(module, name, timed(f"{module.__name__.split('.')[-1]}.{name}", function))
+    return calls
+
+
+def time_pages(path: Path, *, show_calls: bool = False, only: str | None = None) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -64,28 +155,45 @@ def time_pages(path: Path) -> None:
 
     os.environ["NEWSMON_DB"] = str(path)
     config.DEMO_DB = path.with_suffix(".no-demo")  # the real database is the one measured
-    AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()  # imports and first-run costs, not timed
-    print(f"{'selection':28} {'page':9} {'cold s':>7} {'warm s':>7}")
+    calls = time_calls() if show_calls else []
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    first.run()  # imports and first-run costs, not timed
+    # Each new AppTest scans every installed package for Streamlit components on its first run (about 2 s): a
+    # server does that once when it starts, so the timed runs share the first one's findings.
+    components = first._bidi_component_manager
+    # CPU seconds of this process (the page's thread, its query threads and AppTest) tell the page's own cost
+    # apart from waiting for a busy machine's cores.
+    print(f"{'selection':28} {'page':9} {'cold s':>7} {'warm s':>7} {'cold cpu':>7} {'warm cpu':>7}")
     worst = 0.0
     for name, params in SELECTIONS.items():
+        if only and only not in name:
+            continue
         for page in PAGES:
-            timings = []
+            timings, cpu_times = [], []
             for cold in (True, False):
                 # The page harness is app.py without st.navigation: AppTest loses the sidebar's state after
                 # switch_page, which would time another selection than the one asked for.
                 at = AppTest.from_file(str(HARNESS), default_timeout=600)
+                at._bidi_component_manager = components  # found once, as a server does at its start
                 at.session_state["page"] = page
                 for key, value in params.items():
                     at.query_params[key] = value
                 if cold:
                     st.cache_data.clear()
-                started = time.perf_counter()
+                calls.clear()
+                started, cpu = time.perf_counter(), time.process_time()
                 at.run()
                 timings.append(time.perf_counter() - started)
+                cpu_times.append(time.process_time() - cpu)
                 if at.exception:
                     print(f"  exception on {page}: {at.exception[0].value}")
+                if cold:
+                    slow = sorted((call for call in calls if call[1] >= SLOW_CALL), key=lambda call: -call[1])
             worst = max(worst, timings[0])
-            print(f"{name:28} {page:9} {timings[0]:7.2f} {timings[1]:7.2f}", flush=True)
+            figures = " ".join(f"{value:7.2f}" for value in (*timings, *cpu_times))
+            print(f"{name:28} {page:9} {figures}", flush=True)
+            for call, seconds in slow if show_calls else ():
+                print(f"{'':38} {seconds:7.2f}  {call}")
     print(f"slowest cold page: {worst:.2f} s; peak memory of this process: {peak_rss_mb():,.0f} MB")
 
 
@@ -94,10 +202,19 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1_000_000, help="articles to generate (default 1,000,000)")
     parser.add_argument("--days", type=int, default=365, help="days the articles span (default 365)")
     parser.add_argument("--db", type=Path, default=ROOT / "bench/out/dashboard-1m.db")
+    parser.add_argument(
+        "--copies-of", type=Path, metavar="DB", help="build from copies of this smaller generated database (fast)"
+    )
+    parser.add_argument("--calls", action="store_true", help="list the slow query calls of each cold page")
+    parser.add_argument("--only", help="time only the selections whose name contains this")
+    parser.add_argument("--build-only", action="store_true", help="build the database if missing, time nothing")
     args = parser.parse_args()
-    if not args.db.exists():
+    if not args.db.exists() and args.copies_of:
+        build_copies(args.db, args.copies_of, args.n)
+    elif not args.db.exists():
         build(args.db, args.n, args.days)
-    time_pages(args.db)
+    if not args.build_only:
+        time_pages(args.db, show_calls=args.calls, only=args.only)
 
 
 if __name__ == "__main__":

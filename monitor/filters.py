@@ -51,15 +51,22 @@ class Dimension:
     def option(self) -> str:
         return "--" + self.name.replace("_", "-")
 
-    def where(self, values: tuple[str, ...], alias: str = "a") -> tuple[str, list[str]]:
-        """A condition on the articles `alias` for "has one of these values", with its parameters."""
+    def where(
+        self, values: tuple[str, ...], alias: str = "a", ids: tuple[str, list] | None = None
+    ) -> tuple[str, list[str]]:
+        """A condition on the articles `alias` for "has one of these values", with its parameters. `ids`: a
+        condition on article ids (SQL after `article_id`, its parameters) that bounds the tag rows read."""
         spelled = [self.spell(value) for value in values]
         marks = ",".join("?" * len(spelled))
         if self.members is not None:
             return f"{alias}.{self.column} IN (SELECT value FROM ({self.members}) WHERE name IN ({marks}))", spelled
         if self.table is None:
             return f"{alias}.{self.column} IN ({marks})", spelled
-        return f"{alias}.id IN (SELECT article_id FROM {self.table} WHERE {self.column} IN ({marks}))", spelled
+        bound, bound_params = (f" AND article_id {ids[0]}", list(ids[1])) if ids else ("", [])
+        return (
+            f"{alias}.id IN (SELECT article_id FROM {self.table} WHERE {self.column} IN ({marks}){bound})",
+            spelled + bound_params,
+        )
 
     def article_values(self) -> tuple[str, str, str]:
         """(value, join, condition) over the articles `a`: the SQL path of counting by this dimension.

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from monitor import sources, trends
-from monitor.queries import Filters, run, where_articles
+from monitor.queries import Filters, rollup_for, run, where_articles
 from monitor.stats import poisson_lower
 
 USUAL_DAYS = 28  # a source's usual pace: its articles over this many days
@@ -108,8 +108,31 @@ def check(db: sqlite_utils.Database, filters: Filters, *, now: datetime | None =
     """The data quality of a selection (one aggregate over its articles, the rest from the rollups and the
     source health)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    where = where_articles(filters)
-    articles, inferred, not_scored, no_country, no_topic = run(
+    articles, inferred, not_scored, no_country, no_topic = _gaps(db, filters)
+    failing, silent = _source_problems(db, filters, now)
+    return Quality(articles, inferred, not_scored, no_country, no_topic, failing, silent, _low_days(db, filters, now))
+
+
+def _gaps(db: sqlite_utils.Database, filters: Filters) -> tuple[int, int, int, int, int]:
+    """(articles, inferred date, not scored, no country, no topic) of the selection: from the rollups (the 'gaps'
+    dimension) when they answer it, else one aggregate over the selected articles."""
+    rollup = rollup_for(filters)
+    if rollup is not None:
+        rows = rollup.rows("all")
+        articles, scored = db.execute(
+            f"SELECT coalesce(sum(articles), 0), coalesce(sum(sentiment_n), 0) FROM {rows.sql}", rows.params
+        ).fetchone()
+        rows = rollup.rows("gaps")
+        gaps = dict(db.execute(f"SELECT value, sum(articles) FROM {rows.sql} GROUP BY value", rows.params).fetchall())
+        return (
+            articles,
+            gaps.get("date_inferred", 0),
+            articles - scored,
+            gaps.get("no_country", 0),
+            gaps.get("no_topic", 0),
+        )
+    where = where_articles(filters, db=db)
+    return run(
         db,
         f"""SELECT count(*), coalesce(sum(a.date_inferred), 0), coalesce(sum(a.sentiment IS NULL), 0),
                    coalesce(sum(NOT EXISTS (SELECT 1 FROM article_countries c WHERE c.article_id = a.id)), 0),
@@ -118,8 +141,6 @@ def check(db: sqlite_utils.Database, filters: Filters, *, now: datetime | None =
         where.params,
         filters,
     ).fetchone()
-    failing, silent = _source_problems(db, filters, now)
-    return Quality(articles, inferred, not_scored, no_country, no_topic, failing, silent, _low_days(db, filters, now))
 
 
 def _source_problems(

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from monitor.filters import DIMENSIONS, Filters
 from monitor.normalise import iso, parse_date
-from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS, unpack_evidence
+from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS, data_version, unpack_evidence
 
 __all__ = ["Filters", "QueryError", "where_articles", "rollup_for"]  # Filters lives in monitor.filters
 
@@ -137,22 +137,52 @@ def _marks(values) -> str:
     return ",".join("?" * len(values))
 
 
-def where_articles(filters: Filters, alias: str = "a") -> Where:
-    """WHERE clause over the articles table (aliased `alias`) for these filters."""
+def where_articles(filters: Filters, alias: str = "a", db: sqlite_utils.Database | None = None) -> Where:
+    """WHERE clause over the articles table (aliased `alias`) for these filters. With the database (`db`), a
+    tag filter or a search within a date range reads only the ids of that range (see id_range)."""
     where = Where()
     if filters.since:
         where.add(f"{alias}.published_at >= ?", iso(filters.since))
     if filters.until:
         where.add(f"{alias}.published_at <= ?", iso(filters.until))
-    for dimension, values in filters.chosen():
-        sql, params = dimension.where(values, alias)
+    chosen = filters.chosen()
+    search = fts_query(filters.query)
+    ids = None
+    if db is not None and (filters.since or filters.until) and (search or any(dim.table for dim, _ in chosen)):
+        low, high = id_range(db, filters)
+        ids = ("BETWEEN ? AND ?", [low, high]) if low is not None else ("IS NULL", [])
+    for dimension, values in chosen:
+        sql, params = dimension.where(values, alias, ids)
         where.add(sql, *params)
     if filters.sentiment:
         low, high = filters.sentiment
         where.add(f"{alias}.sentiment BETWEEN ? AND ?", low, high)
-    if search := fts_query(filters.query):
-        where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", search)
+    if search:
+        bound, params = (f" AND rowid {ids[0]}", ids[1]) if ids else ("", [])
+        where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{bound})", search, *params)
     return where
+
+
+_ID_RANGES: dict[tuple, tuple[int | None, int | None]] = {}
+
+
+def id_range(db: sqlite_utils.Database, filters: Filters) -> tuple[int | None, int | None]:
+    """The lowest and highest id of the articles in the selection's date range ((None, None): none; open ends
+    stay open). Articles are stored roughly in date order, so bounding a tag filter's index range or a
+    full-text search by these ids reads the period's rows instead of all time's. One scan of the period's
+    published_at index entries, remembered per database version."""
+    since, until = iso(filters.since) if filters.since else "", iso(filters.until) if filters.until else "9999"
+    key = (db.conn.execute("PRAGMA database_list").fetchone()[2], data_version(db), since, until)
+    if key not in _ID_RANGES:
+        if len(_ID_RANGES) > 256:
+            _ID_RANGES.clear()
+        # INDEXED BY: left alone, SQLite answers min(id) by walking the table in id order from the first row.
+        _ID_RANGES[key] = db.execute(
+            """SELECT min(id), max(id) FROM articles INDEXED BY articles_published_at
+               WHERE published_at >= ? AND published_at <= ?""",
+            [since, until],
+        ).fetchone()
+    return _ID_RANGES[key]
 
 
 # ---- rollups --------------------------------------------------------------------------------------
@@ -278,7 +308,7 @@ def article_rows(
     db: sqlite_utils.Database, filters: Filters, *, full_text: bool = False, limit: int | None = None
 ) -> Iterator[dict]:
     """Filtered articles, newest first, as dicts with ARTICLE_COLUMNS (+ body). Streams from a cursor."""
-    where = where_articles(filters)
+    where = where_articles(filters, db=db)
     body = ", a.body" if full_text else ""
     columns = f"a.id, a.url, a.title, a.source, a.author, a.published_at, a.language, {ANALYSIS_COLUMNS}{body}"
     order = "a.published_at DESC, a.id DESC"
@@ -388,7 +418,7 @@ def article_page(
         raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
     if page < 1 or page_size < 1:
         raise ValueError("page and page_size start at 1")
-    where = where_articles(filters)
+    where = where_articles(filters, db=db)
     order = SORTS[sort].format(d="DESC" if descending else "ASC")
     cursor = run(
         db,
@@ -406,5 +436,5 @@ def count_articles(db: sqlite_utils.Database, filters: Filters) -> int:
     if rollup is not None:
         rows = rollup.rows("all")
         return db.execute(f"SELECT coalesce(sum(articles), 0) FROM {rows.sql}", rows.params).fetchone()[0]
-    where = where_articles(filters)
+    where = where_articles(filters, db=db)
     return run(db, f"SELECT count(*) FROM articles a WHERE {where.sql}", where.params, filters).fetchone()[0]

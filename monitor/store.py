@@ -27,7 +27,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 8
+VERSION = 9
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -197,8 +197,9 @@ CREATE TABLE story_signatures (
 );
 
 -- Daily rollups kept up to date at write time, so charts never scan the articles table.
--- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword', and
--- 'new_stories' (articles that started a story: stories counted on the day they first appeared).
+-- dimension: 'all', 'source', 'language', 'published_in', 'country' (about), 'topic', 'keyword',
+-- 'new_stories' (articles that started a story: stories counted on the day they first appeared), and (v9)
+-- 'gaps' (value date_inferred, no_country or no_topic: the articles with that gap, for the data-quality panel).
 -- sentiment_sum / sentiment_n: over the articles that have a sentiment score (mean = sum / n).
 CREATE TABLE daily_counts (
     day           TEXT NOT NULL,            -- YYYY-MM-DD (UTC) of published_at
@@ -216,7 +217,7 @@ CREATE INDEX daily_counts_day ON daily_counts(dimension, day);
 -- on a topic, from a source, in a language, published in a country), so that a date range plus one such
 -- value is answered without scanning articles (monitor/queries.py: rollup_for). Kept at write time with
 -- daily_counts. filter_dimension: country, topic, source, language, published_in; dimension: the same
--- plus 'all' and 'new_stories' (not 'keyword': tens of rows per article per filter value).
+-- plus 'all', 'new_stories' and (v9) 'gaps' (not 'keyword': tens of rows per article per filter value).
 -- Key order: one filter value's series of one dimension is a contiguous range.
 CREATE TABLE daily_cross (
     filter_dimension TEXT NOT NULL,
@@ -425,6 +426,29 @@ def update_from_7_to_8(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE article_analysis_v7")
 
 
+def update_from_8_to_9(conn: sqlite3.Connection) -> None:
+    """The 'gaps' rollups (articles with an inferred date, without a country, without a topic) in daily_counts
+    and daily_cross, counted from the stored articles and tags, for the data-quality panel."""
+    day = "substr(a.published_at, 1, 10)"
+    sums = "count(*), coalesce(sum(a.sentiment), 0), count(a.sentiment)"
+    conn.execute("DELETE FROM daily_counts WHERE dimension = 'gaps'")
+    conn.execute("DELETE FROM daily_cross WHERE dimension = 'gaps'")
+    conn.execute(
+        f"""INSERT INTO daily_counts (day, dimension, value, articles, sentiment_sum, sentiment_n)
+            SELECT {day}, 'gaps', g.value, {sums} FROM ({FACETS["gaps"]}) g JOIN articles a ON a.id = g.article_id
+            GROUP BY 1, 3"""
+    )
+    for filter_dimension in CROSS_FILTERS:
+        conn.execute(
+            f"""INSERT INTO daily_cross (filter_dimension, filter_value, dimension, value, day,
+                                         articles, sentiment_sum, sentiment_n)
+                SELECT ?, f.value, 'gaps', g.value, {day}, {sums} FROM ({FACETS[filter_dimension]}) f
+                JOIN ({FACETS["gaps"]}) g ON g.article_id = f.article_id
+                JOIN articles a ON a.id = f.article_id GROUP BY 2, 4, 5""",
+            (filter_dimension,),
+        )
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -434,6 +458,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: update_from_5_to_6,
     6: update_from_6_to_7,
     7: update_from_7_to_8,
+    8: update_from_8_to_9,
 }
 
 
@@ -659,7 +684,7 @@ def save_articles(
                 if bands:
                     _remember_story(conn, article_id, day, story_day, analysis.signature, bands)
                     oldest_day = day if oldest_day is None else min(oldest_day, day)
-            facets = _facets(story_id is None and analysis is not None, row, tags)
+            facets = _facets(story_id is None and analysis is not None, record.date_inferred, row, tags)
             _add_shares(tally, record.published_at[:10], sentiment.compound if sentiment else None, facets, +1)
             result.added += 1
             article_id += 1
@@ -797,9 +822,11 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
 
 # Dimensions of the rollups, from the registry (monitor/filters.py), plus 'all' and 'new_stories'.
 # CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
-ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS))
+# v8: 'gaps' counts the articles with a gap the data-quality panel reports (monitor/quality.py), one value per
+# kind of gap, so that the panel reads the rollups instead of every selected article.
+ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS), "gaps")
 CROSS_FILTERS = tuple(dimension.name for dimension in filters.CROSS_DIMENSIONS)
-CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS)
+CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS, "gaps")
 COLUMN_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is None)
 TAG_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is not None)
 
@@ -809,13 +836,24 @@ FACETS = {
     "new_stories": "SELECT id AS article_id, '' AS value FROM articles WHERE story_id = id",
     **{dimension.name: dimension.facet() for dimension in filters.ROLLUP_DIMENSIONS},
 }
+# gap -> the articles that have it ('not scored' is the rollups' articles - sentiment_n).
+GAPS = {
+    "date_inferred": "SELECT id AS article_id, 'date_inferred' AS value FROM articles WHERE date_inferred != 0",
+    "no_country": """SELECT id AS article_id, 'no_country' AS value FROM articles a
+                     WHERE NOT EXISTS (SELECT 1 FROM article_countries c WHERE c.article_id = a.id)""",
+    "no_topic": """SELECT id AS article_id, 'no_topic' AS value FROM articles a
+                   WHERE NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)""",
+}
+FACETS["gaps"] = " UNION ALL ".join(GAPS.values())
 
 
 Share = list  # [articles, sentiment_sum, sentiment_n] added to one rollup row
 
 
-def _facets(first_of_story: bool, column_values: Iterable[str | None], tags: dict[str, list[str]]) -> dict[str, list]:
-    """dimension -> the article's values: its columns (COLUMN_DIMENSIONS order) and tags (by table)."""
+def _facets(
+    first_of_story: bool, date_inferred: bool, column_values: Iterable[str | None], tags: dict[str, list[str]]
+) -> dict[str, list]:
+    """dimension -> the article's values: its columns (COLUMN_DIMENSIONS order), tags (by table) and gaps."""
     facets: dict[str, list] = {
         "all": [""],
         "new_stories": [""] if first_of_story else [],  # a story counts once, on the day its first article appeared
@@ -824,6 +862,8 @@ def _facets(first_of_story: bool, column_values: Iterable[str | None], tags: dic
         facets[dimension.name] = [value] if value else []
     for dimension in TAG_DIMENSIONS:
         facets[dimension.name] = tags.get(dimension.table, [])
+    gaps = {"date_inferred": date_inferred, "no_country": not facets["country"], "no_topic": not facets["topic"]}
+    facets["gaps"] = [gap for gap in GAPS if gaps[gap]]
     return facets
 
 
@@ -832,10 +872,11 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
     read from its rows, to the `tally` that _write_tally writes at the end of the transaction."""
     columns = "".join(f", {dimension.column}" for dimension in COLUMN_DIMENSIONS)
     row = conn.execute(
-        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id{columns} FROM articles WHERE id = ?",
+        f"SELECT substr(published_at, 1, 10), sentiment, story_id = id, date_inferred{columns} FROM articles "
+        "WHERE id = ?",
         (article_id,),
     ).fetchone()
-    day, sentiment, first_of_story, *column_values = row
+    day, sentiment, first_of_story, date_inferred, *column_values = row
     tags = {
         dimension.table: [
             value
@@ -845,7 +886,8 @@ def _count_daily(conn: sqlite3.Connection, article_id: int, sign: int, tally: di
         ]
         for dimension in TAG_DIMENSIONS
     }
-    _add_shares(tally, day, sentiment, _facets(bool(first_of_story), column_values, tags), sign)
+    facets = _facets(bool(first_of_story), bool(date_inferred), column_values, tags)
+    _add_shares(tally, day, sentiment, facets, sign)
 
 
 def _add_shares(

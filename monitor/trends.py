@@ -67,7 +67,7 @@ def _grouped(
         count = "sum(articles) AS articles, sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n"
         having = "HAVING sum(articles) > 0"
     else:
-        rows = where_articles(filters)
+        rows = where_articles(filters, db=db)
         value, join, condition = ARTICLE_VALUES[dimension]
         if values is not None:
             condition += f" AND {value} IN ({_marks(values)})"
@@ -248,7 +248,7 @@ def _figures(db: sqlite_utils.Database, filters: Filters) -> dict[str, float | N
         (sources,) = one(distinct, "source")
         (countries,) = one(distinct, "country")
     else:
-        where = where_articles(filters)
+        where = where_articles(filters, db=db)
         articles, stories, sources, sentiment_sum, sentiment_n = run(
             db,
             f"""SELECT count(*), coalesce(sum(a.story_id = a.id), 0), count(DISTINCT a.source),
@@ -291,14 +291,16 @@ def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countri
                   GROUP BY 1, 2 HAVING sum(articles) > 0"""
         params = [*countries, rollup.start, rollup.end]
     else:
-        where = where_articles(filters)
+        where = where_articles(filters, db=db)
         # The selection first, then its tags: otherwise the planner may walk every article of the top countries.
+        # `+c.country`: read each article's few countries in one range of the key, rather than probing the key
+        # once per top country.
         sql = f"""WITH selected AS MATERIALIZED (SELECT a.id, a.sentiment FROM articles a WHERE {where.sql})
                   SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
                          coalesce(sum(s.sentiment), 0.0) AS sentiment_sum, count(s.sentiment) AS sentiment_n
-                  FROM selected s JOIN article_countries c ON c.article_id = s.id
-                  JOIN article_topics t ON t.article_id = s.id
-                  WHERE c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
+                  FROM selected s CROSS JOIN article_countries c ON c.article_id = s.id
+                  CROSS JOIN article_topics t ON t.article_id = s.id
+                  WHERE +c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
         params = [*where.params, *countries]
     cursor = run(db, sql, params, filters)
     names = [column[0] for column in cursor.description]
@@ -315,7 +317,7 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
     article), articles, sources, first_seen, last_seen}, counted over the whole story (all its articles,
     in the selection or not). Reads the newest limit x LATEST_SCAN selected articles (published_at index),
     then each story through the story_id index."""
-    where = where_articles(filters)
+    where = where_articles(filters, db=db)
     newest = run(
         db,
         f"SELECT a.story_id FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
@@ -469,7 +471,9 @@ def rising_keywords(
             [recent_start, recent_start, *rows.params],
         ).fetchall()
     else:
-        where = where_articles(window)
+        # From the baseline's first day: a tag filter or a search then reads only these days' ids.
+        start = datetime.fromisoformat(baseline_start).replace(tzinfo=UTC)
+        where = where_articles(replace(window, since=start), db=db)
         rows = run(
             db,
             f"""SELECT k.keyword, sum(substr(a.published_at, 1, 10) >= ?), sum(substr(a.published_at, 1, 10) < ?)

@@ -106,6 +106,7 @@ def cross_matches_tags(db) -> None:
     """The cross rollups equal counting, article by article, every (filter value, value) pair of its rows and tags."""
     facets: dict[int, dict[str, list[str]]] = {}
     days, sentiments = {}, {}
+    inferred = {article_id for (article_id,) in db.execute("SELECT id FROM articles WHERE date_inferred")}
     for article_id, day, source, language, published_in, sentiment, first in db.execute(
         "SELECT id, substr(published_at, 1, 10), source, language, published_in, sentiment, story_id = id FROM articles"
     ):
@@ -122,6 +123,10 @@ def cross_matches_tags(db) -> None:
     for dimension, table, column in (("country", "article_countries", "country"), ("topic", "article_topics", "topic")):
         for article_id, value in db.execute(f"SELECT article_id, {column} FROM {table}"):
             facets[article_id][dimension].append(value)
+    for article_id, values in facets.items():
+        gaps = {"date_inferred": article_id in inferred, "no_country": not values["country"],
+                "no_topic": not values["topic"]}  # fmt: skip
+        values["gaps"] = [gap for gap, has in gaps.items() if has]
     expected: dict[tuple, list] = {}
     for article_id, values in facets.items():
         for filter_dimension in store.CROSS_FILTERS:

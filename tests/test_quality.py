@@ -43,6 +43,31 @@ def test_shares_of_articles_with_gaps(db, tmp_path):
     assert "33% have no country" in line
 
 
+def test_the_rollups_count_the_gaps_as_the_articles_do(db, tmp_path, monkeypatch):
+    """Whole-day selections read the 'gaps' rollups (also those of one filter value); they equal counting the
+    articles, also after the migration that fills them in for an older database."""
+    records = [record(f"pk-{n}", f"Pakistan sets election date {n}", PAKISTAN.format(n=n), "Wire One",
+                      NOW - timedelta(days=n)) for n in range(4)]  # fmt: skip
+    records.append(record("fr", "Réforme des retraites", FRENCH.format(n=1), "Le Desk", NOW - timedelta(hours=2)))
+    records[-1]["language"] = "fr"
+    undated = record("undated", "Committee agenda", NEUTRAL.format(n=1), "Wire One", NOW)
+    del undated["published_at"]
+    records.append(undated)
+    ingest(db, tmp_path, records)
+    selections = [Filters(), Filters(countries=("PK",)), Filters(sources=("Wire One",)), Filters(languages=("fr",))]
+    from_rollups = [quality._gaps(db, filters) for filters in selections]
+    db.execute("DELETE FROM daily_counts WHERE dimension = 'gaps'")
+    db.execute("DELETE FROM daily_cross WHERE dimension = 'gaps'")
+    db.execute("PRAGMA user_version = 7")
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    migrated = store.open_db(path)
+    assert [quality._gaps(migrated, filters) for filters in selections] == from_rollups
+    monkeypatch.setattr(quality, "rollup_for", lambda filters: None)
+    from_articles = [tuple(quality._gaps(db, filters)) for filters in selections]
+    assert from_rollups == from_articles
+    assert from_rollups[0] == (6, 1, 1, 2, from_rollups[0][4]) and from_rollups[3][0] == 1
+
+
 def test_failing_and_silent_sources_and_a_low_day(db, tmp_path):
     source_id, _ = store.add_source(db, "https://frontier.example/rss", name="Frontier Desk", every_seconds=3600)
     records = []

@@ -172,3 +172,33 @@ def test_highlights_leave_out_the_terms_after_not():
     assert queries.positive_terms('"peace talks" NOT cricket refug*') == ["peace talks", "refug*"]
     assert queries.positive_terms("a NOT (b OR c) d") == ["a", "d"]
     assert queries.positive_terms("Pakistan-Afghanistan") == ["Pakistan-Afghanistan"]
+
+
+def test_id_bounds_of_a_date_range_change_no_count(filled):
+    """A tag filter or a search within a date range reads only the ids of that range, also when an article
+    stored later was published earlier (a backfilled feed): the counts equal those without the bounds."""
+    db = filled
+    newest = db.execute("SELECT max(published_at) FROM articles").fetchone()[0]
+    end = datetime.fromisoformat(newest.replace("Z", "+00:00"))
+    db.execute(  # the first article moves into the range: its id is now below every other of the range
+        "UPDATE articles SET published_at = ? WHERE id = (SELECT min(id) FROM articles)",
+        [iso(end - timedelta(hours=1))],
+    )
+    country = db.execute("SELECT country FROM article_countries GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+    word = "Pakistan"
+    for filters in (
+        Filters(since=end - timedelta(days=3), countries=(country,)),
+        Filters(since=end - timedelta(days=3), until=end - timedelta(hours=2), countries=(country,)),
+        Filters(since=end - timedelta(days=10), query=word),
+        Filters(since=end + timedelta(days=1), countries=(country,)),  # nothing in the range
+    ):
+        bounded = queries.where_articles(filters, db=db)
+        unbounded = queries.where_articles(filters)
+        assert "BETWEEN" in bounded.sql or "IS NULL" in bounded.sql
+        count = "SELECT count(*) FROM articles a WHERE {}"
+        assert (
+            db.execute(count.format(bounded.sql), bounded.params).fetchone()
+            == db.execute(count.format(unbounded.sql), unbounded.params).fetchone()
+        )
+    moved = Filters(since=end - timedelta(hours=2))
+    assert queries.id_range(db, moved)[0] == db.execute("SELECT min(id) FROM articles").fetchone()[0]

@@ -1,0 +1,117 @@
+"""First paint of the dashboard in a real browser: `streamlit run app.py` on a database, Debian's chromium
+(headless, no network) opening the Overview, and the time until each part of the page is there.
+
+    .venv/bin/python bench/browser.py --db /path/to/dashboard-1m.db          # Overview, 30 days
+    .venv/bin/python bench/browser.py --db DB --page trends --param period=all --param topic=conflict
+
+Each visit is a new tab (a new Streamlit session). The first visit after the server starts has an empty query
+cache (cold); the later ones find their queries cached (warm). Per visit it prints seconds from navigation to:
+the page title, the headline figures, the end of the script run, every chart drawn, plus the main thread's long
+tasks (JavaScript busy for more than 50 ms: mostly plotly drawing) and the renderer's CPU seconds in JavaScript,
+in layout and style, and in all its tasks (thread time, which a busy machine inflates less than wall time).
+Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, serve  # noqa: E402  (the browser tests' server and browser)
+
+# Sums the main thread's long tasks from the start of the page: the time the browser is busy with JavaScript.
+LONG_TASKS = """
+window.__longTasks = 0;
+new PerformanceObserver(list => { for (const entry of list.getEntries()) window.__longTasks += entry.duration; })
+    .observe({type: 'longtask', buffered: true});
+"""
+DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Every chart the run made is drawn: each plotly element holds its SVG (or, for the heatmaps, its image).
+CHARTS_DRAWN = """expected => {
+    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+    return charts.length >= expected && [...charts].every(chart => chart.querySelector('.main-svg'));
+}"""
+
+
+def visit(browser, url: str, *, charts: int, timeout: float) -> dict[str, float]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, timezone_id="UTC")
+    context.add_init_script(LONG_TASKS)
+    page = context.new_page()
+    page.set_default_timeout(timeout * 1000)
+    devtools = context.new_cdp_session(page)
+    devtools.send("Performance.enable", {"timeDomain": "threadTicks"})
+    marks: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        page.goto(url)
+        page.wait_for_selector("h1")
+        marks["title"] = time.perf_counter() - started
+        page.wait_for_selector('[data-testid="stMetric"], [data-testid="stPlotlyChart"], [data-testid="stAlert"]')
+        marks["first figure"] = time.perf_counter() - started
+        # The page reruns once on a first visit (widgets bound to the link): done means done with the charts.
+        page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length >= {charts}")
+        page.wait_for_selector(f"{DONE} h1")
+        marks["script done"] = time.perf_counter() - started
+        page.wait_for_function(CHARTS_DRAWN, arg=charts)
+        marks["charts drawn"] = time.perf_counter() - started
+        marks["charts"] = page.locator('[data-testid="stPlotlyChart"]').count()
+        marks["long tasks"] = page.evaluate("window.__longTasks") / 1000
+        # The renderer's own CPU (thread time), which a busy machine does not inflate as it does wall time.
+        metrics = {item["name"]: item["value"] for item in devtools.send("Performance.getMetrics")["metrics"]}
+        marks["script cpu"] = metrics.get("ScriptDuration", 0.0)
+        marks["layout cpu"] = metrics.get("LayoutDuration", 0.0) + metrics.get("RecalcStyleDuration", 0.0)
+        marks["task cpu"] = metrics.get("TaskDuration", 0.0)
+    finally:
+        context.close()
+    return marks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, required=True, help="the database to open")
+    parser.add_argument("--page", default="", help="the page's path (overview when empty)")
+    parser.add_argument("--param", action="append", default=[], help="a URL parameter, key=value (repeatable)")
+    parser.add_argument("--charts", type=int, default=4, help="charts the page draws (Overview: 4)")
+    parser.add_argument("--visits", type=int, default=3, help="tabs opened one after another (default 3)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for each mark")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+    query = "&".join(args.param)
+    with serve(args.db, Path(subprocess.check_output(["mktemp", "-d"], text=True).strip())) as dashboard:
+        url = f"{dashboard.base}/{args.page}" + (f"?{query}" if query else "")
+        print(f"{url} on {args.db}")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-background-networking"]
+            )
+            try:
+                print(
+                    f"{'visit':10} {'title':>6} {'first':>6} {'script':>7} {'charts':>7} {'n':>3} {'JS busy':>8}"
+                    f" {'JS cpu':>7} {'layout':>7} {'all cpu':>7}"
+                )
+                for number in range(args.visits):
+                    marks = visit(browser, url, charts=args.charts, timeout=args.timeout)
+                    name = "cold" if number == 0 else f"warm {number}"
+                    print(
+                        f"{name:10} {marks['title']:6.2f} {marks['first figure']:6.2f} {marks['script done']:7.2f} "
+                        f"{marks['charts drawn']:7.2f} {marks['charts']:3.0f} {marks['long tasks']:8.2f} "
+                        f"{marks['script cpu']:7.2f} {marks['layout cpu']:7.2f} {marks['task cpu']:7.2f}",
+                        flush=True,
+                    )
+            finally:
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
