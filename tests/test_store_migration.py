@@ -74,7 +74,7 @@ def test_migration_from_version_7_packs_evidence_and_keeps_stories_working(db_pa
     assert evidence and all(isinstance(value, dict) for value in evidence.values())
 
     db = store.open_db(db_path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION == 8
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION == 9
     assert schema(db) == schema(store.open_db(db_path.with_name("fresh.db")))
     for article_id, before in evidence.items():
         assert queries.article_detail(db, article_id)["evidence"] == before  # every reason still there

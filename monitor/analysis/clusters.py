@@ -1,4 +1,4 @@
-"""Same story across sources: MinHash of word shingles (datasketch) for text, rapidfuzz for titles.
+"""Same story across sources: MinHash of word shingles (datasketch's "affine32" scheme) for text, rapidfuzz for titles.
 
 The store keeps each article's `signature` and its `band_keys` (LSH) and asks `same_story` about the
 recent articles that share a band key. Everything here is pure and deterministic: a signature computed on
@@ -51,18 +51,31 @@ class StoryMatch:
     reason: str
 
 
+def _affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of datasketch's "affine32" scheme for this seed: odd a and any b, as uint32, drawn as its
+    MinHash._init_permutations draws them. Stored signatures depend on these values, so they are fixed here rather
+    than left to a library default (datasketch 2.0 changed its scheme; importing it also costs a second, for scipy).
+    tests/analysis/test_clusters.py checks the values against datasketch's."""
+    draw = np.random.RandomState(seed)
+    a = draw.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hashes: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer (uint32 arithmetic wraps), which the affine32 scheme applies once to each
+    input hash."""
+    hashes = hashes ^ (hashes >> np.uint32(16))
+    hashes = hashes * np.uint32(0x85EBCA6B)
+    hashes = hashes ^ (hashes >> np.uint32(13))
+    hashes = hashes * np.uint32(0xC2B2AE35)
+    return hashes ^ (hashes >> np.uint32(16))
+
+
 @functools.cache
-def _minhash_module():
-    """datasketch imports scipy (~0.4 s): load it with the first signature, not with every CLI command."""
-    import datasketch.minhash
-
-    return datasketch.minhash
-
-
-@functools.cache
-def _permutations() -> np.ndarray:
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """The seed's permutation parameters, drawn once rather than per signature."""
-    return _minhash_module().MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return _affine32_permutations(NUM_PERM, SEED)
 
 
 @functools.cache
@@ -113,7 +126,7 @@ def signature(title: str, body: str) -> bytes:
     shingles = _shingles(title, body)
     if not shingles:
         return _EMPTY
-    hashes = _minhash_module()._fmix(np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles)), 32)
+    hashes = _fmix32(np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles)))
     a, b = _columns()
     permuted = a * hashes  # NUM_PERM rows of one value per shingle: the minimum runs along contiguous memory
     permuted += b
@@ -135,7 +148,7 @@ TITLE_BANDS = 4  # of 2 rows: titles sharing half their words are candidates ~70
 
 @functools.cache
 def _title_columns() -> tuple[np.ndarray, np.ndarray]:
-    a, b = _minhash_module().MinHash(num_perm=TITLE_PERM, seed=SEED + 1, scheme=SCHEME).permutations
+    a, b = _affine32_permutations(TITLE_PERM, SEED + 1)
     return a.reshape(-1, 1), b.reshape(-1, 1)
 
 
@@ -145,7 +158,7 @@ def title_band_keys(title: str) -> list[int]:
     words = {word.encode() for word in _WORD.findall(title.lower())}
     if len(words) < 3:
         return []
-    hashes = _minhash_module()._fmix(np.fromiter(map(zlib.crc32, words), dtype=np.uint32, count=len(words)), 32)
+    hashes = _fmix32(np.fromiter(map(zlib.crc32, words), dtype=np.uint32, count=len(words)))
     a, b = _title_columns()
     values = (a * hashes + b).min(axis=1).astype(np.uint32).reshape(TITLE_BANDS, -1)
     return _keys(values, first_band=BANDS)

@@ -194,3 +194,10 @@ def test_best_story_is_the_same_story_match_with_the_most_text_in_common():
     assert clusters.best_story(sig(OUTLET_A), OUTLET_A[1], candidates) == 14  # itself: Jaccard 1
     assert clusters.best_story(sig(OUTLET_A), OUTLET_A[1], candidates[2:3]) is None  # another incident
     assert clusters.best_story(sig(REWRITE), REWRITE[1], [(12, b"", REWRITE[1])]) is None  # no signature
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(clusters.NUM_PERM, clusters.SEED), (clusters.TITLE_PERM, 2), (64, 7)])
+def test_permutations_are_datasketchs_affine32_ones(num_perm, seed):
+    a, b = clusters._affine32_permutations(num_perm, seed)
+    expected_a, expected_b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert a.tolist() == expected_a.tolist() and b.tolist() == expected_b.tolist()
