@@ -1,9 +1,14 @@
-"""Ingestion throughput: generate N realistic articles as JSONL, time `newsmon ingest`, report the database size.
+"""Ingestion throughput: generate N realistic articles (about 500 words) as JSONL, time `newsmon ingest`, then
+ingest the same file again (every article known), and report the database size.
 
-    .venv/bin/python bench/ingest.py            # N = 100,000
+    .venv/bin/python bench/ingest.py                 # N = 100,000
     .venv/bin/python bench/ingest.py -n 20000
+    .venv/bin/python bench/ingest.py -n 20000 --workers 1    # analysis in the writer's process only
 
-Prints figures; asserts nothing. The same file ingested twice measures the duplicate path too.
+Prints figures; asserts nothing. Besides wall time it reports the CPU time of every process of the ingest (the
+writer and its analysis workers; a shared machine inflates wall time more than CPU time), the peak memory of the
+largest process, and the peak of all of them together (proportional set size: shared pages counted once), and
+the load average before and after, since other work on the machine changes the figures.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,33 +115,107 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
             out.write(json.dumps(article(i, rng, start)) + "\n")
 
 
-def timed_ingest(newsmon: str, db: Path, data: Path) -> tuple[float, str]:
+@dataclass
+class Ingest:
+    seconds: float
+    cpu: float  # user + sys of the writer and its workers
+    peak_process_mb: float
+    peak_total_mb: float
+    output: str
+
+
+def _descendants(pid: int) -> list[int]:
+    children = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in _descendants(c)]
+
+
+def _sample(pid: int) -> tuple[float, float, float]:
+    """(CPU seconds, RSS MB, PSS MB) of one process from /proc; zeros once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        memory = {
+            line.split(":")[0]: int(line.split()[1]) / 1024
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+        }
+        return cpu, memory.get("Rss", 0.0), memory.get("Pss", 0.0)
+    except (OSError, IndexError, ValueError):
+        return 0.0, 0.0, 0.0
+
+
+def timed_ingest(newsmon: str, db: Path, data: Path, env: dict[str, str]) -> Ingest:
+    """Run `newsmon ingest`, sampling its process tree every 0.2 s for CPU time and memory."""
     started = time.perf_counter()
-    result = subprocess.run([newsmon, "--db", str(db), "ingest", str(data)], capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    return elapsed, (result.stdout + result.stderr).strip()
+    process = subprocess.Popen(
+        [newsmon, "--db", str(db), "ingest", str(data)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    )
+    cpu_by_pid: dict[int, float] = {}
+    peaks = [0.0, 0.0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            total = 0.0
+            for pid in _descendants(process.pid):  # the workers (through the forkserver)
+                cpu, rss, pss = _sample(pid)
+                cpu_by_pid[pid] = max(cpu, cpu_by_pid.get(pid, 0.0))
+                peaks[0] = max(peaks[0], rss)
+                total += pss
+            _, rss, pss = _sample(process.pid)
+            peaks[0] = max(peaks[0], rss)
+            peaks[1] = max(peaks[1], total + pss)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+    _, _, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    writer_cpu = usage.ru_utime + usage.ru_stime
+    peak_process = max(peaks[0], usage.ru_maxrss / 1024)
+    return Ingest(seconds, writer_cpu + sum(cpu_by_pid.values()), peak_process, peaks[1], output.strip())
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _line(name: str, count: int, run: Ingest) -> str:
+    return (
+        f"{name}: {run.seconds:.1f} s, {count / run.seconds:,.0f} articles/s; cpu {run.cpu:.1f} s "
+        f"({count / run.cpu if run.cpu else 0:,.0f} articles per cpu-second); peak memory {run.peak_process_mb:.0f} MB "
+        f"in one process, {run.peak_total_mb:.0f} MB in all\n  {run.output}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=100_000, help="articles to generate (default 100,000)")
+    parser.add_argument("--workers", type=int, help="analysis processes (NEWSMON_WORKERS; default one per core)")
     args = parser.parse_args()
     newsmon = str(Path(sys.executable).with_name("newsmon"))
+    env = dict(os.environ)
+    if args.workers:
+        env["NEWSMON_WORKERS"] = str(args.workers)
     with tempfile.TemporaryDirectory() as tmp:
         data, db = Path(tmp) / "articles.jsonl", Path(tmp) / "bench.db"
         generate(data, args.n)
         size_mb = data.stat().st_size / 1e6
-        print(f"generated {args.n:,} articles, {size_mb:.0f} MB of JSONL")
-        elapsed, output = timed_ingest(newsmon, db, data)
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        words = sum(len(json.loads(line)["body"].split()) for line in data.open(encoding="utf-8")) / args.n
+        print(f"generated {args.n:,} articles ({words:.0f} words on average), {size_mb:.0f} MB of JSONL")
+        print(f"cpu: {os.cpu_count()} cores, workers: {env.get('NEWSMON_WORKERS', 'one per core')}; load {_load()}")
+        run = timed_ingest(newsmon, db, data, env)
+        print(_line("first ingest", args.n, run))
         db_mb = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 1e6
-        print(f"first ingest: {elapsed:.1f} s, {args.n / elapsed:,.0f} articles/s, peak memory {peak_mb:.0f} MB")
-        print(f"  {output}")
         print(f"database: {db_mb:.0f} MB ({db_mb * 1e6 / args.n / 1e3:.1f} kB per article)")
-        elapsed, output = timed_ingest(newsmon, db, data)
-        print(f"re-ingest (all duplicates): {elapsed:.1f} s, {args.n / elapsed:,.0f} articles/s")
-        print(f"  {output}")
-        print(f"cpu: {os.cpu_count()} cores")
+        print(_line("re-ingest (all known)", args.n, timed_ingest(newsmon, db, data, env)))
+        print(f"load after: {_load()}")
 
 
 if __name__ == "__main__":

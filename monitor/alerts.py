@@ -428,11 +428,11 @@ def _volume_spike(db, alert: Alert, now: datetime, base_url: str | None, up_to: 
         f"{days} days before ({baseline_articles} articles): Poisson test p = {p:.2g} < {s['p_value']:g}, "
         f"and at least {s['min_count']} articles"
     )
-    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0, up_to=up_to)
-    link = alert.search.link(base_url, "", period="24h" if window_hours <= 24 else "7d")
     ratio = observed / expected if expected else math.inf
-    return Firing(
-        kind=alert.kind,
+    return _window_firing(
+        db,
+        alert,
+        recent,
         title=f"{alert.name}: volume spike, {observed} articles in {_hours(window_hours)} ({ratio:.1f}× usual)",
         reason=reason,
         figures={
@@ -443,9 +443,8 @@ def _volume_spike(db, alert: Alert, now: datetime, base_url: str | None, up_to: 
             "window_hours": window_hours,
             "p_value": p,
         },  # fmt: skip
-        articles=[article_id for story in stories for article_id in story.article_ids][:500],
-        link=link,
-        body=_message(alert, reason, stories, link, base_url),
+        base_url=base_url,
+        up_to=up_to,
     )
 
 
@@ -481,10 +480,10 @@ def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None, up_t
         f"{base:+.3f} over {base_scored} in the {days} days before: {shift:+.3f} ({direction}), z-test "
         f"p = {p:.2g} < {s['p_value']:g}, shift at least {s['min_shift']:g}"
     )
-    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0, up_to=up_to)
-    link = alert.search.link(base_url, "", period="24h" if window_hours <= 24 else "7d")
-    return Firing(
-        kind=alert.kind,
+    return _window_firing(
+        db,
+        alert,
+        recent,
         title=f"{alert.name}: tone {direction} ({shift:+.2f} over {scored} articles)",
         reason=reason,
         figures={
@@ -496,6 +495,23 @@ def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None, up_t
             "z": z,
             "p_value": p,
         },  # fmt: skip
+        base_url=base_url,
+        up_to=up_to,
+    )
+
+
+def _window_firing(
+    db, alert: Alert, recent: Filters, *, title: str, reason: str, figures: dict, base_url: str | None, up_to: int
+) -> Firing:
+    """The firing of a test over the recent window: its stories not reported yet, and a link to the window."""
+    stories, _ = stories_of(db, recent, after_id=alert.reported_up_to if alert.last_fired_at else 0, up_to=up_to)
+    window_hours = float(alert.settings["window_hours"])
+    link = alert.search.link(base_url, "", period="24h" if window_hours <= 24 else "7d")
+    return Firing(
+        kind=alert.kind,
+        title=title,
+        reason=reason,
+        figures=figures,
         articles=[article_id for story in stories for article_id in story.article_ids][:500],
         link=link,
         body=_message(alert, reason, stories, link, base_url),

@@ -1,4 +1,8 @@
-"""The `newsmon` command line. Each command maps onto one library call; only this module prints."""
+"""The `newsmon` command line. Each command maps onto one library call; only this module prints.
+
+Commands import the library where they use it: `newsmon --help` and a small command then start in a fraction of
+a second instead of loading pandas, openpyxl, httpx and the analysis for every run (bench/cli.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -13,31 +17,40 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from monitor import (
-    config,
-    demo,
-    export,
-    labels,
-    quality,
-    queries,
-    reanalyse,
-    rule_preview,
-    scheduler,
-    searches,
-    server,
-    sources,
-    store,
-    topic_training,
-)
-from monitor.analysis.article import RulesError, check_rules, rules_fingerprint
-from monitor.filters import FILTER_DIMENSIONS, Filters
-from monitor.ingest import jobs
-from monitor.models import IngestError
-from monitor.queries import QueryError
+from monitor import config, rule_preview, server
+from monitor.filters import FILTER_DIMENSIONS
+
+if TYPE_CHECKING:
+    from monitor import export, scheduler
+
+
+class ExportGroup(TyperGroup):
+    """`newsmon export`: one command per summary of monitor/export.py, built when `export` runs (the summaries
+    load openpyxl and the queries, which `newsmon --help` and the other commands do not need)."""
+
+    def _load(self) -> None:
+        if self.commands:
+            return
+        from monitor import export
+
+        summaries = typer.Typer()
+        for summary in export.SUMMARIES.values():
+            summaries.command(summary.kind, short_help=summary.description)(_export_command(summary))
+        self.commands.update(typer.main.get_group(summaries).commands)
+
+    def list_commands(self, ctx) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name: str):
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     help="newsmon: news monitoring for analysts. Feeds, pages and files into one SQLite database.",
@@ -46,7 +59,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 sources_app = typer.Typer(help="Manage the feeds and pages that `fetch` and `watch` poll.", no_args_is_help=True)
-export_app = typer.Typer(help="Export CSV summaries of the filtered articles.", no_args_is_help=True)
+export_app = typer.Typer(cls=ExportGroup, help="Export CSV summaries of the filtered articles.", no_args_is_help=True)
 groups_app = typer.Typer(
     help="Source groups: named lists of sources, a filter like the others (`--source-group`, the sidebar).",
     no_args_is_help=True,
@@ -64,11 +77,14 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (defa
 
 class State:
     db_path: Path | None = None
+    lean_start = False  # set by main(): this process is the `newsmon` command, not a library user
 
 
 def open_db(*, create: bool = False):
     """The database. Only commands that add data may create it: a read command on a mistyped --db would
     otherwise make an empty database and report nothing."""
+    from monitor import store
+
     path = config.db_path(State.db_path)
     if not create and str(path) != ":memory:" and not path.exists():
         fail(f"no database at {path} (check --db or NEWSMON_DB; `newsmon init` creates one)", code=2)
@@ -85,6 +101,8 @@ def fail(message: str, code: int = 1) -> None:
 
 def refuse_demo(db) -> None:
     """Real articles never go into a demo database: its articles are generated (`newsmon demo`)."""
+    from monitor import store
+
     if store.is_demo(db):
         fail(
             f"{config.db_path(State.db_path)} holds generated demo articles; "
@@ -95,6 +113,8 @@ def refuse_demo(db) -> None:
 
 def require_rules() -> None:
     """Stop before any work when a rule file is broken: every stored article must be analysed."""
+    from monitor.analysis.article import RulesError, check_rules
+
     try:
         check_rules()
     except RulesError as error:
@@ -109,6 +129,8 @@ def main_options(
     ] = 0,
 ) -> None:
     State.db_path = db
+    if State.lean_start:  # before the command body imports the library (after --help, which needs none of it)
+        _import_sqlite_utils_without_pandas()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
@@ -118,6 +140,8 @@ def init(
     starter: Annotated[bool, typer.Option(help="Load the starter sources when the database has none.")] = True,
 ) -> None:
     """Create (or migrate) the database; on a database with no sources, load the starter list."""
+    from monitor import sources, store
+
     db = open_db(create=True)
     count = db["sources"].count
     typer.echo(f"database: {config.db_path(State.db_path)} (schema version {store.VERSION})")
@@ -135,6 +159,8 @@ def ingest(
     language: Annotated[str | None, typer.Option(help="Language (ISO 639-1) when the input does not say.")] = None,
 ) -> None:
     """Ingest articles from files, pages and feeds. Exit 0 when every input was read, 1 when some failed."""
+    from monitor.ingest import jobs
+
     require_rules()
     db = open_db(create=True)
     refuse_demo(db)
@@ -168,6 +194,8 @@ def fetch(
     force: Annotated[bool, typer.Option(help="Fetch even if not due yet.")] = False,
 ) -> None:
     """One pass over the sources that are due (cron-friendly). Exit 1 when a source failed."""
+    from monitor import scheduler
+
     require_rules()
     db = open_db(create=True)
     refuse_demo(db)
@@ -184,6 +212,8 @@ def fetch(
 @app.command()
 def watch() -> None:
     """Run the scheduler until interrupted: fetch each source when it is due."""
+    from monitor import scheduler
+
     require_rules()
     db = open_db(create=True)
     refuse_demo(db)
@@ -218,6 +248,8 @@ def runs(
     failed: Annotated[bool, typer.Option("--failed", help="Only inputs that failed.")] = False,
 ) -> None:
     """The run log: one line per input of the latest ingest and fetch passes, newest first."""
+    from monitor import queries
+
     for row in queries.recent_runs(open_db(), limit, failed_only=failed):
         name = row["source_name"] or row["input"]
         line = (
@@ -247,6 +279,8 @@ def analyse(
     """Analyse the articles not yet analysed with the current rules (after editing data/taxonomy.toml,
     data/countries.toml, data/news_lexicon.tsv or data/tone_rules.toml), or every article with --all.
     With --dry-run, preview what the edited rules would change first."""
+    from monitor import reanalyse
+
     require_rules()
     db = open_db()
     if dry_run:
@@ -271,6 +305,9 @@ def analyse(
 def topics_train() -> None:
     """Train the topic classifier on the articles the rules tag with confidence (and on analysts' confirmed tags),
     then let it tag the articles the rules are unsure of. `newsmon analyse` does it too after the rules change."""
+    from monitor import store, topic_training
+    from monitor.analysis.article import rules_fingerprint
+
     require_rules()
     db = open_db()
     stale = store.articles_to_analyse(db, rules_fingerprint())
@@ -288,6 +325,7 @@ def topics_train() -> None:
 
 
 def _verdict(article_id: int, topic: str, verdict: str | None) -> None:
+    from monitor import store
     from monitor.analysis import topics
 
     slugs = topics.load_taxonomy().slugs
@@ -349,6 +387,9 @@ def explain(
     article_id: Annotated[int, typer.Argument(min=1, max=2**63 - 1, help="Article id (the `id` column of exports).")],
 ) -> None:
     """Why each country, topic, sentiment and keyword was given to an article."""
+    from monitor import queries
+    from monitor.analysis.article import rules_fingerprint
+
     article = queries.article_detail(open_db(), article_id)
     if article is None:
         fail(f"no article with id {article_id}", code=2)
@@ -370,6 +411,8 @@ def explain(
 
 
 def _country_line(tag: dict) -> str:
+    from monitor import labels
+
     where = ", in the title" if tag["in_title"] else ""
     return (
         f"{tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
@@ -448,6 +491,8 @@ def demo_command(
 ) -> None:
     """Generate fictional news into a separate demo database, analysed like real articles, for trying the
     dashboard without a network. It never writes into a database that holds real articles or sources."""
+    from monitor import demo, store
+
     require_rules()
     path = path or config.DEMO_DB
     try:
@@ -518,6 +563,8 @@ def serve(
 
 
 def _source_or_fail(db, key: str) -> dict:
+    from monitor import store
+
     found = store.find_source(db, key)
     if found is None:
         fail(f"no source with id, URL or name {key!r} (see `newsmon sources list`)", code=2)
@@ -540,6 +587,8 @@ def sources_add(
     ] = None,
 ) -> None:
     """Add a source, or change the given settings of the source with this URL."""
+    from monitor import sources, store
+
     if not url.startswith(("http://", "https://")):
         fail("a source URL starts with http:// or https://", code=2)
     try:
@@ -563,6 +612,8 @@ def sources_add(
 @sources_app.command("list")
 def sources_list() -> None:
     """Every source with its health: state, last success, HTTP status, failures, articles, last error."""
+    from monitor import sources
+
     rows = sources.list_sources(open_db())
     if not rows:
         typer.echo("no sources yet: `newsmon sources add URL` or `newsmon init`")
@@ -605,24 +656,33 @@ def _change_source(key: str, change, done: str) -> None:
 @sources_app.command("remove")
 def sources_remove(key: SourceKey) -> None:
     """Remove a source. Its articles stay in the database."""
+    from monitor import store
+
     _change_source(key, store.remove_source, "removed")
 
 
 @sources_app.command("enable")
 def sources_enable(key: SourceKey) -> None:
     """Enable (or resume a paused) source; it is due at once."""
+    from monitor import store
+
     _change_source(key, lambda db, source_id: store.set_source_enabled(db, source_id, True), "enabled")
 
 
 @sources_app.command("disable")
 def sources_disable(key: SourceKey) -> None:
     """Disable a source: `fetch` and `watch` skip it until it is enabled."""
+    from monitor import store
+
     _change_source(key, lambda db, source_id: store.set_source_enabled(db, source_id, False), "disabled")
 
 
 @sources_app.command("import")
 def sources_import(path: Annotated[Path, typer.Argument(help="OPML file.")]) -> None:
     """Import sources from an OPML file (country, language and every attributes are read when present)."""
+    from monitor import sources
+    from monitor.models import IngestError
+
     db = open_db(create=True)
     try:
         added, updated, problems = sources.import_opml(db, path)
@@ -638,6 +698,8 @@ def sources_export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Export the sources as OPML 2.0."""
+    from monitor import export, sources
+
     _check_output(output)
     text = sources.export_opml(open_db())
     if output:
@@ -653,6 +715,8 @@ def sources_export(
 @sources_app.command("load-starter")
 def sources_load_starter() -> None:
     """Load the starter list of public world-news feeds (data/starter_sources.csv)."""
+    from monitor import sources
+
     added, existing = sources.load_starter_sources(open_db(create=True))
     typer.echo(f"starter sources added: {added}, already present: {existing}")
 
@@ -663,6 +727,8 @@ def sources_load_starter() -> None:
 @groups_app.command("list")
 def groups_list() -> None:
     """Every source group with its sources."""
+    from monitor import store
+
     groups = store.source_groups(open_db())
     if not groups:
         typer.echo("no source groups yet: `newsmon groups set NAME SOURCE...`")
@@ -676,6 +742,8 @@ def groups_set(
     members: Annotated[list[str], typer.Argument(help="Source names (as `newsmon sources list` shows them).")],
 ) -> None:
     """Make a group hold exactly these sources (creating it when new)."""
+    from monitor import store
+
     try:
         chosen = store.set_source_group(open_db(), name, members)
     except ValueError as error:
@@ -686,6 +754,8 @@ def groups_set(
 @groups_app.command("delete")
 def groups_delete(name: Annotated[str, typer.Argument(help="Group name.")]) -> None:
     """Delete a group (its sources and their articles stay)."""
+    from monitor import store
+
     db = open_db()
     if name not in store.source_groups(db):
         fail(f"no source group {name!r} (see `newsmon groups list`)", code=2)
@@ -754,6 +824,8 @@ EXPORT_FILTERS = [
 
 def _summary_options(summary: export.Summary) -> list[inspect.Parameter]:
     """The options only some summaries take: --by, --interval, --top, --full-text, --term."""
+    from monitor import export
+
     options = []
     if summary.by:
         choices = ", ".join(summary.by)
@@ -801,6 +873,9 @@ def _export(
     **options,
 ) -> None:
     """Write one summary (CSV to a file or stdout) and, when asked, its manifest."""
+    from monitor import export, quality, queries, searches
+    from monitor.filters import Filters
+
     snapshot_at = datetime.now(UTC)
     for path in (output, manifest):
         _check_output(path)
@@ -818,7 +893,7 @@ def _export(
         if search:
             filters = searches.narrowed(searches.get(db, search), filters, now=snapshot_at)
         count = export.write_summary(db, kind, filters, output or sys.stdout, **options)
-    except (QueryError, export.ExportError, searches.SearchError) as error:
+    except (queries.QueryError, export.ExportError, searches.SearchError) as error:
         fail(str(error), code=2)
     except OSError as error:
         _output_failed(output, error)
@@ -866,13 +941,28 @@ def _output_failed(path: Path | None, error: OSError) -> None:
     fail(f"cannot write {where}: {reason}{kept}", code=1 if error.errno in DISK_ERRORS else 2)
 
 
-for _summary in export.SUMMARIES.values():
-    export_app.command(_summary.kind, short_help=_summary.description)(_export_command(_summary))
-
-
 # Saved searches, alerts and digests: their commands register themselves on `app`.
 from monitor import monitoring_cli  # noqa: E402, F401
 
 
 def main() -> None:
+    State.lean_start = True
     app()
+
+
+def _import_sqlite_utils_without_pandas() -> None:
+    """Import sqlite-utils without pandas (half a second of every command's start).
+
+    sqlite_utils.db imports pandas at import time only to add `pandas.Timestamp` to the column types it infers
+    when it creates or alters a table from Python values. newsmon's tables come from the schema in store.py and
+    its values are str, int, float and bytes, so the mapping is never needed. Hiding pandas (a None entry in
+    sys.modules makes `import pandas` raise ImportError, which sqlite-utils handles) costs nothing else: it is
+    restored at once, and the commands that use pandas import it as usual. Only the CLI process does this; a
+    process that has pandas or sqlite-utils loaded already is left alone."""
+    if "sqlite_utils" in sys.modules or "pandas" in sys.modules:
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["pandas"]

@@ -1,21 +1,22 @@
 """`newsmon searches`, `newsmon alerts` and `newsmon digest`: saved searches, alerts and digests from the
-command line (registered on the main app by monitor/cli.py)."""
+command line (registered on the main app by monitor/cli.py). Like there, commands import the library where
+they use it."""
 
 from __future__ import annotations
 
 import inspect
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from monitor import alerts, searches, selection, sources
+from monitor import selection
 from monitor.cli import _option, app, fail, open_db
 from monitor.filters import FILTER_DIMENSIONS
-from monitor.queries import QueryError, parse_when
-from monitor.searches import SearchError
-from monitor.selection import Selection
+
+if TYPE_CHECKING:
+    from monitor import alerts
 
 searches_app = typer.Typer(
     help="Saved searches: a dashboard selection under a name, for links, exports and alerts.", no_args_is_help=True
@@ -51,6 +52,10 @@ def searches_add(
 ) -> None:
     """Save a selection under a name (or replace the search of that name). Periods stay relative: a search
     saved with --period 7d always means the last 7 days."""
+    from monitor import searches
+    from monitor.searches import SearchError
+    from monitor.selection import Selection
+
     db = open_db()
     try:
         chosen = searches.parse_link(link) if link else Selection()
@@ -108,6 +113,8 @@ searches_app.command("add")(searches_add)
 @searches_app.command("list")
 def searches_list(base_url: BaseUrl = None) -> None:
     """Every saved search with what it selects and its link."""
+    from monitor import searches
+
     found = searches.all_searches(open_db())
     if not found:
         typer.echo("no saved searches yet: `newsmon searches add NAME --period 7d --country PK` or the dashboard")
@@ -119,10 +126,12 @@ def searches_list(base_url: BaseUrl = None) -> None:
 @searches_app.command("show")
 def searches_show(name: Annotated[str, typer.Argument(help="Name or id.")], base_url: BaseUrl = None) -> None:
     """One saved search: what it selects now, its link, and its alerts."""
+    from monitor import alerts, searches
+
     db = open_db()
     try:
         saved = searches.get(db, name)
-    except SearchError as error:
+    except searches.SearchError as error:
         fail(str(error), code=2)
     filters = saved.filters()
     typer.echo(f"{saved.name} (saved {saved.created_at})")
@@ -145,9 +154,11 @@ def _quoted(text: str) -> str:
 @searches_app.command("remove")
 def searches_remove(name: Annotated[str, typer.Argument(help="Name or id.")]) -> None:
     """Remove a saved search and its alerts."""
+    from monitor import searches
+
     try:
         removed = searches.remove(open_db(), name)
-    except SearchError as error:
+    except searches.SearchError as error:
         fail(str(error), code=2)
     typer.echo(f"removed search {removed.name!r} (and its alerts)")
 
@@ -179,6 +190,8 @@ def alerts_add(
     period: Annotated[str | None, typer.Option(help="Digest: daily or weekly [daily].")] = None,
 ) -> None:
     """Set an alert on a saved search (or change the alert of that name). It starts from the newest article."""
+    from monitor import alerts, sources
+
     db = open_db()
     try:
         every_seconds = sources.parse_every(every) if every else None
@@ -196,6 +209,8 @@ def alerts_add(
 @alerts_app.command("list")
 def alerts_list() -> None:
     """Every alert: its search, what it watches for, where it goes, when it last fired."""
+    from monitor import alerts, sources
+
     found = alerts.all_alerts(open_db())
     if not found:
         typer.echo("no alerts yet: `newsmon alerts add NAME --search SEARCH --notify URL`")
@@ -216,6 +231,8 @@ def alerts_list() -> None:
 @alerts_app.command("remove")
 def alerts_remove(name: Annotated[str, typer.Argument(help="Name or id.")]) -> None:
     """Remove an alert and its history."""
+    from monitor import alerts
+
     try:
         removed = alerts.remove(open_db(), name)
     except alerts.AlertError as error:
@@ -231,6 +248,8 @@ def alerts_run(
 ) -> None:
     """Evaluate the alerts and deliver what fired, retrying earlier failed deliveries that are due
     (cron-friendly: `*/10 * * * * newsmon fetch; newsmon alerts run`). Exit 1 when a delivery or alert failed."""
+    from monitor import alerts
+
     db = open_db()
     try:
         summary = alerts.run_all(db, only=name, force=force, base_url=base_url)
@@ -255,6 +274,8 @@ def _print_alerts(summary: alerts.RunSummary) -> None:
 
 def run_after_pass(db, base_url: str | None = None) -> None:
     """The scheduler's hook: evaluate the alerts after a fetch pass; nothing here may stop the scheduler."""
+    from monitor import alerts
+
     try:
         summary = alerts.run_all(db, base_url=base_url)
     except Exception as error:  # noqa: BLE001
@@ -267,6 +288,8 @@ def run_after_pass(db, base_url: str | None = None) -> None:
 @alerts_app.command("test")
 def alerts_test(name: Annotated[str, typer.Argument(help="Name or id.")], base_url: BaseUrl = None) -> None:
     """Send a test message to each of an alert's targets now, and say whether it arrived."""
+    from monitor import alerts
+
     try:
         results = alerts.send_test(open_db(), name, base_url=base_url)
     except alerts.AlertError as error:
@@ -281,6 +304,8 @@ def alerts_history(
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many firings.")] = 20,
 ) -> None:
     """The latest firings, newest first: what, why, and whether each message was delivered."""
+    from monitor import alerts
+
     rows = alerts.history(open_db(), limit=limit)
     if not rows:
         typer.echo("no alert has fired yet")
@@ -295,6 +320,8 @@ def alerts_history(
 @alerts_app.command("retry")
 def alerts_retry() -> None:
     """Retry every delivery not sent yet (failed or waiting for its back-off) now."""
+    from monitor import alerts
+
     db = open_db()
     count = alerts.retry_failed(db)
     summary = alerts.deliver_due(db)
@@ -321,7 +348,9 @@ def digest_command(
 ) -> None:
     """Write a digest of a saved search: headline figures with their change, top stories with links, rising
     keywords, a volume chart and the data-quality line."""
-    from monitor import digest
+    from monitor import digest, searches
+    from monitor.queries import QueryError, parse_when
+    from monitor.searches import SearchError
 
     db = open_db()
     now = datetime.now(UTC).replace(microsecond=0)

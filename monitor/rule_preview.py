@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # the store and the analysis load where used: `newsmon --help` imports this module for its defaults
+    import sqlite_utils
 
-from monitor import store
-from monitor.analysis.article import ArticleAnalysis, analyse, rules_fingerprint
+    from monitor.analysis.article import ArticleAnalysis
 
 DEFAULT_LIMIT = 2000
 EXAMPLES = 3
@@ -74,6 +75,9 @@ def preview_rules(
     rule files give them. Reads only; nothing is written."""
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every article)")
+    from monitor import store
+    from monitor.analysis.article import analyse, rules_fingerprint
+
     started = time.perf_counter()
     ids = store.newest_article_ids(db, limit)
     total = db.execute("SELECT count(*) FROM articles").fetchone()[0] if limit is not None else len(ids)

@@ -21,9 +21,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
-from monitor import config, queries, store
+from monitor import config  # the rest where used: `newsmon --help` imports this module for its defaults
 
 log = logging.getLogger(__name__)
 APP = config.PROJECT_DIR / "app.py"
@@ -38,6 +36,8 @@ def needs_demo(db_path: Path) -> bool:
     """True when the real database has no article yet and there is no demo database to show instead."""
     if config.DEMO_DB.exists() or Path(db_path).resolve() == config.DEMO_DB.resolve():
         return False
+    from monitor import queries, store
+
     db = store.open_db(db_path)
     try:
         return not queries.has_articles(db)
@@ -46,7 +46,7 @@ def needs_demo(db_path: Path) -> bool:
 
 
 def make_demo(on_progress=None) -> int:
-    from monitor import demo  # the generator's templates load only when needed
+    from monitor import demo, store  # the generator's templates load only when needed
 
     db = store.open_db(config.DEMO_DB)
     try:
@@ -84,6 +84,8 @@ def streamlit_command(port: int, address: str = LOCAL_ADDRESS) -> list[str]:
 
 
 def wait_until_up(url: str, timeout: float = 60, alive: Callable[[], bool] = lambda: True) -> bool:
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and alive():
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,20 @@ import pytest
 from monitor import store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def rules_cache(tmp_path_factory) -> Iterator[Path]:
+    """Compiled rules go to a folder of the test session (shared by its tests and the CLIs they start), never
+    to the user's cache."""
+    folder = tmp_path_factory.mktemp("rules-cache")
+    before = os.environ.get("NEWSMON_CACHE_DIR")
+    os.environ["NEWSMON_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("NEWSMON_CACHE_DIR", None)
+    else:
+        os.environ["NEWSMON_CACHE_DIR"] = before
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from typing import Any
 import ahocorasick
 
 from monitor import config
+from monitor.analysis import rule_cache
 
 __all__ = ["Taxonomy", "TaxonomyError", "Topic", "TopicTag", "load_taxonomy", "score_topics", "tag"]
 
@@ -443,7 +444,11 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    taxonomy = _build(path, path.read_text(encoding="utf-8"))
+    try:
+        compiled = rule_cache.fingerprint("taxonomy", [path], code=[Path(__file__)], libraries=["pyahocorasick"])
+    except OSError as exc:
+        raise TaxonomyError(f"{_shown(path)}: cannot read the taxonomy ({exc.strerror})") from None
+    taxonomy = rule_cache.cached("taxonomy", compiled, lambda: _build(path, path.read_text(encoding="utf-8")))
     for old in [k for k in _CACHE if k[0] == key[0]]:
         del _CACHE[old]
     _CACHE[key] = taxonomy

@@ -12,16 +12,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import sqlite_utils
 
 from monitor import store
-from monitor.ingest import http, limits, records
+from monitor.ingest import limits, records
 from monitor.ingest.files import Input, expand_inputs
 from monitor.ingest.parsing import Parsed, detect_kind, parse_any
 from monitor.ingest.pipeline import store_parsed
 from monitor.models import IngestError
+
+if TYPE_CHECKING:  # httpx is loaded only when an input is a URL (a file ingest starts faster)
+    from monitor.ingest import http
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ def ingest(
     try:
         for item in expand_inputs(arguments):
             if item.kind == "url" and client is None:
+                from monitor.ingest import http
+
                 client = http.make_client(settings or http.FetchSettings())
             outcome = _ingest_one(db, item, pass_id, source, language, now, stdin, client, settings)
             summary.outcomes.append(outcome)
@@ -164,6 +169,8 @@ def _open(
             None,
         )
     elif item.kind == "url":
+        from monitor.ingest import http
+
         fetched = http.fetch(client, item.name, settings=settings or http.FetchSettings())
         yield io.BytesIO(fetched.content), fetched.content_type, fetched.url
     else:

@@ -1,24 +1,36 @@
-"""From parsed articles to stored ones: normalise, deduplicate, write in transactions."""
+"""From parsed articles to stored ones: normalise, deduplicate, analyse, write in transactions.
+
+Analysis is the costly step, so a large input is analysed in worker processes (one per core, or
+$NEWSMON_WORKERS) while this process, the only writer, stores the batch before: SQLite has one writer, and
+the analysis of one batch overlaps the transaction of the previous one. A small input (a feed, one file) is
+analysed here: starting workers would cost more than it saves.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
-from dataclasses import replace
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from monitor import store, topic_training
-from monitor.analysis.article import analyse
-from monitor.ingest import limits
+from monitor.analysis.article import ArticleAnalysis, analyse
+from monitor.ingest import limits, workers
 from monitor.models import ParsedArticle
 from monitor.normalise import canonical_url, clean_text, content_hash, content_url, iso, to_utc
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500  # articles per transaction: each commits whole or not at all
+PARALLEL_MIN = 200  # new articles in a batch before it is worth sending to worker processes
+CHUNK = 50  # articles per task: small enough to share a batch evenly between the workers
 
 
 def prepare(
@@ -87,38 +99,132 @@ def store_parsed(
     batch's transaction: when reading the input fails half-way, or the process is killed, the counts of
     what was stored stay true. On an error the articles read so far are stored before it is raised."""
     result = result if result is not None else store.SaveResult()
-    batch: list[store.ArticleRecord] = []
+    prepare_one = functools.partial(
+        prepare,
+        fetched_at=fetched_at,
+        source_name=source_name,
+        source_id=source_id,
+        default_language=default_language,
+        published_in=published_in,
+    )
+    writer = _Writer(db, run_id, result, prepare_one)
+    batch: list[ParsedArticle] = []
     try:
         for article in articles:
-            record = prepare(
-                article,
-                fetched_at=fetched_at,
-                source_name=source_name,
-                source_id=source_id,
-                default_language=default_language,
-                published_in=published_in,
-            )
-            if record is None:
-                continue
-            batch.append(record)
+            batch.append(article)
             if len(batch) >= BATCH_SIZE:
                 full, batch = batch, []
-                result += _save(db, full, run_id)
+                writer.add(full)
     except Exception:
         if batch:  # the articles read before the input broke are kept
-            result += _save(db, batch, run_id)
+            writer.add(batch)
+        writer.finish()
         raise
     if batch:
-        result += _save(db, batch, run_id)
+        writer.add(batch)
+    writer.finish()
     return result
 
 
-def _save(db: sqlite_utils.Database, batch: list[store.ArticleRecord], run_id: int | None) -> store.SaveResult:
-    known = store.known_articles(db, batch)
-    model = topic_training.current_model(db)  # the topic classifier of this database, if trained
-    new = [
-        replace(record, analysis=analyse(record.title, record.body, record.language, model))
-        for record in batch
-        if (record.url, record.content_hash) not in known
-    ]
-    return store.save_articles(db, new, run_id=run_id, known_duplicates=len(batch) - len(new))
+def _stored_url(article: ParsedArticle) -> str | None:
+    """The URL `prepare` would store the article under, when it has one."""
+    if not (article.url and "://" in article.url):
+        return None
+    try:
+        return canonical_url(article.url)
+    except ValueError:  # a malformed URL: `prepare` meets it again and reports it
+        return None
+
+
+@dataclass(frozen=True)
+class _StoredAs:
+    """What store.known_articles compares: an article's canonical URL (its content hash is not computed yet)."""
+
+    url: str
+    content_hash: None = None
+
+
+@dataclass
+class _Pending:
+    """A batch whose new articles are being analysed (in workers, or already here)."""
+
+    new: list[store.ArticleRecord]
+    known: int  # articles of the batch stored already
+    analyses: list[Future] | list[ArticleAnalysis]
+
+
+class _Writer:
+    """Saves batches in the order they came, each in its own transaction; analyses the next batch meanwhile."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        run_id: int | None,
+        result: store.SaveResult,
+        prepare_one: Callable[[ParsedArticle], store.ArticleRecord | None],
+    ) -> None:
+        self.db, self.run_id, self.result, self.prepare = db, run_id, result, prepare_one
+        self.pending: deque[_Pending] = deque()
+        self.model = topic_training.current_model(db)  # the topic classifier of this database, if trained
+
+    def add(self, articles: list[ParsedArticle]) -> None:
+        # Re-ingesting a file is mostly articles whose URL is stored: found by URL before their text is cleaned
+        # and hashed, the costly part of `prepare` (an article with no text is left to `prepare` to skip).
+        urls = {
+            id(article): url
+            for article in articles
+            if ((article.title or "").strip() or (article.body or "").strip()) and (url := _stored_url(article))
+        }
+        stored = {url for url, _ in store.known_articles(self.db, [_StoredAs(url) for url in set(urls.values())])}
+        batch: list[store.ArticleRecord] = []
+        known_by_url, failure = 0, None
+        for article in articles:
+            if urls.get(id(article)) in stored:
+                known_by_url += 1
+                continue
+            try:
+                record = self.prepare(article)
+            except Exception as error:  # noqa: BLE001 - raised below, once the articles before it are stored
+                failure = error
+                break
+            if record is not None:
+                batch.append(record)
+        known = store.known_articles(self.db, batch)
+        new = [record for record in batch if (record.url, record.content_hash) not in known]
+        known_count = known_by_url + len(batch) - len(new)
+        self._analyse(new, known_count)
+        if failure is not None:
+            raise failure
+
+    def _analyse(self, new: list[store.ArticleRecord], known_count: int) -> None:
+        pool = workers.pool(self.model) if len(new) >= PARALLEL_MIN else None
+        if pool is None:
+            self.finish()  # earlier batches first: they are stored in order
+            self._save(_Pending(new, known_count, self._analyse_here(new)))
+            return
+        chunks = [new[start : start + CHUNK] for start in range(0, len(new), CHUNK)]
+        texts = [[(record.title, record.body, record.language) for record in chunk] for chunk in chunks]
+        futures = [pool.submit(workers.analyse_chunk, chunk) for chunk in texts]
+        self.pending.append(_Pending(new, known_count, futures))
+        while len(self.pending) > 1:  # store the batch before while the workers analyse this one
+            self._save(self.pending.popleft())
+
+    def finish(self) -> None:
+        """Store every batch sent to the workers (after an error too: what was read is kept)."""
+        while self.pending:
+            self._save(self.pending.popleft())
+
+    def _analyse_here(self, records: list[store.ArticleRecord]) -> list[ArticleAnalysis]:
+        return [analyse(record.title, record.body, record.language, self.model) for record in records]
+
+    def _save(self, pending: _Pending) -> None:
+        analyses = pending.analyses
+        if analyses and isinstance(analyses[0], Future):
+            try:
+                analyses = [analysis for future in analyses for analysis in future.result()]
+            except BrokenProcessPool as error:  # a worker died (killed, out of memory): analyse here instead
+                log.warning("analysis worker stopped (%s); analysing the batch in this process", error)
+                workers.stop()
+                analyses = self._analyse_here(pending.new)
+        new = [replace(record, analysis=analysis) for record, analysis in zip(pending.new, analyses, strict=True)]
+        self.result += store.save_articles(self.db, new, run_id=self.run_id, known_duplicates=pending.known)

@@ -1,0 +1,14 @@
+"""Imported once, by the server process that forks the analysis workers (monitor/ingest/workers.py), never by
+the writer: it loads the compiled rules and the story signature's libraries there, so that every worker starts
+from a warm process (sharing those pages) instead of loading them again."""
+
+from __future__ import annotations
+
+import contextlib
+
+from monitor.analysis import clusters
+from monitor.analysis.article import check_rules
+
+with contextlib.suppress(Exception):  # a worker loads them itself on start, and reports what fails
+    check_rules()
+    clusters.signature("warm up", "the first signature loads the MinHash permutations")
