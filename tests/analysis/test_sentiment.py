@@ -113,6 +113,16 @@ def test_phrases_keep_vaders_negation():
     assert not_warned.news_terms == ("profit warning",)
 
 
+def test_of_two_overlapping_phrases_the_longer_one_counts():
+    # "short of" and "short of expectations" are both in the news lexicon; the phrase that starts first, and the
+    # longer at one place, is joined first, whatever the process's hash seed (they were once joined in set order).
+    result = score("", "Quarterly sales fell short of expectations.", "en")
+    assert "short of expectations" in result.news_terms
+    assert "short of" not in result.news_terms
+    lexicon = load_news_lexicon()
+    assert lexicon.phrases["short of expectations"] != lexicon.phrases["short of"]
+
+
 def test_border_talks_article_is_negative_to_neutral():
     title = "Pakistan and Afghan Taliban resume ceasefire talks in Istanbul after deadly border clashes"
     body = (
