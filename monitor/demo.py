@@ -29,6 +29,7 @@ import sqlite_utils
 from monitor import config, store
 from monitor.analysis import clusters
 from monitor.analysis.article import ArticleAnalysis, analyse
+from monitor.ingest import workers
 from monitor.normalise import canonical_url, content_hash, iso
 
 log = logging.getLogger(__name__)
@@ -301,7 +302,7 @@ def generate(
     now = (now or store.now_utc()).astimezone(UTC).replace(microsecond=0)
     existing = db["articles"].count  # a second run adds to the first: new URLs, another random sequence
     plan = DemoPlan(catalogue, seed=seed, now=now, days=days, articles=articles, fast=fast, serial=existing)
-    if articles >= WORKER_FROM:
+    if articles >= WORKER_FROM and workers.can_start_processes():
         analysed = _from_worker(plan, source_ids, fast)
     else:
         analysed = _analysed(plan.records(source_ids), Analyser(fast=fast))

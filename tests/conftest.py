@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,15 @@ def rules_cache(tmp_path_factory) -> Iterator[Path]:
         os.environ.pop("NEWSMON_CACHE_DIR", None)
     else:
         os.environ["NEWSMON_CACHE_DIR"] = before
+
+
+@pytest.fixture(autouse=True)
+def main_module() -> Iterator[None]:
+    """AppTest leaves the page script it ran as __main__; a worker process started by a later test would run that
+    script again (multiprocessing re-runs the parent's __main__ file) and die before it starts."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -40,11 +41,19 @@ class _Running:
     setup: tuple | None = None  # what the pool was started with: a change starts a new one
 
 
+def can_start_processes() -> bool:
+    """False in the dashboard's process: there __main__ is a page script, which multiprocessing would run again
+    in every new process (it re-runs the parent's __main__ file); there the work stays in the caller's process."""
+    streamlit = sys.modules.get("streamlit")
+    return streamlit is None or not streamlit.runtime.exists()
+
+
 def pool(model: topic_model.TopicModel | None) -> ProcessPoolExecutor | None:
     """The worker pool for this classifier and these rule files, started on first use and kept for the next
-    inputs of this process; None when there is one worker (analyse in the caller's process)."""
+    inputs of this process; None when there is one worker or no process may be started (analyse in the caller's
+    process)."""
     workers = count()
-    if workers < 2:
+    if workers < 2 or not can_start_processes():
         return None
     rule_files = {name: getattr(config, name) for name in RULE_FILES}
     setup = (workers, model.id if model else None, tuple(map(str, rule_files.values())))
