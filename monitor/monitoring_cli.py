@@ -19,10 +19,14 @@ if TYPE_CHECKING:
     from monitor import alerts
 
 searches_app = typer.Typer(
-    help="Saved searches: a dashboard selection under a name, for links, exports and alerts.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Saved searches: a dashboard selection under a name, for links, exports and alerts.",
+    no_args_is_help=True,
 )
 alerts_app = typer.Typer(
-    help="Alerts on saved searches, delivered by e-mail, webhook, Slack... (apprise URLs).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Alerts on saved searches, delivered by e-mail, webhook, Slack... (apprise URLs).",
+    no_args_is_help=True,
 )
 app.add_typer(searches_app, name="searches")
 app.add_typer(alerts_app, name="alerts")
