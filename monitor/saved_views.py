@@ -67,7 +67,8 @@ def sidebar(db_path: str, chosen: Selection, load: Callable[[Selection], None]) 
             args=(found, load),
             help="Its filters replace the current ones; a relative period (last 7 days) counts back from today.",
         )
-    with bar.popover("Save this view", icon=":material/bookmark_add:", width="stretch"):
+    # An expander, not a popover: it scrolls with the sidebar, so Save stays in reach on a short screen.
+    with bar.expander("Save this view", icon=":material/bookmark_add:"):
         st.text_input("Name", key="saved_search_name", max_chars=searches.NAME_MAX, placeholder="e.g. PK conflict")
         st.caption(escape_markdown(searches.describe(chosen)))
         st.button("Save", key="saved_search_save", on_click=_save, args=(db_path, chosen), type="primary")

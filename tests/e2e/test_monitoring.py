@@ -43,12 +43,13 @@ def sidebar(page: Page):
 
 
 def save_view(page: Page, name: str) -> None:
-    sidebar(page).get_by_role("button", name=re.compile("Save this view")).click(timeout=RUN_SECONDS * 1000)
-    field = page.get_by_test_id("stPopoverBody").get_by_test_id("stTextInput").locator("input")
+    form = sidebar(page).get_by_test_id("stExpander").filter(has_text="Save this view")
+    form.locator("summary").click(timeout=RUN_SECONDS * 1000)
+    field = form.get_by_test_id("stTextInput").locator("input")
     field.fill(name)
     field.press("Enter")
     settle(page)
-    page.get_by_test_id("stPopoverBody").get_by_role("button", name="Save", exact=True).click()
+    form.get_by_role("button", name="Save", exact=True).click()
     expect(sidebar(page).get_by_test_id("stAlertContentSuccess")).to_contain_text(f"“{name}”", timeout=30_000)
 
 
@@ -59,7 +60,6 @@ def test_save_this_view_then_open_it_from_the_sidebar(page, dashboard, screensho
     assert sql(dashboard, "SELECT params FROM saved_searches WHERE name = 'Browser view'") == [
         (f"period=all&country={country}",)
     ]
-    page.keyboard.press("Escape")
     page.wait_for_timeout(300)
     screenshot("save_this_view")
 
@@ -85,7 +85,6 @@ def test_an_alert_set_on_the_alerts_page_fires_to_a_webhook(page, dashboard, scr
     open_page(page, dashboard.url(), "Overview")
     if not sql_now:
         save_view(page, "Everything")
-        page.keyboard.press("Escape")
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Alerts").click()
     expect(page.locator("h1").first).to_have_text("Alerts")
     settle(page)
