@@ -22,7 +22,7 @@ def poisson_upper(k: int, mean: float) -> float:
     while True:  # terms fall from k on (k > mean): sum until they stop counting
         term = math.exp(term_log)
         total += term
-        if term < total * 1e-15 or i > k + 100_000:
+        if term < total * 1e-15 or term == 0.0:  # 0.0: underflowed, as every later term will
             return min(1.0, total)
         i += 1
         term_log += math.log(mean) - math.log(i)
