@@ -115,10 +115,14 @@ def prefetch(calls: list[tuple[Callable, tuple, dict]]) -> None:
         function, args, kwargs = call
         _cached_call(function, view.db_path, view.version, *args, **kwargs)  # a failure shows on the page's call
 
-    pool = ThreadPoolExecutor(max_workers=PARALLEL_QUERIES, thread_name_prefix="prefetch")
     for call in calls:
-        pool.submit(run, call)
-    pool.shutdown(wait=False)  # the queued calls still run
+        PREFETCH.submit(run, call)
+
+
+# One pool for every session and run: a run that a click stopped leaves its queued queries to this pool, whose two
+# threads keep the queries of a busy dashboard to the laptop's two cores. A page never waits for the pool: its own
+# call computes a value that no thread has started on.
+PREFETCH = ThreadPoolExecutor(max_workers=PARALLEL_QUERIES, thread_name_prefix="prefetch")
 
 
 def current() -> View:
