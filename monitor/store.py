@@ -991,6 +991,25 @@ def data_version(db: sqlite_utils.Database) -> str:
     return f"{changes}.{newest}"
 
 
+def compact(db: sqlite_utils.Database) -> tuple[int, int]:
+    """Give the free pages of the database file back to the disk (SQLite's VACUUM, then a WAL checkpoint):
+    a migration that made the rows smaller (schema 8 packed the evidence) shrinks the file only then. Needs free disk of
+    about the file's size for the copy VACUUM makes, and no other connection writing. Returns the file's
+    (bytes before, bytes after), WAL included."""
+    path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+
+    def size() -> int:
+        wal = path.with_name(path.name + "-wal")
+        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+    before = size()
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("VACUUM")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("PRAGMA optimize")
+    return before, size()
+
+
 def articles_to_analyse(db: sqlite_utils.Database, rules: str, *, everything: bool = False) -> list[int]:
     """Ids of the articles never analysed or analysed with other rules (all with `everything`), oldest first."""
     if everything:
