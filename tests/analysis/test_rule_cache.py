@@ -72,6 +72,8 @@ def test_a_cached_taxonomy_tags_like_a_fresh_one(cache):
     topics._CACHE.clear()
     assert len(list(cache.glob("taxonomy-*.pickle"))) == 1
     restored = topics.load_taxonomy()
+    for language in [None, "", *fresh.languages, "xx"]:  # each matcher is unpickled when first asked for
+        assert dict(restored.automaton(language).items()) == dict(fresh.automaton(language).items()), language
     for line in (HERE / "labelled_topics_desks.jsonl").read_text(encoding="utf-8").splitlines():
         article = json.loads(line)
         assert topics.tag(article["title"], article["body"], restored) == topics.tag(
