@@ -203,10 +203,10 @@ class _Phrases:
     into an `_Entry` the first time its phrase matches. Building the 120,000 entries and the automaton again took
     most of the start of a command that analyses one article."""
 
-    def __init__(self, numbers: Any, lengths: list[int], columns: tuple[list[Any], ...]) -> None:
+    def __init__(self, numbers: Any, lengths: list[int], columns: tuple[Any, ...]) -> None:
         self._numbers = numbers  # ahocorasick.Automaton(STORE_INTS), made: phrase -> its number
         self._lengths = lengths
-        self._columns = columns  # one sequence per field of _Entry, in _ENTRY_FIELDS order (places packed)
+        self._columns = columns  # per field of _Entry, in _ENTRY_FIELDS order: a list, or _PackedStrings
         self._values: list[tuple[int, _Entry] | None] = [None] * len(lengths)
         self._lock = threading.Lock()
 
