@@ -227,9 +227,10 @@ class _Phrases:
         phrases._values = pairs
         return phrases
 
-    def iter(self, text: str) -> Iterator[tuple[int, tuple[int, _Entry]]]:
+    def iter(self, text: str, *bounds: int) -> Iterator[tuple[int, tuple[int, _Entry]]]:
+        """As Automaton.iter(text[, start[, end]])."""
         values = self._values
-        for end, number in self._numbers.iter(text):
+        for end, number in self._numbers.iter(text, *bounds):
             yield end, values[number] or self._value(number)
 
     def items(self) -> Iterator[tuple[str, tuple[int, _Entry]]]:
