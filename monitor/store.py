@@ -495,7 +495,9 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
     # keyword, full text), and at a million articles their pages no longer fit in 2 MiB.
     conn.execute("PRAGMA cache_size = -65536")
     migrate(conn)
-    return sqlite_utils.Database(conn)
+    # No sqlite-utils plugins: newsmon's SQL needs none, and finding them reads the entry points of every
+    # installed package (30 ms of each start); an installed plugin would also change this connection.
+    return sqlite_utils.Database(conn, execute_plugins=False)
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -25,10 +25,12 @@ import math
 import os
 import re
 import string
+import threading
 import tomllib
 import unicodedata
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -191,6 +193,93 @@ class _Entry:
     arabic: bool = False  # Arabic script: may carry clitics
 
 
+_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
+
+
+class _Phrases:
+    """The gazetteer's automaton: `iter(text)` gives (end, (length, entry)) for each phrase found, like an
+    Aho-Corasick automaton whose values are those pairs. Inside, the automaton stores each phrase's number (it then
+    pickles and loads in C, in a few hundredths of a second) and the entries are kept as plain columns, each made
+    into an `_Entry` the first time its phrase matches. Building the 120,000 entries and the automaton again took
+    most of the start of a command that analyses one article."""
+
+    def __init__(self, numbers: Any, lengths: list[int], columns: tuple[Any, ...]) -> None:
+        self._numbers = numbers  # ahocorasick.Automaton(STORE_INTS), made: phrase -> its number
+        self._lengths = lengths
+        self._columns = columns  # per field of _Entry, in _ENTRY_FIELDS order: a list, or _PackedStrings
+        self._values: list[tuple[int, _Entry] | None] = [None] * len(lengths)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def build(cls, values: Mapping[str, tuple[int, _Entry]]) -> _Phrases:
+        """From phrase -> (length, entry)."""
+        numbers = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for number, key in enumerate(values):
+            numbers.add_word(key, number)
+        numbers.make_automaton()
+        pairs = list(values.values())
+        entries = [entry for _, entry in pairs]
+        columns: list[Any] = [[getattr(entry, name) for entry in entries] for name in _ENTRY_FIELDS]
+        # 120,000 keys and 111,000 tuples of places load ten times slower than two long strings
+        columns[_KEY] = _PackedStrings(columns[_KEY])
+        columns[_PLACES] = _PackedStrings(list(map(_packed_places, columns[_PLACES])))
+        phrases = cls(numbers, [length for length, _ in pairs], tuple(columns))
+        phrases._values = pairs
+        return phrases
+
+    def iter(self, text: str, *bounds: int) -> Iterator[tuple[int, tuple[int, _Entry]]]:
+        """As Automaton.iter(text[, start[, end]])."""
+        values = self._values
+        for end, number in self._numbers.iter(text, *bounds):
+            yield end, values[number] or self._value(number)
+
+    def items(self) -> Iterator[tuple[str, tuple[int, _Entry]]]:
+        for key, number in self._numbers.items():
+            yield key, self._values[number] or self._value(number)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def _value(self, number: int) -> tuple[int, _Entry]:
+        with self._lock:  # one entry per phrase, even with threads: _Entry compares by identity
+            value = self._values[number]
+            if value is None:
+                fields = [column[number] for column in self._columns]
+                fields[_PLACES] = _unpacked_places(fields[_PLACES])
+                entry = _Entry(*fields)
+                value = self._values[number] = (self._lengths[number], entry)
+            return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"numbers": self._numbers, "lengths": self._lengths, "columns": self._columns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["numbers"], state["lengths"], state["columns"])
+
+
+class _PackedStrings:
+    """Strings kept as one, with where each ends: item n is made when asked for."""
+
+    def __init__(self, strings: list[str]) -> None:
+        self._text = "".join(strings)
+        self._ends = array("I", itertools.accumulate(map(len, strings)))
+
+    def __getitem__(self, n: int) -> str:
+        return self._text[self._ends[n - 1] if n else 0 : self._ends[n]]
+
+
+_KEY = _ENTRY_FIELDS.index("key")
+_PLACES = _ENTRY_FIELDS.index("places")
+
+
+def _packed_places(places: tuple[tuple[str, int], ...]) -> str:
+    return " ".join(f"{code}:{population}" for code, population in places)
+
+
+def _unpacked_places(packed: str) -> tuple[tuple[str, int], ...]:
+    return tuple((code, int(population)) for code, _, population in (p.partition(":") for p in packed.split()))
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     """Every country phrase compiled into one automaton, with the settings it was built from. Build once, reuse."""
@@ -200,7 +289,7 @@ class Gazetteer:
     country_names: Mapping[str, str]
     name_neighbours_ok: frozenset[str]
     phrases: int
-    automaton: Any = field(repr=False)
+    automaton: _Phrases = field(repr=False)
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
@@ -571,50 +660,33 @@ def _read_and_build(path: Path) -> Gazetteer:
     return _build(path, data)
 
 
-_ENTRY_FIELDS = tuple(f.name for f in fields(_Entry))
-
-
 def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
-    """The gazetteer as plain columns for the on-disk cache: pickling the automaton and its 120,000 entries as
-    objects is slower than compiling them again; lists of strings and numbers load in a blink."""
-    keys, lengths, entries = [], [], []
-    for key, (length, entry) in gaz.automaton.items():
-        keys.append(key)
-        lengths.append(length)
-        entries.append(entry)
+    """The gazetteer for the on-disk cache: settings as plain values and the phrases as their automaton of numbers
+    and columns (pickling 120,000 entries as objects is slower than compiling them again)."""
     settings = {name: getattr(gaz.settings, name) for name in (f.name for f in fields(Settings))}
     settings["kind_weights"] = dict(settings["kind_weights"])
     return {
         "settings": settings,
         "country_names": dict(gaz.country_names),
         "name_neighbours_ok": gaz.name_neighbours_ok,
-        "keys": keys,
-        "lengths": lengths,
-        "entries": {name: [getattr(entry, name) for entry in entries] for name in _ENTRY_FIELDS},
+        "phrases": gaz.automaton,
     }
 
 
 def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
-    """The gazetteer again from `_gazetteer_state`, building the entries column by column (C loops, not one
-    Python call per entry) and the automaton from its phrases."""
-    columns = state["entries"]
-    count = len(state["keys"])
-    entries = list(map(object.__new__, itertools.repeat(_Entry, count)))
-    consume = deque(maxlen=0).extend
-    for name in _ENTRY_FIELDS:  # _Entry has slots: each field's descriptor sets it, frozen or not
-        consume(map(getattr(_Entry, name).__set__, entries, columns[name]))
-    automaton = ahocorasick.Automaton()
-    consume(map(automaton.add_word, state["keys"], zip(state["lengths"], entries, strict=True)))
-    automaton.make_automaton()
+    """The gazetteer again from `_gazetteer_state`."""
     settings = dict(state["settings"])
     settings["kind_weights"] = MappingProxyType(settings["kind_weights"])
+    phrases = state["phrases"]
+    if not isinstance(phrases, _Phrases):
+        raise TypeError(f"phrases are a {type(phrases).__name__}")
     return Gazetteer(
         source=path,
         settings=Settings(**settings),
         country_names=MappingProxyType(state["country_names"]),
         name_neighbours_ok=state["name_neighbours_ok"],
-        phrases=count,
-        automaton=automaton,
+        phrases=len(phrases),
+        automaton=phrases,
     )
 
 
@@ -666,11 +738,8 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
     del phrases
     _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
-    automaton = ahocorasick.Automaton()
-    for key, entry in entries.items():
-        # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
-        automaton.add_word(key if entry.arabic else " " + key, (len(key) + 1, entry))
-    automaton.make_automaton()
+    # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
+    automaton = _Phrases.build({(key if e.arabic else " " + key): (len(key) + 1, e) for key, e in entries.items()})
     return Gazetteer(
         source=path,
         settings=settings,

@@ -72,6 +72,8 @@ def test_a_cached_taxonomy_tags_like_a_fresh_one(cache):
     topics._CACHE.clear()
     assert len(list(cache.glob("taxonomy-*.pickle"))) == 1
     restored = topics.load_taxonomy()
+    for language in [None, "", *fresh.languages, "xx"]:  # each matcher is unpickled when first asked for
+        assert dict(restored.automaton(language).items()) == dict(fresh.automaton(language).items()), language
     for line in (HERE / "labelled_topics_desks.jsonl").read_text(encoding="utf-8").splitlines():
         article = json.loads(line)
         assert topics.tag(article["title"], article["body"], restored) == topics.tag(
@@ -164,3 +166,20 @@ def test_a_folder_others_can_write_to_is_not_read(cache):
     cache.chmod(0o777)
     rule_cache.cached("thing", "key", build)
     assert len(calls) == 2
+
+
+def test_a_restored_gazetteer_makes_one_entry_per_phrase(cache):
+    """Entries compare by identity and are made from the cached columns on their first match: the same phrase
+    found twice, or by two threads, must give the very same entry."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    countries._load_cached.cache_clear()
+    countries.load_gazetteer()
+    countries._load_cached.cache_clear()
+    restored = countries.load_gazetteer()
+    countries._load_cached.cache_clear()
+    text = " pakistan and kabul and pakistan"
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: list(restored.automaton.iter(text)), range(8)))
+    found = {id(entry) for run in runs for _, (_, entry) in run if entry.key == "pakistan"}
+    assert len(found) == 1 and all(len(run) == len(runs[0]) > 0 for run in runs)
