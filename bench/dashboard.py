@@ -3,8 +3,11 @@ AppTest run of every page, cold (empty cache) and warm, for typical selections; 
 
     .venv/bin/python bench/dashboard.py                    # build bench/out/dashboard-1m.db once, then time
     .venv/bin/python bench/dashboard.py -n 100000 --db bench/out/dashboard-100k.db
-    .venv/bin/python bench/dashboard.py -n 1000000 --db /tmp/1m.db --copies-of /tmp/100k.db  # copies: minutes
     .venv/bin/python bench/dashboard.py -n 5000000 --db /big/disk/dashboard-5m.db --build-only
+
+A big database is 20,000 generated demo articles (analysed one by one, as ingest does) copied until it holds -n:
+each copy has its own ids, URLs and stories, the same dates, sources and tags. `--copies-of DB` copies another
+generated database; `--generate` generates every article instead (hours at 1M).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ SELECTIONS = {  # name -> URL parameters
     "30 days, search": {"q": "border"},
 }
 PAGES = ("overview", "trends", "articles", "sources", "export")
+BASE_ARTICLES = 20_000  # generated and analysed one by one; a bigger database is made of copies of them
 HARNESS = ROOT / "tests" / "page_harness.py"
 
 
@@ -224,16 +228,26 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365, help="days the articles span (default 365)")
     parser.add_argument("--db", type=Path, default=ROOT / "bench/out/dashboard-1m.db")
     parser.add_argument(
-        "--copies-of", type=Path, metavar="DB", help="build from copies of this smaller generated database (fast)"
+        "--copies-of",
+        type=Path,
+        metavar="DB",
+        help=f"copy this generated database (default: generate {BASE_ARTICLES:,} articles next to --db, then copy)",
     )
     parser.add_argument("--calls", action="store_true", help="list the slow query calls of each cold page")
     parser.add_argument("--only", help="time only the selections whose name contains this")
     parser.add_argument("--build-only", action="store_true", help="build the database if missing, time nothing")
+    parser.add_argument(
+        "--generate", action="store_true", help="generate and analyse every article (hours at 1M) instead of copies"
+    )
     args = parser.parse_args()
-    if not args.db.exists() and args.copies_of:
-        build_copies(args.db, args.copies_of, args.n)
-    elif not args.db.exists():
-        build(args.db, args.n, args.days)
+    if not args.db.exists():
+        if args.generate or args.n <= BASE_ARTICLES:
+            build(args.db, args.n, args.days)
+        else:
+            base = args.copies_of or args.db.with_name(f"{args.db.stem}-base.db")
+            if not base.exists():
+                build(base, BASE_ARTICLES, args.days)
+            build_copies(args.db, base, args.n)
     if not args.build_only:
         time_pages(args.db, show_calls=args.calls, only=args.only)
 
