@@ -565,7 +565,8 @@ def short_text_factor(title: str, body: str, taxonomy: Taxonomy) -> float:
     s = taxonomy.settings
     if not s["short_text_words"]:
         return 1.0
-    words = len(title.split()) + len(body.split())  # whitespace words: close enough to decide "short"
+    # whitespace words: close enough to decide "short"; the body's are counted only up to one past the limit
+    words = len(title.split()) + len(body.split(maxsplit=math.ceil(s["short_text_words"])))
     if words >= s["short_text_words"]:
         return 1.0
     return max(s["short_text_factor"], words / s["short_text_words"])
