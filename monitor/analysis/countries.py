@@ -226,7 +226,7 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         mtime = os.stat(path).st_mtime_ns  # cheap enough to do per call, so edits to the file take effect
     except OSError as exc:
         raise GazetteerError(f"{path}: cannot read country aliases: {exc.strerror}") from exc
-    return _load_cached(Path(path), mtime)
+    return _load_cached(os.fspath(path), mtime)  # a str key: building and hashing a Path cost half of this call
 
 
 def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -> list[CountryTag]:
@@ -541,9 +541,10 @@ def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> Gazetteer:
+def _load_cached(name: str, mtime_ns: int) -> Gazetteer:
     """The gazetteer of an alias file, compiled once per version of the file, this code and its data libraries
     (rule_cache keeps it on disk between runs: seconds to build, a fraction of a second to load)."""
+    path = Path(name)
     try:
         key = rule_cache.fingerprint("gazetteer", [path], code=[Path(__file__)], libraries=_GAZETTEER_LIBRARIES)
     except OSError as exc:
