@@ -193,14 +193,19 @@ class _Entry:
 
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
-    """Every country phrase compiled into one automaton, with the settings it was built from. Build once, reuse."""
+    """Every country phrase compiled into two automatons, with the settings it was built from. Build once, reuse.
+
+    Arabic-script phrases have their own automaton, walked only over a text in that script: in one automaton their
+    first letters sat at the root beside the space that starts every other phrase, and pyahocorasick scans a node's
+    letters one by one, so each letter of every text paid for that list."""
 
     source: Path
     settings: Settings
     country_names: Mapping[str, str]
     name_neighbours_ok: frozenset[str]
     phrases: int
-    automaton: Any = field(repr=False)
+    automaton: Any = field(repr=False)  # phrases not in Arabic script, each after a space (they start a word)
+    arabic_automaton: Any = field(repr=False, default=None)  # Arabic-script phrases; None when there are none
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
@@ -345,7 +350,11 @@ def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str
     norm = _normalise(" " + text)  # keys start with a space, so every match starts a word
     size = len(norm)
     candidates = []
-    for end, (length, entry) in gaz.automaton.iter(norm):
+    found = gaz.automaton.iter(norm) if gaz.automaton is not None else iter(())
+    if gaz.arabic_automaton is not None and not norm.isascii() and _ARABIC_SCRIPT.search(norm):
+        # after the others: no hit of one has the same span as a hit of the other, so the sort below orders all
+        found = itertools.chain(found, gaz.arabic_automaton.iter(norm))
+    for end, (length, entry) in found:
         if end + 1 < size and norm[end + 1].isalnum() and not (entry.stem or entry.arabic) and norm[end].isalnum():
             continue  # the common case, first: "Iran" inside "Iranian", "Pla" inside "plan"
         start = end - length + 1  # text index of the first letter (norm has one extra leading character)
@@ -579,7 +588,9 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
     """The gazetteer as plain columns for the on-disk cache: pickling the automaton and its 120,000 entries as
     objects is slower than compiling them again; lists of strings and numbers load in a blink."""
     keys, lengths, entries = [], [], []
-    for key, (length, entry) in gaz.automaton.items():
+    words = sorted(gaz.automaton.items(), key=_search_order) if gaz.automaton is not None else []
+    arabic = list(gaz.arabic_automaton.items()) if gaz.arabic_automaton is not None else []
+    for key, (length, entry) in words + arabic:
         keys.append(key)
         lengths.append(length)
         entries.append(entry)
@@ -589,7 +600,8 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
         "settings": settings,
         "country_names": dict(gaz.country_names),
         "name_neighbours_ok": gaz.name_neighbours_ok,
-        "keys": keys,
+        "keys": keys,  # the phrases of `automaton` (in search order), then those of `arabic_automaton`
+        "words": len(words),
         "lengths": lengths,
         "entries": {name: [getattr(entry, name) for entry in entries] for name in _ENTRY_FIELDS},
     }
@@ -597,16 +609,14 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
 
 def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
     """The gazetteer again from `_gazetteer_state`, building the entries column by column (C loops, not one
-    Python call per entry) and the automaton from its phrases."""
+    Python call per entry) and the automatons from their phrases."""
     columns = state["entries"]
     count = len(state["keys"])
     entries = list(map(object.__new__, itertools.repeat(_Entry, count)))
     consume = deque(maxlen=0).extend
     for name in _ENTRY_FIELDS:  # _Entry has slots: each field's descriptor sets it, frozen or not
         consume(map(getattr(_Entry, name).__set__, entries, columns[name]))
-    automaton = ahocorasick.Automaton()
-    consume(map(automaton.add_word, state["keys"], zip(state["lengths"], entries, strict=True)))
-    automaton.make_automaton()
+    keys, values, words = state["keys"], list(zip(state["lengths"], entries, strict=True)), state["words"]
     settings = dict(state["settings"])
     settings["kind_weights"] = MappingProxyType(settings["kind_weights"])
     return Gazetteer(
@@ -615,8 +625,28 @@ def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
         country_names=MappingProxyType(state["country_names"]),
         name_neighbours_ok=state["name_neighbours_ok"],
         phrases=count,
-        automaton=automaton,
+        automaton=_automaton(keys[:words], values[:words]),
+        arabic_automaton=_automaton(keys[words:], values[words:]),
     )
+
+
+# pyahocorasick finds a node's next letter by scanning its letters in the order they were added: phrases are added
+# so that every node lists the letters of English text first (a space, then by frequency). No match changes.
+_SEARCH_ORDER = str.maketrans({c: chr(1 + i) for i, c in enumerate(" etaoinshrdlcumwfgypbvkjxqz")})
+
+
+def _search_order(phrase: tuple[str, Any]) -> str:
+    return phrase[0].translate(_SEARCH_ORDER)
+
+
+def _automaton(keys: list[str], values: list[tuple[int, _Entry]]) -> Any:
+    """An automaton of the phrases, added in the order given; None when there are none."""
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    deque(map(automaton.add_word, keys, values), maxlen=0)
+    automaton.make_automaton()
+    return automaton
 
 
 def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
@@ -667,18 +697,17 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
     del phrases
     _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
-    automaton = ahocorasick.Automaton()
-    for key, entry in entries.items():
-        # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
-        automaton.add_word(key if entry.arabic else " " + key, (len(key) + 1, entry))
-    automaton.make_automaton()
+    # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
+    words = sorted(((" " + key, (len(key) + 1, e)) for key, e in entries.items() if not e.arabic), key=_search_order)
+    arabic = [(key, (len(key) + 1, entry)) for key, entry in entries.items() if entry.arabic]
     return Gazetteer(
         source=path,
         settings=settings,
         country_names=MappingProxyType(names),
         name_neighbours_ok=frozenset(_strings(rules, "name_neighbours_ok", "[rules]", fail)),
         phrases=len(entries),
-        automaton=automaton,
+        automaton=_automaton([k for k, _ in words], [v for _, v in words]),
+        arabic_automaton=_automaton([k for k, _ in arabic], [v for _, v in arabic]),
     )
 
 
