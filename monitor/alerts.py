@@ -22,7 +22,7 @@ import sqlite_utils
 from monitor import delivery, searches, store, trends
 from monitor.delivery import markdown_link, markdown_text
 from monitor.normalise import iso
-from monitor.queries import Filters, QueryError, check_search, count_articles, run, where_articles
+from monitor.queries import FACTS, Filters, QueryError, check_search, count_articles, run, where_articles
 from monitor.searches import SavedSearch, SearchError
 from monitor.stats import normal_two_sided, poisson_upper
 
@@ -457,7 +457,7 @@ def _sentiment_shift(db, alert: Alert, now: datetime, base_url: str | None, up_t
     where = where_articles(recent)
     scored, mean, mean_square = run(
         db,
-        f"""SELECT count(a.sentiment), avg(a.sentiment), avg(a.sentiment * a.sentiment) FROM articles a
+        f"""SELECT count(a.sentiment), avg(a.sentiment), avg(a.sentiment * a.sentiment) FROM {FACTS}
             WHERE {where.sql} AND a.sentiment IS NOT NULL""",
         where.params,
         recent,

@@ -568,6 +568,23 @@ def serve(
     raise typer.Exit(server.serve(db_path, port=port, watch=watch_sources, headless=headless, address=address))
 
 
+@app.command()
+def compact() -> None:
+    """Give the database's free space back to the disk (SQLite VACUUM): after an upgrade that made the stored
+    rows smaller. Needs free disk about the database's size; stop `serve` and
+    `watch` first."""
+    import sqlite3
+
+    from monitor import store
+
+    db = open_db()
+    try:
+        before, after = store.compact(db)
+    except sqlite3.Error as error:
+        fail(f"cannot compact {config.db_path(State.db_path)}: {error} (is it in use, or the disk full?)")
+    typer.echo(f"{config.db_path(State.db_path)}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB")
+
+
 # ---- sources -----------------------------------------------------------------------------------
 
 

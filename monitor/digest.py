@@ -19,7 +19,7 @@ import sqlite_utils
 
 from monitor import quality, searches, trends
 from monitor.delivery import markdown_link, markdown_text
-from monitor.queries import Filters, run, where_articles
+from monitor.queries import FACTS, Filters, run, where_articles
 from monitor.searches import SavedSearch
 
 TOP_STORIES = 10
@@ -78,7 +78,7 @@ def top_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = TOP
     rows = run(
         db,
         f"""SELECT coalesce(a.story_id, a.id) AS story, count(*) AS articles, count(DISTINCT a.source) AS sources,
-                   max(a.id) AS newest_id FROM articles a WHERE {where.sql}
+                   max(a.id) AS newest_id FROM {FACTS} WHERE {where.sql}
             GROUP BY story ORDER BY articles DESC, newest_id DESC LIMIT ?""",
         [*where.params, limit],
         filters,

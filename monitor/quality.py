@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from monitor import sources, trends
-from monitor.queries import Filters, rollup_for, run, where_articles
+from monitor.queries import FACTS, Filters, rollup_for, run, where_articles
 from monitor.stats import poisson_lower
 
 USUAL_DAYS = 28  # a source's usual pace: its articles over this many days
@@ -137,7 +137,7 @@ def _gaps(db: sqlite_utils.Database, filters: Filters) -> tuple[int, int, int, i
         f"""SELECT count(*), coalesce(sum(a.date_inferred), 0), coalesce(sum(a.sentiment IS NULL), 0),
                    coalesce(sum(NOT EXISTS (SELECT 1 FROM article_countries c WHERE c.article_id = a.id)), 0),
                    coalesce(sum(NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)), 0)
-            FROM articles a WHERE {where.sql}""",
+            FROM {FACTS} WHERE {where.sql}""",
         where.params,
         filters,
     ).fetchone()

@@ -22,7 +22,7 @@ def poisson_upper(k: int, mean: float) -> float:
     while True:  # terms fall from k on (k > mean): sum until they stop counting
         term = math.exp(term_log)
         total += term
-        if term < total * 1e-15 or i > k + 100_000:
+        if term < total * 1e-15 or term == 0.0:  # 0.0: underflowed, as every later term will
             return min(1.0, total)
         i += 1
         term_log += math.log(mean) - math.log(i)
@@ -34,7 +34,16 @@ def poisson_lower(k: int, mean: float) -> float:
         return 0.0
     if mean <= 0:
         return 1.0
-    return min(1.0, sum(math.exp(_log_term(i, mean)) for i in range(k + 1)))
+    if k >= mean:  # the bulk
+        return max(0.0, 1.0 - poisson_upper(k + 1, mean))
+    total, term_log, i = 0.0, _log_term(k, mean), k
+    while True:  # terms fall from k down (k < mean): a few hundred at most, not k + 1 of them
+        term = math.exp(term_log)
+        total += term
+        if term < total * 1e-15 or i == 0:
+            return min(1.0, total)
+        term_log += math.log(i) - math.log(mean)
+        i -= 1
 
 
 def normal_two_sided(z: float) -> float:

@@ -27,7 +27,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 9
+VERSION = 10
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -103,6 +103,10 @@ CREATE INDEX articles_published_in ON articles(published_in, published_at);
 -- v3: queries.article_page sorted by sentiment (unscored articles rank as neutral); sorted by source it uses
 -- articles_source_published_at, by date articles_published_at, so a page never sorts the whole table.
 CREATE INDEX articles_sentiment ON articles(coalesce(sentiment, 0), published_at);
+-- v10: the columns that filters and counts read, in id order. Counting a selection reads ~70 bytes an article
+-- from here instead of each article's row, text included (kilobytes): FACTS, used by every SQL path that counts.
+CREATE INDEX articles_facts ON articles(id, published_at, source, language, published_in, sentiment, story_id,
+                                        date_inferred, source_id);
 
 -- The analysis of each article: which rules produced it (stale rows are re-analysed by `newsmon analyse`),
 -- and the evidence behind every tag (`explain`, the reader): JSON compressed by store.pack_evidence (v8).
@@ -449,6 +453,12 @@ def update_from_8_to_9(conn: sqlite3.Connection) -> None:
         )
 
 
+
+def update_from_9_to_10(conn: sqlite3.Connection) -> None:
+    """The articles_facts index (see SCHEMA): about 9 s per million articles."""
+    conn.execute("DROP INDEX IF EXISTS articles_facts")
+    conn.execute(next(statement for statement in _statements(SCHEMA) if "INDEX articles_facts" in statement))
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -459,6 +469,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: update_from_6_to_7,
     7: update_from_7_to_8,
     8: update_from_8_to_9,
+    9: update_from_9_to_10,
 }
 
 
@@ -987,6 +998,25 @@ def data_version(db: sqlite_utils.Database) -> str:
     changes = get_meta(db, "changes") or "0"
     newest = db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
     return f"{changes}.{newest}"
+
+
+def compact(db: sqlite_utils.Database) -> tuple[int, int]:
+    """Give the free pages of the database file back to the disk (SQLite's VACUUM, then a WAL checkpoint):
+    a migration that made the rows smaller (schema 8 packed the evidence) shrinks the file only then. Needs free disk of
+    about the file's size for the copy VACUUM makes, and no other connection writing. Returns the file's
+    (bytes before, bytes after), WAL included."""
+    path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+
+    def size() -> int:
+        wal = path.with_name(path.name + "-wal")
+        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+    before = size()
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("VACUUM")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("PRAGMA optimize")
+    return before, size()
 
 
 def articles_to_analyse(db: sqlite_utils.Database, rules: str, *, everything: bool = False) -> list[int]:

@@ -15,7 +15,7 @@ import sqlite_utils
 
 from monitor import filters as filters_registry
 from monitor import store
-from monitor.queries import Filters, Where, fts_query, rollup_for, run, where_articles
+from monitor.queries import FACTS, Filters, Where, fts_query, rollup_for, run, where_articles
 
 # The dimensions one can count by (monitor/filters.py): the rollups answer those they keep, SQL the others.
 DIMENSIONS = filters_registry.DIMENSIONS
@@ -72,7 +72,7 @@ def _grouped(
         if values is not None:
             condition += f" AND {value} IN ({_marks(values)})"
             rows.params.extend(values)
-        day, source = "substr(a.published_at, 1, 10)", f"articles a {join} WHERE {rows.sql} AND {condition}"
+        day, source = "substr(a.published_at, 1, 10)", f"{FACTS} {join} WHERE {rows.sql} AND {condition}"
         count = """count(*) AS articles, coalesce(sum(a.sentiment), 0.0) AS sentiment_sum,
                    count(a.sentiment) AS sentiment_n"""
         having = ""
@@ -252,13 +252,13 @@ def _figures(db: sqlite_utils.Database, filters: Filters) -> dict[str, float | N
         articles, stories, sources, sentiment_sum, sentiment_n = run(
             db,
             f"""SELECT count(*), coalesce(sum(a.story_id = a.id), 0), count(DISTINCT a.source),
-                       sum(a.sentiment), count(a.sentiment) FROM articles a WHERE {where.sql}""",
+                       sum(a.sentiment), count(a.sentiment) FROM {FACTS} WHERE {where.sql}""",
             where.params,
             filters,
         ).fetchone()
         (countries,) = run(
             db,
-            f"""SELECT count(DISTINCT t.country) FROM articles a CROSS JOIN article_countries t ON t.article_id = a.id
+            f"""SELECT count(DISTINCT t.country) FROM {FACTS} CROSS JOIN article_countries t ON t.article_id = a.id
                 WHERE {where.sql}""",
             where.params,
             filters,
@@ -295,7 +295,7 @@ def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countri
         # The selection first, then its tags: otherwise the planner may walk every article of the top countries.
         # `+c.country`: read each article's few countries in one range of the key, rather than probing the key
         # once per top country.
-        sql = f"""WITH selected AS MATERIALIZED (SELECT a.id, a.sentiment FROM articles a WHERE {where.sql})
+        sql = f"""WITH selected AS MATERIALIZED (SELECT a.id, a.sentiment FROM {FACTS} WHERE {where.sql})
                   SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
                          coalesce(sum(s.sentiment), 0.0) AS sentiment_sum, count(s.sentiment) AS sentiment_n
                   FROM selected s CROSS JOIN article_countries c ON c.article_id = s.id
@@ -317,7 +317,7 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
     article), articles, sources, first_seen, last_seen}, counted over the whole story (all its articles,
     in the selection or not). Reads the newest limit x LATEST_SCAN selected articles (published_at index),
     then each story through the story_id index."""
-    where = where_articles(filters, db=db)
+    where = where_articles(filters, db=db, in_date_order=True)
     newest = run(
         db,
         f"SELECT a.story_id FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
@@ -477,7 +477,7 @@ def rising_keywords(
         rows = run(
             db,
             f"""SELECT k.keyword, sum(substr(a.published_at, 1, 10) >= ?), sum(substr(a.published_at, 1, 10) < ?)
-                FROM articles a CROSS JOIN article_keywords k ON k.article_id = a.id
+                FROM {FACTS} CROSS JOIN article_keywords k ON k.article_id = a.id
                 WHERE {where.sql} AND a.published_at >= ? AND substr(a.published_at, 1, 10) <= ?
                 GROUP BY k.keyword""",
             [recent_start, recent_start, *where.params, baseline_start, end_day],

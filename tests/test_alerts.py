@@ -6,6 +6,7 @@ never stops the rest."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,6 +86,20 @@ def test_the_stated_tests():
     assert poisson_lower(0, 10) == pytest.approx(4.54e-5, rel=1e-3)
     assert poisson_upper(120, 100) == pytest.approx(0.0282, abs=2e-3)
     assert normal_two_sided(1.96) == pytest.approx(0.05, abs=1e-3)
+
+
+@pytest.mark.parametrize("mean", [0.5, 3.0, 40.0, 2_700.0])
+def test_poisson_tails_match_the_sum_of_their_terms(mean):
+    def term(i: int) -> float:
+        return math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1))
+
+    for k in sorted({0, 1, int(mean * 0.5), int(mean * 0.9), int(mean), int(mean * 1.1) + 1, int(mean * 2) + 2}):
+        below = sum(term(i) for i in range(k + 1))
+        assert poisson_lower(k, mean) == pytest.approx(below, rel=1e-9, abs=1e-300)
+        above = sum(term(i) for i in range(k + 1, int(mean * 3) + 200))
+        assert poisson_upper(k + 1, mean) == pytest.approx(above, rel=1e-6, abs=1e-12)
+    assert poisson_upper(int(mean * 20) + 100, mean) < 1e-150  # for the large means its terms underflow to 0
+    assert poisson_lower(int(mean * 20) + 100, mean) == 1.0
 
 
 def test_new_articles_grouped_by_story_by_email_and_webhook_never_twice(db, tmp_path, smtp_server, webhook):

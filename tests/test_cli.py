@@ -114,3 +114,32 @@ def test_a_source_failing_five_times_is_paused_and_said_so(db_path, web):
     fifth = run("fetch", "--source", "Down")
     assert "paused: `newsmon sources enable 1` resumes it" in fifth.output
     assert run("fetch", "--source", "Down").exit_code == 2  # disabled now
+
+
+def test_compact_gives_free_pages_back_and_keeps_the_articles(db_path, tmp_path):
+    feed = tmp_path / "articles.jsonl"
+    lines = [
+        f'{{"title": "Flood warning {n} for the river valley", "url": "https://example.org/{n}", '
+        f'"published_at": "2025-11-0{1 + n % 9}T08:00:00Z", "text": "Rain is expected to continue. {n}"}}'
+        for n in range(20)
+    ]
+    feed.write_text("\n".join(lines), encoding="utf-8")
+    assert run("ingest", str(feed)).exit_code == 0
+    db = store.open_db(db_path)
+    # What a migration that rewrites rows smaller leaves behind: free pages inside the file.
+    db.conn.execute("CREATE TABLE scratch (blob BLOB)")
+    db.conn.executemany("INSERT INTO scratch VALUES (randomblob(4000))", [()] * 500)
+    db.conn.execute("DROP TABLE scratch")
+    db.conn.close()
+
+    result = run("compact")
+
+    assert result.exit_code == 0, result.output
+    before, after = (float(part.split()[0].replace(",", "")) for part in result.output.split(":")[-1].split("->"))
+    assert after < before - 1.5  # the 2 MB of scratch pages
+    assert store.open_db(db_path)["articles"].count == 20
+
+
+def test_compact_needs_an_existing_database(db_path):
+    result = run("compact")
+    assert result.exit_code == 2 and "no database" in result.output

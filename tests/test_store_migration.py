@@ -74,7 +74,7 @@ def test_migration_from_version_7_packs_evidence_and_keeps_stories_working(db_pa
     assert evidence and all(isinstance(value, dict) for value in evidence.values())
 
     db = store.open_db(db_path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION == 9
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION
     assert schema(db) == schema(store.open_db(db_path.with_name("fresh.db")))
     for article_id, before in evidence.items():
         assert queries.article_detail(db, article_id)["evidence"] == before  # every reason still there
@@ -125,3 +125,18 @@ def test_story_candidates_are_kept_for_the_story_window_only(db):
     store.save_articles(db, [late])
     assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 2
     assert db.execute("SELECT count(*) FROM story_signatures").fetchone()[0] == 2
+
+
+def test_migration_to_version_10_adds_the_facts_index_the_counts_read(db_path):
+    ingest("border-talks.txt", "wire-copy-a.json")
+    db = store.open_db(db_path)
+    db.conn.execute("DROP INDEX articles_facts")
+    db.conn.execute("PRAGMA user_version = 9")
+    db.conn.close()
+
+    db = store.open_db(db_path)
+
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION
+    assert schema(db) == schema(store.open_db(db_path.with_name("fresh.db")))
+    plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN SELECT count(a.sentiment) FROM {queries.FACTS}"))
+    assert "COVERING INDEX articles_facts" in plan
