@@ -282,14 +282,19 @@ def _unpacked_places(packed: str) -> tuple[tuple[str, int], ...]:
 
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
-    """Every country phrase compiled into one automaton, with the settings it was built from. Build once, reuse."""
+    """Every country phrase compiled into two automatons, with the settings it was built from. Build once, reuse.
+
+    Arabic-script phrases have their own automaton, walked only over a text in that script: in one automaton their
+    first letters sat at the root beside the space that starts every other phrase, and pyahocorasick scans a node's
+    letters one by one, so each letter of every text paid for that list."""
 
     source: Path
     settings: Settings
     country_names: Mapping[str, str]
     name_neighbours_ok: frozenset[str]
     phrases: int
-    automaton: _Phrases = field(repr=False)
+    automaton: _Phrases | None = field(repr=False)  # phrases not in Arabic script, after a space (they start a word)
+    arabic_automaton: _Phrases | None = field(repr=False, default=None)  # Arabic-script phrases; None when none
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
@@ -315,7 +320,7 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         mtime = os.stat(path).st_mtime_ns  # cheap enough to do per call, so edits to the file take effect
     except OSError as exc:
         raise GazetteerError(f"{path}: cannot read country aliases: {exc.strerror}") from exc
-    return _load_cached(Path(path), mtime)
+    return _load_cached(os.fspath(path), mtime)  # a str key: building and hashing a Path cost half of this call
 
 
 def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -> list[CountryTag]:
@@ -434,7 +439,11 @@ def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str
     norm = _normalise(" " + text)  # keys start with a space, so every match starts a word
     size = len(norm)
     candidates = []
-    for end, (length, entry) in gaz.automaton.iter(norm):
+    found = gaz.automaton.iter(norm) if gaz.automaton is not None else iter(())
+    if gaz.arabic_automaton is not None and not norm.isascii() and _ARABIC_SCRIPT.search(norm):
+        # after the others: no hit of one has the same span as a hit of the other, so the sort below orders all
+        found = itertools.chain(found, gaz.arabic_automaton.iter(norm))
+    for end, (length, entry) in found:
         if end + 1 < size and norm[end + 1].isalnum() and not (entry.stem or entry.arabic) and norm[end].isalnum():
             continue  # the common case, first: "Iran" inside "Iranian", "Pla" inside "plan"
         start = end - length + 1  # text index of the first letter (norm has one extra leading character)
@@ -630,9 +639,10 @@ def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> Gazetteer:
+def _load_cached(name: str, mtime_ns: int) -> Gazetteer:
     """The gazetteer of an alias file, compiled once per version of the file, this code and its data libraries
     (rule_cache keeps it on disk between runs: seconds to build, a fraction of a second to load)."""
+    path = Path(name)
     try:
         key = rule_cache.fingerprint("gazetteer", [path], code=[Path(__file__)], libraries=_GAZETTEER_LIBRARIES)
     except OSError as exc:
@@ -661,8 +671,8 @@ def _read_and_build(path: Path) -> Gazetteer:
 
 
 def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
-    """The gazetteer for the on-disk cache: settings as plain values and the phrases as their automaton of numbers
-    and columns (pickling 120,000 entries as objects is slower than compiling them again)."""
+    """The gazetteer for the on-disk cache: settings as plain values and the phrases as their automatons of
+    numbers and columns (pickling 120,000 entries as objects is slower than compiling them again)."""
     settings = {name: getattr(gaz.settings, name) for name in (f.name for f in fields(Settings))}
     settings["kind_weights"] = dict(settings["kind_weights"])
     return {
@@ -670,6 +680,7 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
         "country_names": dict(gaz.country_names),
         "name_neighbours_ok": gaz.name_neighbours_ok,
         "phrases": gaz.automaton,
+        "arabic_phrases": gaz.arabic_automaton,
     }
 
 
@@ -677,17 +688,28 @@ def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
     """The gazetteer again from `_gazetteer_state`."""
     settings = dict(state["settings"])
     settings["kind_weights"] = MappingProxyType(settings["kind_weights"])
-    phrases = state["phrases"]
-    if not isinstance(phrases, _Phrases):
-        raise TypeError(f"phrases are a {type(phrases).__name__}")
+    automatons = state["phrases"], state["arabic_phrases"]
+    for automaton in automatons:
+        if automaton is not None and not isinstance(automaton, _Phrases):
+            raise TypeError(f"phrases are a {type(automaton).__name__}")
     return Gazetteer(
         source=path,
         settings=Settings(**settings),
         country_names=MappingProxyType(state["country_names"]),
         name_neighbours_ok=state["name_neighbours_ok"],
-        phrases=len(phrases),
-        automaton=phrases,
+        phrases=sum(len(automaton) for automaton in automatons if automaton is not None),
+        automaton=automatons[0],
+        arabic_automaton=automatons[1],
     )
+
+
+# pyahocorasick finds a node's next letter by scanning its letters in the order they were added: phrases are added
+# so that every node lists the letters of English text first (a space, then by frequency). No match changes.
+_SEARCH_ORDER = str.maketrans({c: chr(1 + i) for i, c in enumerate(" etaoinshrdlcumwfgypbvkjxqz")})
+
+
+def _search_order(phrase: tuple[str, Any]) -> str:
+    return phrase[0].translate(_SEARCH_ORDER)
 
 
 def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
@@ -739,14 +761,16 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     del phrases
     _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
     # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
-    automaton = _Phrases.build({(key if e.arabic else " " + key): (len(key) + 1, e) for key, e in entries.items()})
+    words = sorted(((" " + key, (len(key) + 1, e)) for key, e in entries.items() if not e.arabic), key=_search_order)
+    arabic = [(key, (len(key) + 1, entry)) for key, entry in entries.items() if entry.arabic]
     return Gazetteer(
         source=path,
         settings=settings,
         country_names=MappingProxyType(names),
         name_neighbours_ok=frozenset(_strings(rules, "name_neighbours_ok", "[rules]", fail)),
         phrases=len(entries),
-        automaton=automaton,
+        automaton=_Phrases.build(dict(words)) if words else None,
+        arabic_automaton=_Phrases.build(dict(arabic)) if arabic else None,
     )
 
 

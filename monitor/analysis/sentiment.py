@@ -316,7 +316,7 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
 
 def looks_english(text: str, sample_words: int = 300) -> tuple[bool, float]:
     """Whether a text reads as English: the share of its first words that are common English function words."""
-    words = text.lower().split()[:sample_words]
+    words = text.lower().split(maxsplit=sample_words)[:sample_words]  # the sample's words, not the whole body's
     if not words:
         return False, 0.0
     share = sum(map(_COMMON_ENGLISH.__contains__, map(str.strip, words, repeat(_WORD_PUNCT)))) / len(words)

@@ -39,6 +39,12 @@ def _entry(value: tuple) -> tuple:
     return length, *astuple(entry)[:6], rule, *astuple(entry)[7:]
 
 
+def _phrases(gaz: countries.Gazetteer, arabic: bool | None = None) -> dict[str, tuple]:
+    """Every phrase of the gazetteer's automatons (or of one of them) with its entry as plain values."""
+    chosen = {False: [gaz.automaton], True: [gaz.arabic_automaton], None: [gaz.automaton, gaz.arabic_automaton]}
+    return {key: _entry(value) for automaton in chosen[arabic] for key, value in automaton.items()}
+
+
 def test_a_cached_gazetteer_is_the_one_built_from_the_files(cache):
     path = config.COUNTRY_ALIASES
     fresh = countries._read_and_build(path)
@@ -53,9 +59,10 @@ def test_a_cached_gazetteer_is_the_one_built_from_the_files(cache):
     assert restored.settings == fresh.settings
     assert dict(restored.country_names) == dict(fresh.country_names)
     assert restored.name_neighbours_ok == fresh.name_neighbours_ok
-    assert restored.phrases == fresh.phrases == len(restored.automaton)
-    expected = {key: _entry(value) for key, value in fresh.automaton.items()}
-    assert {key: _entry(value) for key, value in restored.automaton.items()} == expected
+    assert restored.phrases == fresh.phrases == len(_phrases(restored))
+    assert _phrases(restored) == _phrases(fresh)
+    assert not any(entry[-1] for entry in _phrases(restored, arabic=False).values())  # the `arabic` flag
+    assert all(entry[-1] for entry in _phrases(restored, arabic=True).values())
 
     # and the articles of the labelled set get the same countries, scores and evidence
     for line in (HERE / "labelled_countries.jsonl").read_text(encoding="utf-8").splitlines():
