@@ -230,7 +230,7 @@ def test_a_story_row_on_the_overview_opens_its_articles_and_a_same_story_row_ope
     open_page(page, dashboard.url(""), "Overview")
     page.locator(".st-key-overview_stories").scroll_into_view_if_needed()  # tables below the fold draw lazily
     table = page.locator(".st-key-overview_stories").get_by_test_id("stDataFrame")
-    expect(table).to_be_visible()
+    expect(table).to_be_visible(timeout=30_000)  # the last element of the page: a busy machine draws it late
     page.wait_for_timeout(500)  # the grid draws on a canvas after the element appears
     box = table.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)  # the first story's selection box
@@ -247,7 +247,7 @@ def test_a_story_row_on_the_overview_opens_its_articles_and_a_same_story_row_ope
     if others:
         page.locator(".st-key-articles_story").scroll_into_view_if_needed()
         same = page.locator(".st-key-articles_story").get_by_test_id("stDataFrame")
-        expect(same).to_be_visible()
+        expect(same).to_be_visible(timeout=30_000)
         page.wait_for_timeout(500)
         box = same.bounding_box()
         page.mouse.click(box["x"] + 16, box["y"] + 35 * 1.5)
