@@ -474,13 +474,15 @@ def rising_keywords(
         # From the baseline's first day: a tag filter or a search then reads only these days' ids.
         start = datetime.fromisoformat(baseline_start).replace(tzinfo=UTC)
         where = where_articles(replace(window, since=start), db=db)
+        # published_at is ISO text: it sorts after its day's date and before the next day's (no substr per row).
         rows = run(
             db,
-            f"""SELECT k.keyword, sum(substr(a.published_at, 1, 10) >= ?), sum(substr(a.published_at, 1, 10) < ?)
-                FROM {FACTS} CROSS JOIN article_keywords k ON k.article_id = a.id
-                WHERE {where.sql} AND a.published_at >= ? AND substr(a.published_at, 1, 10) <= ?
-                GROUP BY k.keyword""",
-            [recent_start, recent_start, *where.params, baseline_start, end_day],
+            f"""SELECT keyword, recent, mentions - recent FROM (
+                    SELECT k.keyword AS keyword, sum(a.published_at >= ?) AS recent, count(*) AS mentions
+                    FROM {FACTS} CROSS JOIN article_keywords k ON k.article_id = a.id
+                    WHERE {where.sql} AND a.published_at >= ? AND a.published_at < ?
+                    GROUP BY k.keyword)""",
+            [recent_start, *where.params, baseline_start, _next_day(end_day)],
             window,
         ).fetchall()
     recent_total = sum(row[1] for row in rows)
@@ -501,6 +503,10 @@ def rising_keywords(
         rising.append(RisingTerm(keyword, recent, baseline, expected, g2, ratio))
     rising.sort(key=lambda term: (-term.g2, term.keyword))
     return rising[:limit]
+
+
+def _next_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 
 def _log_likelihood(a: int, b: int, c: int, d: int) -> float:
