@@ -292,15 +292,14 @@ def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countri
         params = [*countries, rollup.start, rollup.end]
     else:
         where = where_articles(filters, db=db)
-        # The selection first, then its tags: otherwise the planner may walk every article of the top countries.
-        # `+c.country`: read each article's few countries in one range of the key, rather than probing the key
-        # once per top country.
-        sql = f"""WITH selected AS MATERIALIZED (SELECT a.id, a.sentiment FROM {FACTS} WHERE {where.sql})
-                  SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
-                         coalesce(sum(s.sentiment), 0.0) AS sentiment_sum, count(s.sentiment) AS sentiment_n
-                  FROM selected s CROSS JOIN article_countries c ON c.article_id = s.id
-                  CROSS JOIN article_topics t ON t.article_id = s.id
-                  WHERE +c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
+        # The selection first, then its tags (CROSS JOIN keeps that order): otherwise the planner may walk every
+        # article of the top countries. `+c.country`: read each article's few countries in one range of the key,
+        # rather than probing the key once per top country.
+        sql = f"""SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
+                         coalesce(sum(a.sentiment), 0.0) AS sentiment_sum, count(a.sentiment) AS sentiment_n
+                  FROM {FACTS} CROSS JOIN article_countries c ON c.article_id = a.id
+                  CROSS JOIN article_topics t ON t.article_id = a.id
+                  WHERE {where.sql} AND +c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
         params = [*where.params, *countries]
     cursor = run(db, sql, params, filters)
     names = [column[0] for column in cursor.description]
