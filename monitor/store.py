@@ -453,11 +453,11 @@ def update_from_8_to_9(conn: sqlite3.Connection) -> None:
         )
 
 
-
 def update_from_9_to_10(conn: sqlite3.Connection) -> None:
     """The articles_facts index (see SCHEMA): about 9 s per million articles."""
     conn.execute("DROP INDEX IF EXISTS articles_facts")
     conn.execute(next(statement for statement in _statements(SCHEMA) if "INDEX articles_facts" in statement))
+
 
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {

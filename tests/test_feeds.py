@@ -72,8 +72,7 @@ def test_atom_html_title_content_and_entry_language():
     first, second = parsed.articles
     assert first.title == "Les pêcheurs manifestent devant la mairie"
     assert first.body == (
-        "Plusieurs centaines de pêcheurs se sont rassemblés devant la mairie.\n"
-        "Ils demandent une révision des quotas."
+        "Plusieurs centaines de pêcheurs se sont rassemblés devant la mairie.\nIls demandent une révision des quotas."
     )
     assert first.summary == "Une manifestation pacifique."
     assert first.author == "Claire Dubois"
@@ -89,9 +88,7 @@ def test_json_feed():
     assert parsed.language == "en"
     first, second = parsed.articles
     assert first.url == "https://mountain-dispatch.example/2025/11/avalanche-warning"
-    assert first.body == (
-        "The warning level was raised to 4 on Thursday.\nHikers are asked to stay on marked trails."
-    )
+    assert first.body == ("The warning level was raised to 4 on Thursday.\nHikers are asked to stay on marked trails.")
     assert first.summary == "Warning level 4."
     assert first.author == "Ana Petrova"
     assert first.published_at == datetime(2025, 11, 6, 6, 0, tzinfo=UTC)
@@ -149,9 +146,7 @@ def test_valid_feed_without_entries_is_not_an_error():
 
 def test_unreadable_feed_without_entries_raises():
     with pytest.raises(IngestError) as caught:
-        feeds.parse(
-            b"<rss version='2.0'><channel><title>Cut off", url="https://cut.example/rss", fetched_at=NOW
-        )
+        feeds.parse(b"<rss version='2.0'><channel><title>Cut off", url="https://cut.example/rss", fetched_at=NOW)
     assert caught.value.reason.startswith("feed has no entries and could not be parsed:")
     assert caught.value.input == "https://cut.example/rss"
 

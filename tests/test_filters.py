@@ -68,7 +68,9 @@ def test_a_source_group_filters_like_its_sources_in_sql_the_cli_and_exports(db, 
     assert queries.count_articles(db, by_group) == queries.count_articles(db, by_sources) > 0
     assert trends.counts_over_time(db, by_group, by="topic") == trends.counts_over_time(db, by_sources, by="topic")
     grouped = trends.totals(db, Filters(), "source_group")
-    assert [(row["value"], row["articles"]) for row in grouped] == [("South Asia", queries.count_articles(db, by_sources))]
+    assert [(row["value"], row["articles"]) for row in grouped] == [
+        ("South Asia", queries.count_articles(db, by_sources))
+    ]
     with pytest.raises(ValueError, match="no source named 'Nowhere'"):
         store.set_source_group(db, "Other", ["Nowhere"])
     run = CliRunner().invoke

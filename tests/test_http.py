@@ -67,9 +67,7 @@ def test_redirect_loop_is_a_clear_error(web, client):
     assert "\n" not in caught.value.reason
 
 
-@pytest.mark.parametrize(
-    ("status", "reason"), [(404, "HTTP 404 Not Found"), (500, "HTTP 500 Internal Server Error")]
-)
+@pytest.mark.parametrize(("status", "reason"), [(404, "HTTP 404 Not Found"), (500, "HTTP 500 Internal Server Error")])
 def test_error_status_keeps_the_status(web, client, status, reason):
     url = web.route("/broken", b"oops", status=status)
     with pytest.raises(http.FetchError) as caught:
@@ -141,8 +139,15 @@ def test_dns_failure(client, monkeypatch):
 @pytest.mark.parametrize(
     "url",
     [
-        "ftp://example.org/feed", "example.org/feed", "http:///feed", "http://[::1/feed", "http://exa mple.org/",
-        "http://a..b/feed", "https://xn--/", "http://\u2603.invalid/", "http://127.0.0.1:99999/",
+        "ftp://example.org/feed",
+        "example.org/feed",
+        "http:///feed",
+        "http://[::1/feed",
+        "http://exa mple.org/",
+        "http://a..b/feed",
+        "https://xn--/",
+        "http://\u2603.invalid/",
+        "http://127.0.0.1:99999/",
     ],
 )
 def test_invalid_urls(client, url):

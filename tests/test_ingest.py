@@ -231,7 +231,9 @@ def _count(db_path: Path) -> int:
 
 
 def test_large_jsonl_is_streamed_with_broken_lines_reported_by_number(db_path, tmp_path):
-    lines = [json.dumps({"url": f"https://big.example/{i}", "title": f"Item {i}", "body": "word " * 100}) for i in range(400)]
+    lines = [
+        json.dumps({"url": f"https://big.example/{i}", "title": f"Item {i}", "body": "word " * 100}) for i in range(400)
+    ]
     lines[250] = "{broken"
     path = tmp_path / "big.jsonl"
     path.write_text("\n".join(lines))  # > 64 KiB, so a record straddles the first chunk; no final newline

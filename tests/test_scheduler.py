@@ -61,7 +61,11 @@ def test_feed_is_fetched_and_stored_with_the_source_name(db, web):
     assert source["etag"] == '"v1"'
     [run] = runs(db)
     assert (run["kind"], run["status"], run["source_id"], run["http_status"], run["added"]) == (
-        "fetch", "ok", source_id, 200, 3,
+        "fetch",
+        "ok",
+        source_id,
+        200,
+        3,
     )
     assert run["pass_id"] == summary.pass_id and run["finished_at"]
 
@@ -163,14 +167,17 @@ def test_http_errors_are_recorded_and_other_sources_still_succeed(db, web):
     good = web.route("/good.xml", rss(THREE), headers=FEED)
     missing = web.route("/missing.xml", b"no", status=404)
     broken = web.route("/broken.xml", b"boom", status=500)
-    ids = {name: store.add_source(db, url, name=name)[0] for name, url in
-           [("Good", good), ("Missing", missing), ("Broken", broken)]}
+    ids = {
+        name: store.add_source(db, url, name=name)[0]
+        for name, url in [("Good", good), ("Missing", missing), ("Broken", broken)]
+    }
 
     summary = scheduler.fetch_due(db, now=NOW, settings=FAST)
 
     assert (summary.attempted, summary.ok, summary.failed, summary.added) == (3, 1, 2, 3)
     assert {o.name: o.error for o in summary.failures} == {
-        "Missing": "HTTP 404 Not Found", "Broken": "HTTP 500 Internal Server Error",
+        "Missing": "HTTP 404 Not Found",
+        "Broken": "HTTP 500 Internal Server Error",
     }
     for name, status in [("Missing", 404), ("Broken", 500)]:
         source = source_row(db, ids[name])

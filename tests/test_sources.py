@@ -49,8 +49,14 @@ def test_country_and_language_codes():
 
 def article(n: int, source_id: int | None, published: datetime) -> store.ArticleRecord:
     return store.ArticleRecord(
-        url=f"http://example.org/{n}", content_hash=f"hash{n}", source="Wire", title=f"Story {n}", body="text",
-        published_at=iso(published), fetched_at=iso(NOW), source_id=source_id,
+        url=f"http://example.org/{n}",
+        content_hash=f"hash{n}",
+        source="Wire",
+        title=f"Story {n}",
+        body="text",
+        published_at=iso(published),
+        fetched_at=iso(NOW),
+        source_id=source_id,
     )
 
 
@@ -58,18 +64,26 @@ def test_list_sources_reports_health_and_article_figures(db):
     wire, _ = store.add_source(db, "http://wire.example/feed", name="Wire", country="GB", language="en")
     quiet, _ = store.add_source(db, "http://quiet.example/feed", name="quiet", every_seconds=7200, full_text=True)
     other, _ = store.add_source(db, "http://other.example/feed", name="Other")
-    store.save_articles(db, [
-        article(1, wire, NOW - timedelta(hours=1)),
-        article(2, wire, NOW - timedelta(hours=23)),
-        article(3, wire, NOW - timedelta(days=3)),
-        article(4, other, NOW - timedelta(days=2)),
-        article(5, None, NOW),  # no source: counted nowhere
-    ])
+    store.save_articles(
+        db,
+        [
+            article(1, wire, NOW - timedelta(hours=1)),
+            article(2, wire, NOW - timedelta(hours=23)),
+            article(3, wire, NOW - timedelta(days=3)),
+            article(4, other, NOW - timedelta(days=2)),
+            article(5, None, NOW),  # no source: counted nowhere
+        ],
+    )
     store.record_source_attempt(
         db, wire, attempted_at=iso(NOW), next_fetch_at=iso(NOW + timedelta(minutes=30)), ok=True, status=200
     )
     store.record_source_attempt(
-        db, other, attempted_at=iso(NOW), next_fetch_at=iso(NOW + timedelta(hours=1)), ok=False, status=404,
+        db,
+        other,
+        attempted_at=iso(NOW),
+        next_fetch_at=iso(NOW + timedelta(hours=1)),
+        ok=False,
+        status=404,
         error="HTTP 404 Not Found",
     )
 
@@ -177,9 +191,7 @@ def test_malformed_opml_is_an_ingest_error(db, data, reason):
 
 
 def test_opml_entity_bomb_is_refused_quickly(db):
-    entities = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(
-        f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10)
-    )
+    entities = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
     bomb = (
         f'<?xml version="1.0"?><!DOCTYPE opml [{entities}]>'
         '<opml version="2.0"><body><outline text="&a9;" xmlUrl="https://x.example/rss"/></body></opml>'

@@ -16,9 +16,18 @@ from monitor.queries import Filters
 NOW = datetime(2025, 11, 20, 12, tzinfo=UTC)
 
 ROUTINE = [
-    ("Provincial budget debate continues", "Lawmakers in Lahore debated the provincial budget again, and the finance committee reviewed spending on schools and hospitals."),
-    ("Cricket board names new selectors", "The cricket board named three new selectors in Karachi before the home series, and the captain welcomed the choice."),
-    ("Wheat harvest expected to rise", "Farmers in Punjab expect a larger wheat harvest this year after good rains, the agriculture department said."),
+    (
+        "Provincial budget debate continues",
+        "Lawmakers in Lahore debated the provincial budget again, and the finance committee reviewed spending on schools and hospitals.",
+    ),
+    (
+        "Cricket board names new selectors",
+        "The cricket board named three new selectors in Karachi before the home series, and the captain welcomed the choice.",
+    ),
+    (
+        "Wheat harvest expected to rise",
+        "Farmers in Punjab expect a larger wheat harvest this year after good rains, the agriculture department said.",
+    ),
 ]
 EMERGING = (
     "Landslide blocks Karakoram Highway near Gilgit",
@@ -31,12 +40,25 @@ def write_history(path) -> None:
     for days_ago in range(1, 30):
         day = NOW - timedelta(days=days_ago)
         for n, (title, body) in enumerate(ROUTINE):
-            rows.append({"url": f"https://history.example/{days_ago}/{n}", "title": f"{title} ({days_ago})",
-                         "body": f"{body} Report {days_ago}-{n}.", "published_at": day.isoformat(), "source": "Daily"})
+            rows.append(
+                {
+                    "url": f"https://history.example/{days_ago}/{n}",
+                    "title": f"{title} ({days_ago})",
+                    "body": f"{body} Report {days_ago}-{n}.",
+                    "published_at": day.isoformat(),
+                    "source": "Daily",
+                }
+            )
     for n in range(6):  # the last day: a new story everybody covers
-        rows.append({"url": f"https://history.example/now/{n}", "title": f"{EMERGING[0]} ({n})",
-                     "body": f"{EMERGING[1]} Update {n}.", "published_at": (NOW - timedelta(hours=n)).isoformat(),
-                     "source": f"Outlet {n}"})
+        rows.append(
+            {
+                "url": f"https://history.example/now/{n}",
+                "title": f"{EMERGING[0]} ({n})",
+                "body": f"{EMERGING[1]} Update {n}.",
+                "published_at": (NOW - timedelta(hours=n)).isoformat(),
+                "source": f"Outlet {n}",
+            }
+        )
     path.write_text("\n".join(json.dumps(row) for row in rows))
 
 
@@ -70,12 +92,48 @@ def test_sentiment_over_time_carries_the_count_behind_each_point(db, tmp_path):
 
 START = datetime(2025, 11, 1, 9, tzinfo=UTC)
 TEXTS = [  # (title, body, source, published in, language)
-    ("Pakistan budget debate in Islamabad", "Pakistan's parliament in Islamabad debated the budget as the finance minister said inflation fell.", "Dawn", "PK", "en"),
-    ("Fighting near Kandahar", "Fighting near Kandahar in Afghanistan killed soldiers as militants attacked a checkpoint, officials said.", "TOLOnews", "AF", "en"),
-    ("India and Pakistan hold talks", "India and Pakistan foreign ministers held talks in New Delhi on trade, the border and the ceasefire.", "The Hindu", "IN", "en"),
-    ("Earthquake in eastern Turkey", "An earthquake struck eastern Turkey near Van, destroying homes; rescue teams searched the rubble.", "Dawn", "PK", "en"),
-    ("Cricket win in Karachi", "Pakistan beat India in a cricket match in Karachi and the captain praised the bowlers after the win.", "The Hindu", "IN", "en"),
-    ("Regierung in Berlin", "Die Regierung in Berlin hat am Montag neue Haushaltspläne vorgestellt, sagte der Minister.", "Tagesschau", "DE", "de"),
+    (
+        "Pakistan budget debate in Islamabad",
+        "Pakistan's parliament in Islamabad debated the budget as the finance minister said inflation fell.",
+        "Dawn",
+        "PK",
+        "en",
+    ),
+    (
+        "Fighting near Kandahar",
+        "Fighting near Kandahar in Afghanistan killed soldiers as militants attacked a checkpoint, officials said.",
+        "TOLOnews",
+        "AF",
+        "en",
+    ),
+    (
+        "India and Pakistan hold talks",
+        "India and Pakistan foreign ministers held talks in New Delhi on trade, the border and the ceasefire.",
+        "The Hindu",
+        "IN",
+        "en",
+    ),
+    (
+        "Earthquake in eastern Turkey",
+        "An earthquake struck eastern Turkey near Van, destroying homes; rescue teams searched the rubble.",
+        "Dawn",
+        "PK",
+        "en",
+    ),
+    (
+        "Cricket win in Karachi",
+        "Pakistan beat India in a cricket match in Karachi and the captain praised the bowlers after the win.",
+        "The Hindu",
+        "IN",
+        "en",
+    ),
+    (
+        "Regierung in Berlin",
+        "Die Regierung in Berlin hat am Montag neue Haushaltspläne vorgestellt, sagte der Minister.",
+        "Tagesschau",
+        "DE",
+        "de",
+    ),
 ]
 
 
@@ -210,7 +268,8 @@ def test_latest_stories_group_the_newest_articles(db):
     assert set(stories[0]) == {"story_id", "title", "articles", "sources", "first_seen", "last_seen"}
     wire = trends.latest_stories(db, Filters(sources=("Pajhwok",)), limit=1)[0]
     expected = db.execute(
-        "SELECT count(*), count(DISTINCT source), min(published_at) FROM articles WHERE story_id = ?", [wire["story_id"]]
+        "SELECT count(*), count(DISTINCT source), min(published_at) FROM articles WHERE story_id = ?",
+        [wire["story_id"]],
     ).fetchone()
     assert (wire["articles"], wire["sources"], wire["first_seen"]) == expected and wire["sources"] >= 2
     assert wire["title"].startswith("Fighting near Kandahar")
@@ -224,7 +283,13 @@ def test_sidebar_choices_date_span_and_source_activity(db):
     store.save_articles(db, varied_records())
     choices = trends.filter_choices(db)
     assert set(choices) == {
-        "sources", "source_groups", "countries", "countries_mentioned", "published_in", "topics", "languages"
+        "sources",
+        "source_groups",
+        "countries",
+        "countries_mentioned",
+        "published_in",
+        "topics",
+        "languages",
     }
     assert set(choices["countries_mentioned"]) >= set(choices["countries"])
     assert choices["source_groups"] == []

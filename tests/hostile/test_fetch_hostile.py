@@ -187,8 +187,11 @@ def rss(links: list[tuple[str, str]]) -> str:
 def test_full_text_links_to_internal_addresses_are_not_fetched(db, web, other_local_server):
     secret = f"http://127.0.0.1:{other_local_server.server_port}/admin"
     port = web.base.rsplit(":", 1)[1]
-    web.route("/own-page", "<html><body><article>" + "<p>Own page text of the story.</p>" * 20 + "</article></body></html>",
-              headers={"Content-Type": "text/html"})
+    web.route(
+        "/own-page",
+        "<html><body><article>" + "<p>Own page text of the story.</p>" * 20 + "</article></body></html>",
+        headers={"Content-Type": "text/html"},
+    )
     links = [
         ("Loopback service", secret),
         ("Metadata", "http://169.254.169.254/latest/meta-data/iam"),

@@ -135,7 +135,9 @@ def test_long_fields_are_cut_and_reported_and_overlong_urls_skipped(db, tmp_path
     ]
     path.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(app, ["--db", str(db_path_of(db)), "ingest", str(path)])
-    assert "truncated: " in result.output and "line 1: title cut to its first 1,000 characters; body cut" in result.output
+    assert (
+        "truncated: " in result.output and "line 1: title cut to its first 1,000 characters; body cut" in result.output
+    )
     assert "line 2: URL longer than 4,096 characters, skipped" in result.output
     title, body = db.execute("SELECT title, body FROM articles WHERE url LIKE '%story-1'").fetchone()
     assert len(body) <= limits.MAX_BODY_CHARS and len(title) <= limits.MAX_TITLE_CHARS
@@ -148,8 +150,10 @@ def db_path_of(db) -> str:
 
 def test_counts_stay_true_when_the_input_breaks_after_some_records_were_stored(db, tmp_path):
     noise = random.Random(7)
-    lines = [record(n, body=" ".join(
-        "".join(noise.choices(string.ascii_lowercase, k=8)) for _ in range(3000))) for n in range(1, 9)]
+    lines = [
+        record(n, body=" ".join("".join(noise.choices(string.ascii_lowercase, k=8)) for _ in range(3000)))
+        for n in range(1, 9)
+    ]
     whole = gzip.compress(("\n".join(lines) + "\n").encode())  # 220 KB of text that does not compress away
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(whole[: len(whole) - 400])  # a download cut short: the gzip stream ends early

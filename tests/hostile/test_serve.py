@@ -124,7 +124,10 @@ def test_streamlit_run_from_the_project_folder_listens_on_loopback_too(db_path, 
     db_path.touch()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     process = start(
-        [*command, "--server.headless", "true"], log, cwd=config.PROJECT_DIR, env={**os.environ, "NEWSMON_DB": str(db_path)}
+        [*command, "--server.headless", "true"],
+        log,
+        cwd=config.PROJECT_DIR,
+        env={**os.environ, "NEWSMON_DB": str(db_path)},
     )
     try:
         assert wait_for_listener(port, process, log) <= {"127.0.0.1"}, listening_addresses(port)
