@@ -19,15 +19,21 @@ PAKISTAN = "Officials in Islamabad said Pakistan would hold elections in Februar
 FRENCH = "Le gouvernement a annoncé mardi une nouvelle réforme des retraites, selon le ministre {n}."
 
 
-def test_shares_of_articles_with_gaps(db, tmp_path):
-    records = [record(f"pk-{n}", f"Pakistan sets election date {n}", PAKISTAN.format(n=n), "Wire One",
-                      NOW - timedelta(hours=n + 1)) for n in range(4)]  # fmt: skip
+def records_with_gaps(published) -> list[dict]:
+    """Four English articles about Pakistan (the n-th published at `published(n)`), a French one (not scored, no
+    country) and one without a date (inferred, no country)."""
+    records = [record(f"pk-{n}", f"Pakistan sets election date {n}", PAKISTAN.format(n=n), "Wire One", published(n))
+               for n in range(4)]  # fmt: skip
     records.append(record("fr", "Réforme des retraites", FRENCH.format(n=1), "Le Desk", NOW - timedelta(hours=2)))
     records[-1]["language"] = "fr"
     undated = record("undated", "Committee agenda", NEUTRAL.format(n=1), "Wire One", NOW)
     del undated["published_at"]
     records.append(undated)
-    ingest(db, tmp_path, records)
+    return records
+
+
+def test_shares_of_articles_with_gaps(db, tmp_path):
+    ingest(db, tmp_path, records_with_gaps(lambda n: NOW - timedelta(hours=n + 1)))
     found = quality.check(db, Filters(since=NOW - timedelta(days=2)), now=NOW)
     assert found.articles == 6
     assert found.date_inferred == 1 and found.not_scored == 1
@@ -46,14 +52,7 @@ def test_shares_of_articles_with_gaps(db, tmp_path):
 def test_the_rollups_count_the_gaps_as_the_articles_do(db, tmp_path, monkeypatch):
     """Whole-day selections read the 'gaps' rollups (also those of one filter value); they equal counting the
     articles, also after the migration that fills them in for an older database."""
-    records = [record(f"pk-{n}", f"Pakistan sets election date {n}", PAKISTAN.format(n=n), "Wire One",
-                      NOW - timedelta(days=n)) for n in range(4)]  # fmt: skip
-    records.append(record("fr", "Réforme des retraites", FRENCH.format(n=1), "Le Desk", NOW - timedelta(hours=2)))
-    records[-1]["language"] = "fr"
-    undated = record("undated", "Committee agenda", NEUTRAL.format(n=1), "Wire One", NOW)
-    del undated["published_at"]
-    records.append(undated)
-    ingest(db, tmp_path, records)
+    ingest(db, tmp_path, records_with_gaps(lambda n: NOW - timedelta(days=n)))
     selections = [Filters(), Filters(countries=("PK",)), Filters(sources=("Wire One",)), Filters(languages=("fr",))]
     from_rollups = [quality._gaps(db, filters) for filters in selections]
     db.execute("DELETE FROM daily_counts WHERE dimension = 'gaps'")
