@@ -12,7 +12,7 @@ import sqlite_utils
 
 from monitor.filters import DIMENSIONS, Filters
 from monitor.normalise import iso, parse_date
-from monitor.store import CROSS_DIMENSIONS, ROLLUP_DIMENSIONS, data_version, unpack_evidence
+from monitor.store import CROSS_DIMENSIONS, CROSS_PAIRS, ROLLUP_DIMENSIONS, data_version, unpack_evidence
 
 __all__ = ["Filters", "QueryError", "where_articles", "rollup_for"]  # Filters lives in monitor.filters
 
@@ -244,9 +244,10 @@ def _whole_days(filters: Filters) -> bool:
 
 def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     """The rollup that answers this selection's counts by `dimension`, or None when only SQL over the
-    filtered articles can: a full-text query, a sentiment range, several filter values, or a keyword count
-    within a filter."""
-    if dimension not in ROLLUP_DIMENSIONS:
+    filtered articles can: a full-text query, a sentiment range, several filter values, or a pair of filter and
+    dimension that the cross rollups do not count (store.CROSS_PAIRS: keywords within a source, say).
+    'country_topic' (values 'PK conflict') is counted within one filter value only."""
+    if dimension not in ROLLUP_DIMENSIONS and dimension not in CROSS_DIMENSIONS:
         if dimension in DIMENSIONS:  # counted in SQL only (source groups)
             return None
         raise ValueError(f"no rollup of {dimension!r}")
@@ -255,8 +256,8 @@ def rollup_for(filters: Filters, dimension: str = "all") -> Rollup | None:
     start, end = day_bounds(filters)
     chosen = filters.chosen()
     if not chosen:
-        return Rollup(start, end)
-    if len(chosen) > 1 or len(chosen[0][1]) != 1 or dimension not in CROSS_DIMENSIONS or not chosen[0][0].cross:
+        return Rollup(start, end) if dimension in ROLLUP_DIMENSIONS else None
+    if len(chosen) > 1 or len(chosen[0][1]) != 1 or (chosen[0][0].name, dimension) not in CROSS_PAIRS:
         return None
     filter_dimension, (value,) = chosen[0]
     return Rollup(start, end, filter_dimension.name, filter_dimension.spell(value))

@@ -27,7 +27,7 @@ from monitor.normalise import iso
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
 
-VERSION = 10
+VERSION = 11
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -221,7 +221,9 @@ CREATE INDEX daily_counts_day ON daily_counts(dimension, day);
 -- on a topic, from a source, in a language, published in a country), so that a date range plus one such
 -- value is answered without scanning articles (monitor/queries.py: rollup_for). Kept at write time with
 -- daily_counts. filter_dimension: country, topic, source, language, published_in; dimension: the same
--- plus 'all', 'new_stories' and (v9) 'gaps' (not 'keyword': tens of rows per article per filter value).
+-- plus 'all', 'new_stories', (v9) 'gaps' and (v11) 'country_topic' (value 'PK conflict': an article about PK
+-- on conflict, for the country x topic table within a filter); (v11) 'keyword' within a country or a topic
+-- only (ten keywords an article: within every filter it would double the database).
 -- Key order: one filter value's series of one dimension is a contiguous range.
 CREATE TABLE daily_cross (
     filter_dimension TEXT NOT NULL,
@@ -459,6 +461,15 @@ def update_from_9_to_10(conn: sqlite3.Connection) -> None:
     conn.execute(next(statement for statement in _statements(SCHEMA) if "INDEX articles_facts" in statement))
 
 
+def update_from_10_to_11(conn: sqlite3.Connection) -> None:
+    """Cross rollups of country x topic within every filter value, and of keywords within a country or a topic,
+    so that the country x topic table and rising keywords within one such filter read rollups."""
+    conn.execute("DELETE FROM daily_cross WHERE dimension IN ('country_topic', 'keyword')")
+    for filter_dimension, dimension in CROSS_PAIRS:
+        if dimension in ("country_topic", "keyword"):
+            _fill_cross(conn, filter_dimension, dimension)
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -470,6 +481,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: update_from_7_to_8,
     8: update_from_8_to_9,
     9: update_from_9_to_10,
+    10: update_from_10_to_11,
 }
 
 
@@ -834,12 +846,18 @@ def _assign_story(conn: sqlite3.Connection, article_id: int, title: str, day: st
 
 
 # Dimensions of the rollups, from the registry (monitor/filters.py), plus 'all' and 'new_stories'.
-# CROSS_FILTERS x CROSS_DIMENSIONS are the cross rollups (daily_cross).
+# CROSS_PAIRS, (filter dimension, dimension), are the cross rollups (daily_cross): every CROSS_FILTERS x
+# CROSS_DIMENSIONS, and keywords within KEYWORD_FILTERS.
 # v8: 'gaps' counts the articles with a gap the data-quality panel reports (monitor/quality.py), one value per
 # kind of gap, so that the panel reads the rollups instead of every selected article.
 ROLLUP_DIMENSIONS = ("all", "new_stories", *(dimension.name for dimension in filters.ROLLUP_DIMENSIONS), "gaps")
 CROSS_FILTERS = tuple(dimension.name for dimension in filters.CROSS_DIMENSIONS)
-CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS, "gaps")
+CROSS_DIMENSIONS = ("all", "new_stories", *CROSS_FILTERS, "gaps", "country_topic")
+KEYWORD_FILTERS = ("country", "topic")  # the filters analysts pick most: rising keywords within them from rollups
+CROSS_PAIRS = (
+    *((filter_dimension, dimension) for filter_dimension in CROSS_FILTERS for dimension in CROSS_DIMENSIONS),
+    *((filter_dimension, "keyword") for filter_dimension in KEYWORD_FILTERS),
+)
 COLUMN_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is None)
 TAG_DIMENSIONS = tuple(dimension for dimension in filters.ROLLUP_DIMENSIONS if dimension.table is not None)
 
@@ -858,6 +876,8 @@ GAPS = {
                    WHERE NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)""",
 }
 FACETS["gaps"] = " UNION ALL ".join(GAPS.values())
+FACETS["country_topic"] = """SELECT c.article_id, c.country || ' ' || t.topic AS value
+                             FROM article_countries c JOIN article_topics t ON t.article_id = c.article_id"""
 
 
 Share = list  # [articles, sentiment_sum, sentiment_n] added to one rollup row
@@ -877,6 +897,7 @@ def _facets(
         facets[dimension.name] = tags.get(dimension.table, [])
     gaps = {"date_inferred": date_inferred, "no_country": not facets["country"], "no_topic": not facets["topic"]}
     facets["gaps"] = [gap for gap in GAPS if gaps[gap]]
+    facets["country_topic"] = [f"{country} {topic}" for country in facets["country"] for topic in facets["topic"]]
     return facets
 
 
@@ -909,12 +930,11 @@ def _add_shares(
     """One article's share of every rollup row it counts in, added up in `tally`: a batch of articles on the same
     days shares most rows, so it costs far fewer upserts."""
     scored = sentiment is not None
-    keys = [(day, dimension, value) for dimension, values in facets.items() for value in values]
+    keys = [(day, dimension, value) for dimension in ROLLUP_DIMENSIONS for value in facets[dimension]]
     keys += [
         (day, dimension, value, filter_dimension, filter_value)
-        for filter_dimension in CROSS_FILTERS
+        for filter_dimension, dimension in CROSS_PAIRS
         for filter_value in facets[filter_dimension]
-        for dimension in CROSS_DIMENSIONS
         for value in facets[dimension]
     ]
     for key in keys:
@@ -964,16 +984,21 @@ def _fill_rollups(conn: sqlite3.Connection, table: str) -> None:
                 (dimension,),
             )
         return
-    for filter_dimension in CROSS_FILTERS:
-        for dimension in CROSS_DIMENSIONS:
-            conn.execute(
-                f"""INSERT INTO daily_cross (filter_dimension, filter_value, dimension, value, day,
-                                             articles, sentiment_sum, sentiment_n)
-                    SELECT ?, f.value, ?, d.value, {day}, {sums} FROM ({FACETS[filter_dimension]}) f
-                    JOIN ({FACETS[dimension]}) d ON d.article_id = f.article_id
-                    JOIN articles a ON a.id = f.article_id GROUP BY 2, 4, 5""",
-                (filter_dimension, dimension),
-            )
+    for filter_dimension, dimension in CROSS_PAIRS:
+        _fill_cross(conn, filter_dimension, dimension)
+
+
+def _fill_cross(conn: sqlite3.Connection, filter_dimension: str, dimension: str) -> None:
+    """The daily_cross rows of one (filter dimension, dimension) pair, computed from the articles and tags."""
+    conn.execute(
+        f"""INSERT INTO daily_cross (filter_dimension, filter_value, dimension, value, day,
+                                     articles, sentiment_sum, sentiment_n)
+            SELECT ?, f.value, ?, d.value, substr(a.published_at, 1, 10), count(*), coalesce(sum(a.sentiment), 0),
+                   count(a.sentiment)
+            FROM ({FACETS[filter_dimension]}) f JOIN ({FACETS[dimension]}) d ON d.article_id = f.article_id
+            JOIN articles a ON a.id = f.article_id GROUP BY 2, 4, 5""",
+        (filter_dimension, dimension),
+    )
 
 
 def rebuild_rollups(db: sqlite_utils.Database) -> None:

@@ -278,11 +278,12 @@ def _figures(db: sqlite_utils.Database, filters: Filters) -> dict[str, float | N
 def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countries_limit: int = 15) -> list[dict]:
     """Articles about each of the selection's top countries on each topic: rows {country, topic, articles,
     sentiment_sum, sentiment_n}, countries largest first, then topics largest first. From the cross rollups
-    for a date range alone; any other selection counts the filtered articles."""
+    for a date range alone or with one filter value; any other selection counts the filtered articles."""
     countries = top_values(db, filters, "country", countries_limit)
     if not countries:
         return []
     rollup = rollup_for(filters)
+    within = rollup_for(filters, "country_topic")
     if rollup is not None and rollup.filter_dimension is None:
         sql = f"""SELECT filter_value AS country, value AS topic, sum(articles) AS articles,
                          sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n
@@ -290,6 +291,13 @@ def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countri
                     AND dimension = 'topic' AND day BETWEEN ? AND ?
                   GROUP BY 1, 2 HAVING sum(articles) > 0"""
         params = [*countries, rollup.start, rollup.end]
+    elif within is not None:  # values 'PK conflict': the country, a space, the topic
+        rows = within.rows("country_topic")
+        sql = f"""SELECT substr(value, 1, instr(value, ' ') - 1) AS country, substr(value, instr(value, ' ') + 1)
+                         AS topic, sum(articles) AS articles, sum(sentiment_sum) AS sentiment_sum,
+                         sum(sentiment_n) AS sentiment_n
+                  FROM {rows.sql} GROUP BY value HAVING sum(articles) > 0 AND country IN ({_marks(countries)})"""
+        params = [*rows.params, *countries]
     else:
         where = where_articles(filters, db=db)
         # The selection first, then its tags (CROSS JOIN keeps that order): otherwise the planner may walk every

@@ -119,26 +119,29 @@ def cross_matches_tags(db) -> None:
             "published_in": [published_in] if published_in else [],
             "country": [],
             "topic": [],
+            "keyword": [],
         }
-    for dimension, table, column in (("country", "article_countries", "country"), ("topic", "article_topics", "topic")):
+    tags = (("country", "article_countries", "country"), ("topic", "article_topics", "topic"),
+            ("keyword", "article_keywords", "keyword"))  # fmt: skip
+    for dimension, table, column in tags:
         for article_id, value in db.execute(f"SELECT article_id, {column} FROM {table}"):
             facets[article_id][dimension].append(value)
     for article_id, values in facets.items():
         gaps = {"date_inferred": article_id in inferred, "no_country": not values["country"],
                 "no_topic": not values["topic"]}  # fmt: skip
         values["gaps"] = [gap for gap, has in gaps.items() if has]
+        values["country_topic"] = [f"{country} {topic}" for country in values["country"] for topic in values["topic"]]
     expected: dict[tuple, list] = {}
     for article_id, values in facets.items():
-        for filter_dimension in store.CROSS_FILTERS:
+        for filter_dimension, dimension in store.CROSS_PAIRS:
             for filter_value in values[filter_dimension]:
-                for dimension in store.CROSS_DIMENSIONS:
-                    for value in values[dimension]:
-                        key = (filter_dimension, filter_value, dimension, value, days[article_id])
-                        share = expected.setdefault(key, [0, 0.0, 0])
-                        share[0] += 1
-                        if sentiments[article_id] is not None:
-                            share[1] += sentiments[article_id]
-                            share[2] += 1
+                for value in values[dimension]:
+                    key = (filter_dimension, filter_value, dimension, value, days[article_id])
+                    share = expected.setdefault(key, [0, 0.0, 0])
+                    share[0] += 1
+                    if sentiments[article_id] is not None:
+                        share[1] += sentiments[article_id]
+                        share[2] += 1
     actual = {
         tuple(row[:5]): [row[5], row[6], row[7]]
         for row in db.execute("SELECT * FROM daily_cross WHERE articles > 0 OR sentiment_n > 0")
@@ -201,6 +204,37 @@ def test_trends_from_rollups_equal_trends_from_articles(db):
     counts = {(row["period"], row["term"]): row["articles"] for row in compared if row["articles"]}
     assert counts == {("2025-11-10", "earthquake"): 2, ("2025-11-12", "ceasefire OR truce"): 1}
     assert all(row["all_articles"] == per_day.get(row["period"], 0) for row in compared)
+
+
+def test_country_topic_and_keywords_within_one_country_or_topic_read_rollups_equal_to_the_articles(db):
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "wire-copy-b.json", "other-story.json")
+    for one in (Filters(countries=("PK",)), Filters(topics=("diplomacy",))):
+        assert queries.rollup_for(one, "keyword") is not None
+        assert queries.rollup_for(one, "country_topic") is not None
+        scanned = Filters(**{**vars(one), "languages": ("en",)})  # keeps every article, forces the SQL path
+        assert queries.rollup_for(scanned, "keyword") is None
+        keywords = trends.counts_over_time(db, one, by="keyword")
+        assert keywords and keywords == trends.counts_over_time(db, scanned, by="keyword")
+        matrix = trends.country_topic_matrix(db, one)
+        assert matrix and matrix == trends.country_topic_matrix(db, scanned)
+    assert queries.rollup_for(Filters(sources=("Dawn",)), "keyword") is None  # keywords: country and topic only
+    assert queries.rollup_for(Filters(), "country_topic") is None
+
+
+def test_migration_from_version_10_fills_the_new_cross_rollups(db_path):
+    db = store.open_db(db_path)
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "wire-copy-b.json", "other-story.json")
+    kept = {row[:5]: row[5:] for row in db.execute("SELECT * FROM daily_cross")}
+    assert {key[2] for key in kept} >= {"country_topic", "keyword"}
+    with store.transaction(db) as conn:
+        conn.execute("DELETE FROM daily_cross WHERE dimension IN ('country_topic', 'keyword')")
+        conn.execute("PRAGMA user_version = 10")
+    db.conn.close()
+    db = store.open_db(db_path)
+    migrated = {row[:5]: row[5:] for row in db.execute("SELECT * FROM daily_cross")}
+    assert migrated.keys() == kept.keys()
+    assert all(migrated[key][::2] == kept[key][::2] for key in kept)
+    db.conn.close()
 
 
 def test_migration_from_version_1_keeps_articles_and_analyse_tags_them(db_path):

@@ -160,7 +160,7 @@ def varied_records(days: int = 12) -> list:
     return records
 
 
-def test_cross_rollups_give_the_numbers_of_the_articles(db):
+def test_cross_rollups_give_the_numbers_of_the_articles(db, monkeypatch):
     from monitor import store
 
     store.save_articles(db, varied_records())
@@ -177,9 +177,17 @@ def test_cross_rollups_give_the_numbers_of_the_articles(db):
         slow = replace(selection, sentiment=(-1.0, 1.0))  # scored articles only: forces SQL
         slow_all = replace(selection, query="day")  # every article has "Day n.": forces SQL
         assert queries.rollup_for(slow) is None and queries.rollup_for(slow_all) is None
-        for by in (None, "country", "topic", "source", "language", "published_in"):
+        keywords = ("keyword",) if selection.countries or selection.topics else ()  # within these filters only
+        for by in (None, "country", "topic", "source", "language", "published_in", *keywords):
             fast_rows = trends.counts_over_time(db, selection, by=by)
             assert_same_rows(fast_rows, trends.counts_over_time(db, slow_all, by=by))
+        if keywords:  # every keyword above its expected count, significant or not: the same from both paths
+            monkeypatch.setattr(trends, "SIGNIFICANT_G2", 0.0)
+            fast_terms, slow_terms = ([(t.keyword, t.recent, t.baseline) for t in trends.rising_keywords(
+                db, s, now=START + timedelta(days=9), min_recent=1, limit=1000)] for s in (selection, slow_all))  # fmt: skip
+            assert fast_terms and fast_terms == slow_terms
+        assert queries.rollup_for(selection, "country_topic") is not None
+        assert_same_rows(trends.country_topic_matrix(db, selection), trends.country_topic_matrix(db, slow_all))
         assert trends.stories_over_time(db, selection) == trends.stories_over_time(db, slow_all)
         assert_same_rows(trends.totals(db, selection, "topic"), trends.totals(db, slow_all, "topic"))
         assert queries.count_articles(db, selection) == queries.count_articles(db, slow_all) > 0
@@ -188,8 +196,9 @@ def test_cross_rollups_give_the_numbers_of_the_articles(db):
             other = slow_figures[key]
             for a, b in ((figure.value, other.value), (figure.previous, other.previous)):
                 assert a == pytest.approx(b), (selection, key)
-    # Keyword counts within a filter and several values of one filter are not in the cross rollups.
-    assert queries.rollup_for(Filters(countries=("PK",)), "keyword") is None
+    # Keyword counts within a source (say) and several values of one filter are not in the cross rollups.
+    assert queries.rollup_for(Filters(countries=("PK",)), "keyword") is not None
+    assert queries.rollup_for(Filters(sources=("Dawn",)), "keyword") is None
     assert queries.rollup_for(Filters(countries=("PK", "AF"))) is None
     assert queries.rollup_for(Filters(countries=("PK",), topics=("conflict",))) is None
 
