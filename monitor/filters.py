@@ -52,16 +52,21 @@ class Dimension:
         return "--" + self.name.replace("_", "-")
 
     def where(
-        self, values: tuple[str, ...], alias: str = "a", ids: tuple[str, list] | None = None
+        self, values: tuple[str, ...], alias: str = "a", ids: tuple[str, list] | None = None, *, probe: bool = False
     ) -> tuple[str, list[str]]:
         """A condition on the articles `alias` for "has one of these values", with its parameters. `ids`: a
-        condition on article ids (SQL after `article_id`, its parameters) that bounds the tag rows read."""
+        condition on article ids (SQL after `article_id`, its parameters) that bounds the tag rows read.
+        `probe`: look each article's tags up, rather than list every article with the values first; for a walk
+        through the newest articles that a common value soon stops."""
         spelled = [self.spell(value) for value in values]
         marks = ",".join("?" * len(spelled))
         if self.members is not None:
             return f"{alias}.{self.column} IN (SELECT value FROM ({self.members}) WHERE name IN ({marks}))", spelled
         if self.table is None:
             return f"{alias}.{self.column} IN ({marks})", spelled
+        if probe:
+            tags = f"SELECT 1 FROM {self.table} WHERE article_id = {alias}.id AND {self.column} IN ({marks})"
+            return f"EXISTS ({tags})", spelled
         bound, bound_params = (f" AND article_id {ids[0]}", list(ids[1])) if ids else ("", [])
         return (
             f"{alias}.id IN (SELECT article_id FROM {self.table} WHERE {self.column} IN ({marks}){bound})",

@@ -164,7 +164,8 @@ def where_articles(
         if not in_date_order:
             where.add(f"{alias}.id {ids[0]}", *ids[1])  # reads the period's stretch of FACTS, not all of it
     for dimension, values in chosen:
-        sql, params = dimension.where(values, alias, ids)
+        probe = in_date_order and db is not None and share(db, filters, dimension, values) >= PROBE_SHARE
+        sql, params = dimension.where(values, alias, ids, probe=probe)
         where.add(sql, *params)
     if filters.sentiment:
         low, high = filters.sentiment
@@ -173,6 +174,30 @@ def where_articles(
         bound, params = (f" AND rowid {ids[0]}", ids[1]) if ids else ("", [])
         where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{bound})", search, *params)
     return where
+
+
+# A newest-first walk looks up the tags of each article it passes when the filter's values hold at least this share
+# of the period's articles (it soon finds its page: 300 rows at 2% read 15,000 index entries); below it, listing the
+# values' articles first costs less than walking past the others.
+PROBE_SHARE = 0.02
+
+
+def share(db: sqlite_utils.Database, filters: Filters, dimension, values: tuple[str, ...]) -> float:
+    """The share of the period's articles that have one of these values of a tag dimension, from the rollups
+    (0.0 when they do not count it)."""
+    if dimension.table is None or dimension.members is not None:
+        return 0.0
+    start, end = day_bounds(filters)
+    spelled = [dimension.spell(value) for value in values]
+    (having,), (everything,) = (
+        db.execute(
+            f"""SELECT coalesce(sum(articles), 0) FROM daily_counts
+                WHERE dimension = ? AND value IN ({_marks(names)}) AND day BETWEEN ? AND ?""",
+            [name, *names, start, end],
+        ).fetchone()
+        for name, names in ((dimension.name, spelled), ("all", [""]))
+    )
+    return having / everything if everything else 0.0
 
 
 _ID_RANGES: dict[tuple, tuple[int | None, int | None]] = {}

@@ -310,3 +310,22 @@ def test_sidebar_choices_date_span_and_source_activity(db):
     assert len(activity) == 5 * len({row["source"] for row in activity})
     total = sum(row["articles"] for row in activity)
     assert total == queries.count_articles(db, Filters(since=START + timedelta(days=7)))
+
+
+def test_newest_first_pages_are_the_same_whether_tags_are_looked_up_or_listed_first(db, monkeypatch):
+    from monitor import store
+
+    store.save_articles(db, varied_records())
+    selections = [Filters(countries=("PK",)), Filters(topics=("conflict",), countries=("AF", "PK")),
+                  Filters(countries=("IN",), since=datetime(2025, 11, 4, tzinfo=UTC))]  # fmt: skip
+    pages = {}
+    for probe_share in (0.0, 2.0):  # every tag filter looked up per article; every one listed first
+        monkeypatch.setattr(queries, "PROBE_SHARE", probe_share)
+        sql = queries.where_articles(selections[0], db=db, in_date_order=True).sql
+        assert ("EXISTS" in sql) == (probe_share == 0.0)
+        pages[probe_share] = [
+            (queries.article_page(db, selection, page_size=7), trends.latest_stories(db, selection, limit=3))
+            for selection in selections
+        ]
+    assert all(page and stories for page, stories in pages[0.0])
+    assert pages[0.0] == pages[2.0]
