@@ -4,11 +4,13 @@
     .venv/bin/python bench/browser.py --db /path/to/dashboard-1m.db          # Overview, 30 days
     .venv/bin/python bench/browser.py --db DB --page trends --param period=all --param topic=conflict
 
-Each visit is a new tab (a new Streamlit session). The first visit after the server starts has an empty query
-cache (cold); the later ones find their queries cached (warm). Per visit it prints seconds from navigation to:
-the page title, the headline figures, the end of the script run, every chart drawn, plus the main thread's long
-tasks (JavaScript busy for more than 50 ms: mostly plotly drawing) and the renderer's CPU seconds in JavaScript,
-in layout and style, and in all its tasks (thread time, which a busy machine inflates less than wall time).
+Each visit is a new tab in a new browser profile (a new Streamlit session, and nothing in the browser's cache: the
+frontend's scripts load again, as on an analyst's first visit). The first visit after the server starts has an
+empty query cache (cold); the later ones find their queries cached (warm). Per visit it prints seconds from
+navigation to: the page title, the headline figures, the sidebar's filters, the end of the script run, every chart
+drawn, plus the main thread's long tasks (JavaScript busy for more than 50 ms: mostly plotly drawing) and the
+renderer's CPU seconds in JavaScript, in layout and style, and in all its tasks (thread time, which a busy machine
+inflates less than wall time). Prints the load average first: on a busy machine the wall times grow.
 Asserts nothing.
 """
 
@@ -32,6 +34,7 @@ window.__longTasks = 0;
 new PerformanceObserver(list => { for (const entry of list.getEntries()) window.__longTasks += entry.duration; })
     .observe({type: 'longtask', buffered: true});
 """
+FILTERS = '[data-testid="stSidebar"] [data-testid="stMultiSelect"]'  # the sidebar's filters are there
 DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Every chart the run made is drawn: each plotly element holds its SVG (or, for the heatmaps, its image).
 CHARTS_DRAWN = """expected => {
@@ -55,6 +58,8 @@ def visit(browser, url: str, *, charts: int, timeout: float) -> dict[str, float]
         marks["title"] = time.perf_counter() - started
         page.wait_for_selector('[data-testid="stMetric"], [data-testid="stPlotlyChart"], [data-testid="stAlert"]')
         marks["first figure"] = time.perf_counter() - started
+        page.wait_for_selector(FILTERS)  # drawn after the title (and the Overview's headline figures)
+        marks["filters"] = time.perf_counter() - started
         # The page reruns once on a first visit (widgets bound to the link): done means done with the charts.
         page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length >= {charts}")
         page.wait_for_selector(f"{DONE} h1")
@@ -88,6 +93,7 @@ def main() -> None:
 
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
     query = "&".join(args.param)
+    print(f"load average {os.getloadavg()[0]:.1f} (1 minute) on {os.cpu_count()} cores")
     with serve(args.db, Path(subprocess.check_output(["mktemp", "-d"], text=True).strip())) as dashboard:
         url = f"{dashboard.base}/{args.page}" + (f"?{query}" if query else "")
         print(f"{url} on {args.db}")
@@ -97,15 +103,16 @@ def main() -> None:
             )
             try:
                 print(
-                    f"{'visit':10} {'title':>6} {'first':>6} {'script':>7} {'charts':>7} {'n':>3} {'JS busy':>8}"
-                    f" {'JS cpu':>7} {'layout':>7} {'all cpu':>7}"
+                    f"{'visit':10} {'title':>6} {'first':>6} {'filters':>7} {'script':>7} {'charts':>7} {'n':>3}"
+                    f" {'JS busy':>8} {'JS cpu':>7} {'layout':>7} {'all cpu':>7}"
                 )
                 for number in range(args.visits):
                     marks = visit(browser, url, charts=args.charts, timeout=args.timeout)
                     name = "cold" if number == 0 else f"warm {number}"
                     print(
-                        f"{name:10} {marks['title']:6.2f} {marks['first figure']:6.2f} {marks['script done']:7.2f} "
-                        f"{marks['charts drawn']:7.2f} {marks['charts']:3.0f} {marks['long tasks']:8.2f} "
+                        f"{name:10} {marks['title']:6.2f} {marks['first figure']:6.2f} {marks['filters']:7.2f} "
+                        f"{marks['script done']:7.2f} {marks['charts drawn']:7.2f} {marks['charts']:3.0f} "
+                        f"{marks['long tasks']:8.2f} "
                         f"{marks['script cpu']:7.2f} {marks['layout cpu']:7.2f} {marks['task cpu']:7.2f}",
                         flush=True,
                     )
