@@ -5,12 +5,13 @@
     .venv/bin/python bench/browser.py --db DB --page trends --param period=all --param topic=conflict
 
 Each visit is a new tab in a new browser profile (a new Streamlit session, and nothing in the browser's cache: the
-frontend's scripts load again, as on an analyst's first visit). The first visit after the server starts has an
-empty query cache (cold); the later ones find their queries cached (warm). Per visit it prints seconds from
-navigation to: the page title, the headline figures, the sidebar's filters, the end of the script run, every chart
-drawn, plus the main thread's long tasks (JavaScript busy for more than 50 ms: mostly plotly drawing) and the
-renderer's CPU seconds in JavaScript, in layout and style, and in all its tasks (thread time, which a busy machine
-inflates less than wall time). Prints the load average first: on a busy machine the wall times grow.
+frontend's scripts load again, as on an analyst's first visit; with `--returning`, new tabs of one profile, which
+has the scripts in its cache after the first visit). The first visit after the server starts has an empty query
+cache (cold); the later ones find their queries cached (warm). Per visit it prints seconds from navigation to: the
+page title, the headline figures, the sidebar's filters, the end of the script run, every chart drawn, plus the
+main thread's long tasks (JavaScript busy for more than 50 ms: mostly plotly drawing) and the renderer's CPU
+seconds in JavaScript, in layout and style, and in all its tasks (thread time, which a busy machine inflates less
+than wall time). Prints the load average first: on a busy machine the wall times grow.
 Asserts nothing.
 """
 
@@ -43,9 +44,13 @@ CHARTS_DRAWN = """expected => {
 }"""
 
 
-def visit(browser, url: str, *, charts: int, timeout: float) -> dict[str, float]:
+def new_profile(browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, timezone_id="UTC")
     context.add_init_script(LONG_TASKS)
+    return context
+
+
+def visit(context, url: str, *, charts: int, timeout: float) -> dict[str, float]:
     page = context.new_page()
     page.set_default_timeout(timeout * 1000)
     devtools = context.new_cdp_session(page)
@@ -74,7 +79,7 @@ def visit(browser, url: str, *, charts: int, timeout: float) -> dict[str, float]
         marks["layout cpu"] = metrics.get("LayoutDuration", 0.0) + metrics.get("RecalcStyleDuration", 0.0)
         marks["task cpu"] = metrics.get("TaskDuration", 0.0)
     finally:
-        context.close()
+        page.close()
     return marks
 
 
@@ -85,6 +90,12 @@ def main() -> None:
     parser.add_argument("--param", action="append", default=[], help="a URL parameter, key=value (repeatable)")
     parser.add_argument("--charts", type=int, default=4, help="charts the page draws (Overview: 4)")
     parser.add_argument("--visits", type=int, default=3, help="tabs opened one after another (default 3)")
+    parser.add_argument(
+        "--returning",
+        action="store_true",
+        help="every visit a new tab of one browser profile: the frontend's scripts (served as immutable) come "
+        "from the browser's cache after the first visit, as for an analyst who has opened the dashboard before",
+    )
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for each mark")
     args = parser.parse_args()
     if not CHROMIUM.exists():
@@ -106,8 +117,14 @@ def main() -> None:
                     f"{'visit':10} {'title':>6} {'first':>6} {'filters':>7} {'script':>7} {'charts':>7} {'n':>3}"
                     f" {'JS busy':>8} {'JS cpu':>7} {'layout':>7} {'all cpu':>7}"
                 )
+                shared = new_profile(browser) if args.returning else None
                 for number in range(args.visits):
-                    marks = visit(browser, url, charts=args.charts, timeout=args.timeout)
+                    context = shared or new_profile(browser)
+                    try:
+                        marks = visit(context, url, charts=args.charts, timeout=args.timeout)
+                    finally:
+                        if context is not shared:
+                            context.close()
                     name = "cold" if number == 0 else f"warm {number}"
                     print(
                         f"{name:10} {marks['title']:6.2f} {marks['first figure']:6.2f} {marks['filters']:7.2f} "
