@@ -60,6 +60,9 @@ def _grouped(
     by one dimension, from the rollups when they answer it, else from the filtered articles. `values`: only
     these; `keep`: these, and all others added up as OTHER. Without an interval: largest first, `limit` rows."""
     rollup = rollup_for(filters, dimension)
+    if rollup is None and dimension != "keyword":  # keywords: too many values per day to keep in memory
+        return _from_day_rows(_day_rows(db, filters, dimension), interval=interval, values=values, keep=keep,
+                              limit=limit)  # fmt: skip
     where = Where()
     if rollup is not None:
         rows = rollup.rows(dimension, values)
@@ -91,6 +94,76 @@ def _grouped(
     cursor = run(db, sql, where.params, filters)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+# (database, data version, filters, dimension) -> _day_rows: a page asks for the totals, the top values and the
+# series of one dimension, and each would scan the whole selection again.
+_DAY_ROWS: dict[tuple, list[tuple]] = {}
+
+
+def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> list[tuple]:
+    """(day, value, articles, sentiment_sum, sentiment_n) of the filtered articles, one row per day and value of
+    a dimension: one scan of the selection, remembered until the data changes."""
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2] or id(db.conn)
+    key = (path, data_version(db), filters, dimension)
+    rows = _DAY_ROWS.get(key)
+    if rows is None:
+        where = where_articles(filters, db=db)
+        value, join, condition = ARTICLE_VALUES[dimension]
+        rows = run(
+            db,
+            f"""SELECT substr(a.published_at, 1, 10), {value}, count(*), coalesce(sum(a.sentiment), 0.0),
+                       count(a.sentiment) FROM {FACTS} {join} WHERE {where.sql} AND {condition} GROUP BY 1, 2""",
+            where.params,
+            filters,
+        ).fetchall()
+        if len(_DAY_ROWS) >= 64:
+            _DAY_ROWS.clear()
+        _DAY_ROWS[key] = rows
+    return rows
+
+
+def _from_day_rows(
+    rows: list[tuple],
+    *,
+    interval: str | None,
+    values: tuple[str, ...] | None,
+    keep: tuple[str, ...] | None,
+    limit: int | None,
+) -> list[dict]:
+    """_grouped's rows from _day_rows: as its SQL would count them (see there)."""
+    if interval is not None:
+        _period(interval, "")  # the same ValueError for an unknown interval
+    sums: dict[tuple, list] = {}
+    for day, value, articles, sentiment_sum, sentiment_n in rows:
+        if values is not None and value not in values:
+            continue
+        if keep is not None and value not in keep:
+            value = OTHER
+        key = (_period_of(interval, day), value) if interval else (value,)
+        total = sums.get(key)
+        if total is None:
+            sums[key] = [articles, sentiment_sum, sentiment_n]
+        else:
+            total[0] += articles
+            total[1] += sentiment_sum
+            total[2] += sentiment_n
+    names = ("period", "value") if interval else ("value",)
+    ordered = sorted(sums.items()) if interval else sorted(sums.items(), key=lambda item: (-item[1][0], item[0]))
+    if limit is not None and not interval:
+        ordered = ordered[:limit]
+    return [
+        {**dict(zip(names, key, strict=True)), "articles": n, "sentiment_sum": total, "sentiment_n": scored}
+        for key, (n, total, scored) in ordered
+    ]
+
+
+def _period_of(interval: str, day: str) -> str:
+    """The period a day (YYYY-MM-DD) falls in, named as INTERVALS names it (a week by its Monday)."""
+    if interval == "day":
+        return day
+    start = date.fromisoformat(day)
+    return (start - timedelta(days=start.weekday())).isoformat()
 
 
 def counts_over_time(
