@@ -237,6 +237,27 @@ def test_migration_from_version_10_fills_the_new_cross_rollups(db_path):
     db.conn.close()
 
 
+def test_counts_of_a_scanned_selection_by_week_top_values_and_totals_equal_the_rollups_and_follow_new_articles(db):
+    ingest_fixtures("border-talks.txt", "wire-copy-a.json", "wire-copy-b.json")
+    plain, everything = Filters(), Filters(languages=("en",))  # the rollups; one scan kept per dimension
+
+    for by in ("topic", "country", "source"):
+        second = (trends.top_values(db, plain, by, 2)[-1],)
+        for call in (
+            lambda f, by: trends.counts_over_time(db, f, by=by, interval="week", top=1),
+            lambda f, by, second=second: trends.counts_over_time(db, f, by=by, values=second),
+            lambda f, by: trends.totals(db, f, by, limit=2),
+            lambda f, by: trends.top_values(db, f, by, 3),
+            lambda f, by: trends.share_over_time(db, f, by, limit=2),
+        ):
+            from_rollups, scanned = call(plain, by), call(everything, by)
+            assert from_rollups and from_rollups == scanned, by
+    before = trends.totals(db, everything, "country")
+    ingest_fixtures("other-story.json")  # a new article: the kept scan is not used again
+    after = trends.totals(db, everything, "country")
+    assert after != before and after == trends.totals(db, plain, "country")
+
+
 def test_migration_from_version_1_keeps_articles_and_analyse_tags_them(db_path):
     conn = sqlite3.connect(db_path)
     conn.executescript((FIXTURES / "schema_v1.sql").read_text())
