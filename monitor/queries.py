@@ -144,12 +144,19 @@ FACTS = "articles a INDEXED BY articles_facts"
 
 
 def where_articles(
-    filters: Filters, alias: str = "a", db: sqlite_utils.Database | None = None, *, in_date_order: bool = False
+    filters: Filters,
+    alias: str = "a",
+    db: sqlite_utils.Database | None = None,
+    *,
+    in_date_order: bool = False,
+    walks_index: bool | None = None,
 ) -> Where:
     """WHERE clause over the articles table (aliased `alias`) for these filters. With the database (`db`), a
     selection within a date range reads only the ids of that range (see id_range): its tag filters and search
     too. `in_date_order`: for a query that walks the published_at index to its LIMIT (the newest articles),
-    which an id range on the articles themselves would turn into reading and sorting the whole period."""
+    which an id range on the articles themselves would turn into reading and sorting the whole period.
+    `walks_index` (default: `in_date_order`): the query walks an index in its sort order to its LIMIT, so a common
+    tag value is looked up per article (see PROBE_SHARE) rather than listed first."""
     where = Where()
     if filters.since:
         where.add(f"{alias}.published_at >= ?", iso(filters.since))
@@ -164,7 +171,8 @@ def where_articles(
         if not in_date_order:
             where.add(f"{alias}.id {ids[0]}", *ids[1])  # reads the period's stretch of FACTS, not all of it
     for dimension, values in chosen:
-        probe = in_date_order and db is not None and share(db, filters, dimension, values) >= PROBE_SHARE
+        walks = in_date_order if walks_index is None else walks_index
+        probe = walks and db is not None and share(db, filters, dimension, values) >= PROBE_SHARE
         sql, params = dimension.where(values, alias, ids, probe=probe)
         where.add(sql, *params)
     if filters.sentiment:
@@ -422,7 +430,7 @@ def story_articles(
 # sort name -> ORDER BY (with {d} the direction). Each matches an index (see store.SCHEMA), so a page of
 # the newest, by-source or by-sentiment articles reads LIMIT + OFFSET index entries instead of sorting the
 # selection. Title has no index: sorting by it sorts the selection (about a second at a million articles).
-SORTS = {
+SORTS = {  # an index serves each but the title's (see article_page)
     "published_at": "a.published_at {d}, a.id {d}",
     "source": "a.source {d}, a.published_at {d}, a.id {d}",
     "sentiment": "coalesce(a.sentiment, 0) {d}, a.published_at {d}, a.id {d}",
@@ -456,7 +464,7 @@ def article_page(
         raise ValueError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
     if page < 1 or page_size < 1:
         raise ValueError("page and page_size start at 1")
-    where = where_articles(filters, db=db, in_date_order=True)
+    where = where_articles(filters, db=db, in_date_order=True, walks_index=sort != "title")
     order = SORTS[sort].format(d="DESC" if descending else "ASC")
     cursor = run(
         db,

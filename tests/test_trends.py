@@ -324,8 +324,20 @@ def test_newest_first_pages_are_the_same_whether_tags_are_looked_up_or_listed_fi
         sql = queries.where_articles(selections[0], db=db, in_date_order=True).sql
         assert ("EXISTS" in sql) == (probe_share == 0.0)
         pages[probe_share] = [
-            (queries.article_page(db, selection, page_size=7), trends.latest_stories(db, selection, limit=3))
+            (
+                *(queries.article_page(db, selection, sort=sort, page_size=7) for sort in queries.SORTS),
+                trends.latest_stories(db, selection, limit=3),
+            )
             for selection in selections
         ]
-    assert all(page and stories for page, stories in pages[0.0])
+    # No index serves a sort by title: its page reads every article, so looking tags up would cost more.
+    monkeypatch.setattr(queries, "PROBE_SHARE", 0.0)
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    queries.article_page(db, selections[0], sort="title")
+    queries.article_page(db, selections[0], sort="source")
+    db.conn.set_trace_callback(None)
+    pages_sql = [sql for sql in statements if "LIMIT" in sql]
+    assert ["EXISTS" in sql for sql in pages_sql] == [False, True]
+    assert all(all(found) for found in pages[0.0])
     assert pages[0.0] == pages[2.0]
