@@ -354,7 +354,7 @@ def article_rows(
     db: sqlite_utils.Database, filters: Filters, *, full_text: bool = False, limit: int | None = None
 ) -> Iterator[dict]:
     """Filtered articles, newest first, as dicts with ARTICLE_COLUMNS (+ body). Streams from a cursor."""
-    where = where_articles(filters, db=db, in_date_order=True)
+    where = where_articles(filters, db=db, in_date_order=True, walks_index=limit is not None)
     body = ", a.body" if full_text else ""
     columns = f"a.id, a.url, a.title, a.source, a.author, a.published_at, a.language, {ANALYSIS_COLUMNS}{body}"
     order = "a.published_at DESC, a.id DESC"
