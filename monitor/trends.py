@@ -8,6 +8,7 @@ filtered articles, which the indexes keep fast.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -99,6 +100,8 @@ def _grouped(
 # (database, data version, filters, dimension) -> _day_rows: a page asks for the totals, the top values and the
 # series of one dimension, and each would scan the whole selection again.
 _DAY_ROWS: dict[tuple, list[tuple]] = {}
+_DAY_ROWS_LOCKS: dict[tuple, threading.Lock] = {}  # the pages' queries run in parallel: one scan per key
+_LOCKS_LOCK = threading.Lock()
 
 
 def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> list[tuple]:
@@ -107,19 +110,27 @@ def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> li
     path = db.conn.execute("PRAGMA database_list").fetchone()[2] or id(db.conn)
     key = (path, data_version(db), filters, dimension)
     rows = _DAY_ROWS.get(key)
-    if rows is None:
-        where = where_articles(filters, db=db)
-        value, join, condition = ARTICLE_VALUES[dimension]
-        rows = run(
-            db,
-            f"""SELECT substr(a.published_at, 1, 10), {value}, count(*), coalesce(sum(a.sentiment), 0.0),
-                       count(a.sentiment) FROM {FACTS} {join} WHERE {where.sql} AND {condition} GROUP BY 1, 2""",
-            where.params,
-            filters,
-        ).fetchall()
-        if len(_DAY_ROWS) >= 64:
-            _DAY_ROWS.clear()
-        _DAY_ROWS[key] = rows
+    if rows is not None:
+        return rows
+    with _LOCKS_LOCK:
+        if len(_DAY_ROWS_LOCKS) >= 256:
+            _DAY_ROWS_LOCKS.clear()
+        lock = _DAY_ROWS_LOCKS.setdefault(key, threading.Lock())
+    with lock:  # another thread may be scanning for the same key: wait for its rows
+        rows = _DAY_ROWS.get(key)
+        if rows is None:
+            where = where_articles(filters, db=db)
+            value, join, condition = ARTICLE_VALUES[dimension]
+            rows = run(
+                db,
+                f"""SELECT substr(a.published_at, 1, 10), {value}, count(*), coalesce(sum(a.sentiment), 0.0),
+                           count(a.sentiment) FROM {FACTS} {join} WHERE {where.sql} AND {condition} GROUP BY 1, 2""",
+                where.params,
+                filters,
+            ).fetchall()
+            if len(_DAY_ROWS) >= 64:
+                _DAY_ROWS.clear()
+            _DAY_ROWS[key] = rows
     return rows
 
 
