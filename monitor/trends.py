@@ -128,7 +128,7 @@ def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> li
                 where.params,
                 filters,
             ).fetchall()
-            if len(_DAY_ROWS) >= 64:
+            if len(_DAY_ROWS) >= 16:  # a few pages' worth: days x values of a dimension can be 100,000 rows
                 _DAY_ROWS.clear()
             _DAY_ROWS[key] = rows
     return rows
