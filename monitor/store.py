@@ -7,6 +7,7 @@ index, daily rollups), so a crash at any moment leaves either the whole article 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -26,6 +27,8 @@ from monitor.normalise import iso
 
 if TYPE_CHECKING:
     from monitor.analysis.article import ArticleAnalysis
+
+log = logging.getLogger(__name__)
 
 VERSION = 11
 
@@ -526,6 +529,8 @@ def migrate(conn: sqlite3.Connection) -> int:
             for statement in _statements(SCHEMA):
                 conn.execute(statement)
             version = VERSION
+        if version < VERSION:  # minutes at a million articles: say why the command or the dashboard waits
+            log.warning("upgrading the database from schema version %d to %d (minutes if large)", version, VERSION)
         while version < VERSION:
             MIGRATIONS[version](conn)
             version += 1

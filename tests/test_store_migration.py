@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -140,3 +142,17 @@ def test_migration_to_version_10_adds_the_facts_index_the_counts_read(db_path):
     assert schema(db) == schema(store.open_db(db_path.with_name("fresh.db")))
     plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN SELECT count(a.sentiment) FROM {queries.FACTS}"))
     assert "COVERING INDEX articles_facts" in plan
+
+
+def test_an_upgrade_says_so_before_it_starts(tmp_path, caplog):
+    path = tmp_path / "old.db"
+    store.open_db(path).conn.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {store.VERSION - 1}")
+    with caplog.at_level(logging.WARNING, logger="monitor.store"):
+        store.open_db(path).conn.close()
+    assert f"from schema version {store.VERSION - 1} to {store.VERSION}" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="monitor.store"):
+        store.open_db(tmp_path / "new.db").conn.close()  # a new database is created, not upgraded
+    assert "upgrading" not in caplog.text
