@@ -126,7 +126,8 @@ def test_clicking_a_table_row_opens_the_reader_with_its_evidence(page, dashboard
     codes = [
         code for (code,) in sql(dashboard, "SELECT country FROM article_countries WHERE article_id = ?", [article_id])
     ]
-    evidence = page.locator("table[role=grid]").filter(has_text="mentions").filter(has_text="matched")
+    # The first such table: the countries it is about (a second one lists those only mentioned, when it has some).
+    evidence = page.locator("table[role=grid]").filter(has_text="mentions").filter(has_text="matched").first
     if codes:
         for code in codes:
             expect(evidence).to_contain_text(f"({code})")
