@@ -170,8 +170,8 @@ def where_articles(
         ids = ("BETWEEN ? AND ?", [low, high]) if low is not None else ("IS NULL", [])
         if not in_date_order:
             where.add(f"{alias}.id {ids[0]}", *ids[1])  # reads the period's stretch of FACTS, not all of it
+    walks = in_date_order if walks_index is None else walks_index
     for dimension, values in chosen:
-        walks = in_date_order if walks_index is None else walks_index
         probe = walks and db is not None and share(db, filters, dimension, values) >= PROBE_SHARE
         sql, params = dimension.where(values, alias, ids, probe=probe)
         where.add(sql, *params)
@@ -208,6 +208,12 @@ def share(db: sqlite_utils.Database, filters: Filters, dimension, values: tuple[
     return having / everything if everything else 0.0
 
 
+def database_key(db: sqlite_utils.Database) -> tuple:
+    """(database, data version): the key of a result remembered in this process until the data changes. An
+    in-memory database has no file name, so its connection stands for it."""
+    return db.conn.execute("PRAGMA database_list").fetchone()[2] or id(db.conn), data_version(db)
+
+
 _ID_RANGES: dict[tuple, tuple[int | None, int | None]] = {}
 
 
@@ -217,7 +223,7 @@ def id_range(db: sqlite_utils.Database, filters: Filters) -> tuple[int | None, i
     full-text search by these ids reads the period's rows instead of all time's. One scan of the period's
     published_at index entries, remembered per database version."""
     since, until = iso(filters.since) if filters.since else "", iso(filters.until) if filters.until else "9999"
-    key = (db.conn.execute("PRAGMA database_list").fetchone()[2], data_version(db), since, until)
+    key = (*database_key(db), since, until)
     if key not in _ID_RANGES:
         if len(_ID_RANGES) > 256:
             _ID_RANGES.clear()

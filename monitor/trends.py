@@ -16,7 +16,7 @@ import sqlite_utils
 
 from monitor import filters as filters_registry
 from monitor import store
-from monitor.queries import FACTS, Filters, Where, fts_query, rollup_for, run, where_articles
+from monitor.queries import FACTS, Filters, Where, database_key, fts_query, rollup_for, run, where_articles
 
 # The dimensions one can count by (monitor/filters.py): the rollups answer those they keep, SQL the others.
 DIMENSIONS = filters_registry.DIMENSIONS
@@ -107,8 +107,7 @@ _LOCKS_LOCK = threading.Lock()
 def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> list[tuple]:
     """(day, value, articles, sentiment_sum, sentiment_n) of the filtered articles, one row per day and value of
     a dimension: one scan of the selection, remembered until the data changes."""
-    path = db.conn.execute("PRAGMA database_list").fetchone()[2] or id(db.conn)
-    key = (path, data_version(db), filters, dimension)
+    key = (*database_key(db), filters, dimension)
     rows = _DAY_ROWS.get(key)
     if rows is not None:
         return rows
