@@ -20,11 +20,13 @@ import sqlite_utils
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from monitor import config, labels, queries, selection, sources, store, trends
+from monitor import columnar, config, labels, queries, selection, sources, store, trends
 from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.queries import QueryError
 from monitor.reader import escape_markdown
 from monitor.selection import PERIODS, SENTIMENT_FULL, Selection
+
+columnar.enabled = True  # a long-running process: counting two filters or a search at scale pays off here
 
 PARALLEL_QUERIES = 2  # a 2-core laptop
 MIN_SCORED = 5  # a mean sentiment over fewer scored articles is shown faded or left off the map

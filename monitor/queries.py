@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 
 import sqlite_utils
 
+from monitor import columnar
 from monitor.filters import DIMENSIONS, Filters
 from monitor.normalise import iso, parse_date
 from monitor.store import CROSS_DIMENSIONS, CROSS_PAIRS, ROLLUP_DIMENSIONS, data_version, unpack_evidence
@@ -150,13 +151,16 @@ def where_articles(
     *,
     in_date_order: bool = False,
     walks_index: bool | None = None,
+    columnar_copy: bool = False,
 ) -> Where:
     """WHERE clause over the articles table (aliased `alias`) for these filters. With the database (`db`), a
     selection within a date range reads only the ids of that range (see id_range): its tag filters and search
     too. `in_date_order`: for a query that walks the published_at index to its LIMIT (the newest articles),
     which an id range on the articles themselves would turn into reading and sorting the whole period.
     `walks_index` (default: `in_date_order`): the query walks an index in its sort order to its LIMIT, so a common
-    tag value is looked up per article (see PROBE_SHARE) rather than listed first."""
+    tag value is looked up per article (see PROBE_SHARE) rather than listed first. `columnar_copy`: for the
+    columnar copy (monitor/columnar.py), which has no full-text index: the search's hits are found in SQLite
+    (`db`) and passed as a list."""
     where = Where()
     if filters.since:
         where.add(f"{alias}.published_at >= ?", iso(filters.since))
@@ -180,8 +184,31 @@ def where_articles(
         where.add(f"{alias}.sentiment BETWEEN ? AND ?", low, high)
     if search:
         bound, params = (f" AND rowid {ids[0]}", ids[1]) if ids else ("", [])
-        where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{bound})", search, *params)
+        hits = f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{bound}"
+        if columnar_copy:
+            found = [row[0] for row in run(db, hits, [search, *params], filters)]
+            where.add(f"{alias}.id IN (SELECT unnest(?))", found)
+        else:
+            where.add(f"{alias}.id IN ({hits})", search, *params)
     return where
+
+
+def selection_rows(
+    db: sqlite_utils.Database, filters: Filters, sql: str, before: list | tuple = (), after: list | tuple = ()
+) -> list[tuple]:
+    """The rows of a query that counts the selected articles: `sql` reads them as `{facts}` (alias `a`) under
+    `{where}`, between parameters `before` and `after`; `{plus}` is SQLite's unary plus (an index hint) or nothing.
+    Runs on the columnar copy when it is up to date (two filters, a search: 5-10x faster at a million articles),
+    else on SQLite."""
+    copy = columnar.current(db)
+    if copy is None:
+        where = where_articles(filters, db=db)
+        return run(db, sql.format(facts=FACTS, where=where.sql, plus="+"), [*before, *where.params, *after],
+                   filters).fetchall()  # fmt: skip
+    where = where_articles(filters, db=db, columnar_copy=True)
+    # CROSS JOIN ... ON is how SQLite is told the join order; DuckDB plans its own and reads it as JOIN ... ON.
+    sql = sql.format(facts="articles a", where=where.sql, plus="").replace("CROSS JOIN", "JOIN")
+    return copy.cursor().execute(sql, [*before, *where.params, *after]).fetchall()
 
 
 # A newest-first walk looks up the tags of each article it passes when the filter's values hold at least this share
@@ -488,5 +515,4 @@ def count_articles(db: sqlite_utils.Database, filters: Filters) -> int:
     if rollup is not None:
         rows = rollup.rows("all")
         return db.execute(f"SELECT coalesce(sum(articles), 0) FROM {rows.sql}", rows.params).fetchone()[0]
-    where = where_articles(filters, db=db)
-    return run(db, f"SELECT count(*) FROM {FACTS} WHERE {where.sql}", where.params, filters).fetchone()[0]
+    return selection_rows(db, filters, "SELECT count(*) FROM {facts} WHERE {where}")[0][0]
