@@ -199,6 +199,18 @@ def current(db: sqlite_utils.Database) -> Copy | None:
     return None
 
 
+def build(db: sqlite_utils.Database) -> Copy | None:
+    """Bring the copy of this database up to date now, in this thread, however far behind (benchmarks, and a copy
+    made before the dashboard opens). None when it cannot be opened."""
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    copy = _open(Path(path)) if path else None
+    if copy is not None:
+        if copy.syncing is not None:
+            copy.syncing.join()
+        copy.sync()
+    return copy
+
+
 def _sync_quietly(copy: Copy) -> None:
     try:
         copy.sync()

@@ -19,12 +19,12 @@ from monitor import store
 from monitor.queries import (
     Filters,
     Where,
+    article_rows_counted,
     database_key,
     fts_query,
     rollup_for,
     run,
     selection_rows,
-    where_articles,
 )
 
 # The dimensions one can count by (monitor/filters.py): the rollups answer those they keep, SQL the others.
@@ -435,12 +435,12 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
     article), articles, sources, first_seen, last_seen}, counted over the whole story (all its articles,
     in the selection or not). Reads the newest limit x LATEST_SCAN selected articles (published_at index),
     then each story through the story_id index."""
-    where = where_articles(filters, db=db, in_date_order=True)
-    newest = run(
+    newest = selection_rows(
         db,
-        f"SELECT a.story_id FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
-        [*where.params, limit * LATEST_SCAN],
         filters,
+        "SELECT a.story_id FROM {facts} WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
+        after=[limit * LATEST_SCAN],
+        in_date_order=True,
     )
     story_ids: list[int] = []
     for (story_id,) in newest:
@@ -450,16 +450,19 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
                 break
     if not story_ids:
         return []
-    rows = db.execute(
-        f"""SELECT s.story_id, (SELECT title FROM articles WHERE id = s.story_id) AS title, s.articles, s.sources,
-                   s.first_seen, s.last_seen
-            FROM (SELECT story_id, count(*) AS articles, count(DISTINCT source) AS sources,
-                         min(published_at) AS first_seen, max(published_at) AS last_seen
-                  FROM articles WHERE story_id IN ({_marks(story_ids)}) GROUP BY story_id) s""",
+    # Counted on the columnar copy when there is one: a story of the demo's 1M database has 30,000 articles.
+    counted = article_rows_counted(
+        db,
+        f"""SELECT story_id, count(*), count(DISTINCT source), min(published_at), max(published_at)
+            FROM articles WHERE story_id IN ({_marks(story_ids)}) GROUP BY story_id""",
         story_ids,
     )
-    names = [column[0] for column in rows.description]
-    found = {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+    titles = dict(db.execute(f"SELECT id, title FROM articles WHERE id IN ({_marks(story_ids)})", story_ids))
+    found = {
+        story_id: {"story_id": story_id, "title": titles.get(story_id), "articles": articles, "sources": sources,
+                   "first_seen": first_seen, "last_seen": last_seen}
+        for story_id, articles, sources, first_seen, last_seen in counted
+    }  # fmt: skip
     return [found[story_id] for story_id in story_ids if story_id in found]
 
 

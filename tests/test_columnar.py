@@ -54,6 +54,7 @@ def figures(db, selection: Filters) -> dict:
             for key, figure in trends.headline(db, selection, now=now).items()
         ],
         "count": [{"articles": queries.count_articles(db, selection)}],
+        "latest stories": trends.latest_stories(db, selection),
         "quality": [dict(enumerate(quality._gaps(db, selection)))],
     }
 
