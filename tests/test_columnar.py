@@ -159,3 +159,30 @@ def test_small_databases_and_commands_do_not_make_a_copy(db, db_path, monkeypatc
     monkeypatch.setattr(columnar, "enabled", False)  # a command
     assert columnar.current(db) is None
     assert not (db_path.parent / (db_path.name + ".columns")).exists()
+
+
+@pytest.mark.parametrize("params", [{"country": "PK,AF", "topic": "conflict"}, {"q": "border", "period": "all"}])
+def test_pages_on_the_copy_show_what_they_show_from_sqlite(db, params, copies, monkeypatch, tmp_path):
+    import streamlit as st
+
+    from monitor import config, dashboard, demo  # noqa: F401 (imported first: it turns the copy on)
+    from tests.test_app import PAGES, open_page
+
+    monkeypatch.setattr(config, "DEMO_DB", tmp_path / "no-demo.db")
+    demo.generate(db, articles=300, days=30, seed=5)
+
+    def shown(page: str) -> dict:
+        st.cache_data.clear()  # the pages' results are cached per selection
+        at = open_page(page, **params)
+        return {
+            "metrics": [(metric.label, metric.value) for metric in at.metric],
+            "tables": [frame.value.astype(str).to_dict("records") for frame in at.dataframe],  # NaN != NaN
+            "charts": len(at.get("plotly_chart")),
+        }
+
+    for page in PAGES:
+        monkeypatch.setattr(columnar, "enabled", False)
+        from_sqlite = shown(page)
+        monkeypatch.setattr(columnar, "enabled", True)
+        assert shown(page) == from_sqlite, page
+    assert columnar.current(db) is not None
