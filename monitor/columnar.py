@@ -190,7 +190,11 @@ def current(db: sqlite_utils.Database) -> Copy | None:
     if copy.syncing is not None and copy.syncing.is_alive():
         return None
     if copy.behind(generation, newest, changes) <= INLINE_SYNC:
-        copy.sync()
+        try:
+            copy.sync()
+        except Exception:  # a full disk, a damaged copy: SQLite answers, and the log says why
+            log.exception("the columnar copy of %s could not be brought up to date", copy.database)
+            return None
         return copy
     with _COPIES_LOCK:  # a first build: about a minute per million articles; SQLite answers meanwhile
         if copy.syncing is None or not copy.syncing.is_alive():
@@ -230,10 +234,11 @@ def _connect(database: Path) -> Copy | None:
 
     try:
         connection = duckdb.connect(str(database) + ".columns")
-    except duckdb.IOException as error:  # another dashboard holds it
+    except duckdb.Error as error:  # another dashboard holds it, a read-only folder, a damaged file
         log.warning("not using the columnar copy of %s: %s", database, error)
         return None
-    connection.execute("SET threads = 2")
+    connection.execute("SET threads = 2")  # a laptop's cores, shared with the dashboard's own threads
+    connection.execute("SET memory_limit = '1GB'")
     connection.execute(
         """CREATE TABLE IF NOT EXISTS copy_state (generation VARCHAR, articles_upto BIGINT, changes_upto BIGINT,
                                                   data_version VARCHAR)"""

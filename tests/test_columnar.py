@@ -186,3 +186,11 @@ def test_pages_on_the_copy_show_what_they_show_from_sqlite(db, params, copies, m
         monkeypatch.setattr(columnar, "enabled", True)
         assert shown(page) == from_sqlite, page
     assert columnar.current(db) is not None
+
+
+def test_a_damaged_copy_leaves_the_counting_to_sqlite(db, db_path, copies, caplog):
+    store.save_articles(db, varied_records(days=2))
+    (db_path.parent / (db_path.name + ".columns")).write_bytes(b"not a database" * 1000)
+    assert columnar.current(db) is None
+    assert "not using the columnar copy" in caplog.text
+    assert trends.totals(db, Filters(countries=("PK", "AF")), "topic")
