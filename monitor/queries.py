@@ -293,12 +293,18 @@ def id_range(db: sqlite_utils.Database, filters: Filters) -> tuple[int | None, i
     if key not in _ID_RANGES:
         if len(_ID_RANGES) > 256:
             _ID_RANGES.clear()
-        # INDEXED BY: left alone, SQLite answers min(id) by walking the table in id order from the first row.
-        _ID_RANGES[key] = db.execute(
-            """SELECT min(id), max(id) FROM articles INDEXED BY articles_published_at
-               WHERE published_at >= ? AND published_at <= ?""",
-            [since, until],
-        ).fetchone()
+        copy = columnar.current(db)
+        if copy is not None:  # reads one column; SQLite reads the period's index entries (0.2 s for 90 days at 1M)
+            _ID_RANGES[key] = copy.cursor().execute(
+                "SELECT min(id), max(id) FROM articles WHERE published_at >= ? AND published_at <= ?", [since, until]
+            ).fetchone()
+        else:
+            # INDEXED BY: left alone, SQLite answers min(id) by walking the table in id order from the first row.
+            _ID_RANGES[key] = db.execute(
+                """SELECT min(id), max(id) FROM articles INDEXED BY articles_published_at
+                   WHERE published_at >= ? AND published_at <= ?""",
+                [since, until],
+            ).fetchone()
     return _ID_RANGES[key]
 
 
