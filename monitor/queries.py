@@ -241,13 +241,39 @@ def selection_rows(
         facts = "articles a" if in_date_order else FACTS  # the published_at index, or the facts
         sql = sql.format(facts=facts, where=where.sql, plus="+")
         return run(db, sql, [*before, *where.params, *after], filters).fetchall()
-    where = where_articles(filters, db=db, columnar_copy=True)
+    selected = _selected_ids(db, copy, filters)
     # CROSS JOIN ... ON is how SQLite is told the join order; DuckDB plans its own and reads it as JOIN ... ON.
-    sql = sql.format(facts="articles a", where=where.sql, plus="").replace("CROSS JOIN", "JOIN")
+    where = "a.id BETWEEN ? AND ? AND a.id IN (SELECT id FROM selected)"  # the bounds skip other row groups
+    sql = sql.format(facts="articles a", where=where, plus="").replace("CROSS JOIN", "JOIN")
     cursor = copy.cursor()
-    if where.search_hits is not None:
-        cursor.register("search_hits", where.search_hits)  # this cursor's own: queries run in parallel
-    return cursor.execute(sql, [*before, *where.params, *after]).fetchall()
+    cursor.register("selected", selected)  # this cursor's own: a page's queries run in parallel
+    bounds = [selected["id"].min(), selected["id"].max()] if len(selected) else [None, None]
+    return cursor.execute(sql, [*before, *map(_plain, bounds), *after]).fetchall()
+
+
+_SELECTED: dict[tuple, object] = {}
+_SELECTED_LOCK = threading.Lock()
+
+
+def _selected_ids(db: sqlite_utils.Database, copy, filters: Filters):
+    """The ids of the selected articles, found on the columnar copy once per selection and data version (a page
+    counts the same selection a dozen ways; finding it is half of each count), as a one-column frame."""
+    key = (*database_key(db), filters)
+    with _SELECTED_LOCK:
+        if key not in _SELECTED:
+            where = where_articles(filters, db=db, columnar_copy=True)
+            cursor = copy.cursor()
+            if where.search_hits is not None:
+                cursor.register("search_hits", where.search_hits)
+            if len(_SELECTED) >= 8:  # a million ids are 8 MB
+                _SELECTED.clear()
+            _SELECTED[key] = cursor.execute(f"SELECT id FROM articles a WHERE {where.sql} ORDER BY id",
+                                            where.params).df()  # fmt: skip
+        return _SELECTED[key]
+
+
+def _plain(value):
+    return None if value is None else int(value)
 
 
 # A newest-first walk looks up the tags of each article it passes when the filter's values hold at least this share

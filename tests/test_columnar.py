@@ -65,6 +65,7 @@ def forget_results() -> None:
     trends._DAY_ROWS.clear()
     queries._ID_RANGES.clear()
     queries._SEARCH_HITS.clear()
+    queries._SELECTED.clear()
 
 
 def assert_same_figures(db, selection: Filters, monkeypatch) -> None:
