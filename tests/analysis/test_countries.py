@@ -487,3 +487,10 @@ def test_languages_setting_controls_the_translated_names(alias_copy):
 def test_a_stem_takes_at_most_four_more_letters(gazetteer):
     assert "FR" in found(gazetteer, "les autorités françaises")
     assert "FR" not in found(gazetteer, "la francophonie")
+
+
+def test_a_company_named_like_a_region_needs_the_region_s_country_around_it(gazetteer):
+    company = countries.analyse_countries("Meta fined over data transfers", "Meta, which owns Facebook, will appeal.")
+    assert "CO" not in {country.code for country in company.mentioned}
+    region = countries.analyse_countries("Floods in Meta", "Rivers burst their banks across Meta, in eastern Colombia.")
+    assert region.main == "CO"
