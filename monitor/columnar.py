@@ -78,7 +78,7 @@ class Copy:
         stops half way goes on from there. Answers only once the last step recorded the database's version."""
         with self.lock:
             self._writer = self.duck.cursor()  # a connection of the syncing thread's own
-            source = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30)
+            source = sqlite3.connect(f"{self.database.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
             try:
                 source.execute("BEGIN")  # one snapshot of the database for the whole sync
                 version, generation, newest, changes = _position(source)

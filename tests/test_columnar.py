@@ -94,6 +94,14 @@ def test_the_copy_counts_every_selection_as_sqlite_does(db, copies, monkeypatch)
     assert used  # the copy answered
 
 
+def test_a_database_whose_path_needs_escaping_in_a_uri_has_its_copy(tmp_path, copies):
+    db = store.open_db(tmp_path / "news #1? 100%.db")
+    store.save_articles(db, varied_records(days=2))
+    assert columnar.current(db) is not None
+    assert queries.count_articles(db, Filters(countries=("PK", "AF"))) > 0
+    db.conn.close()
+
+
 def test_a_search_without_hits_counts_nothing_on_the_copy(db, copies):
     store.save_articles(db, varied_records(days=2))
     nothing = Filters(query="zzyzx", countries=("PK", "AF"))
