@@ -56,6 +56,7 @@ class Copy:
         self.duck = connection
         self.lock = threading.Lock()  # one sync at a time
         self.syncing: threading.Thread | None = None
+        self.target = 0  # the newest article id the sync under way copies up to
 
     def cursor(self):
         """A cursor of its own for one thread's query."""
@@ -82,6 +83,7 @@ class Copy:
             try:
                 source.execute("BEGIN")  # one snapshot of the database for the whole sync
                 version, generation, newest, changes = _position(source)
+                self.target = newest
                 state = self.state()
                 if state.generation != generation:
                     self._start_over(generation)
@@ -215,6 +217,14 @@ def build(db: sqlite_utils.Database) -> Copy | None:
     return copy
 
 
+def progress(database: str | Path) -> tuple[int, int] | None:
+    """(articles copied, articles to copy) while the copy of this database is built in the background, else None."""
+    copy = _COPIES.get(Path(database).resolve())
+    if copy is None or copy.syncing is None or not copy.syncing.is_alive():
+        return None
+    return copy.state().articles_upto, copy.target
+
+
 def _sync_quietly(copy: Copy) -> None:
     try:
         copy.sync()
@@ -223,6 +233,7 @@ def _sync_quietly(copy: Copy) -> None:
 
 
 def _open(database: Path) -> Copy | None:
+    database = database.resolve()
     with _COPIES_LOCK:
         if database not in _COPIES:
             _COPIES[database] = _connect(database)

@@ -380,6 +380,12 @@ def database_note(view: View) -> None:
     elif config.DEMO_DB.exists() and st.query_params.get("db") == "real" and st.sidebar.button("Show the demo data"):
         st.query_params["db"] = "demo"
         st.rerun()
+    if building := columnar.progress(view.db_path):
+        done, total = building
+        st.caption(
+            f"Preparing the columnar copy that counts two filters or a search quickly: {done:,} of {total:,} "
+            "articles. Until it is ready such selections take a few seconds."
+        )
 
 
 def figure_defaults(figure, *, title: str, y_title: str | None = None, x_title: str | None = None):

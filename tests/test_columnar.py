@@ -144,11 +144,11 @@ def test_the_copy_follows_new_articles_reanalysis_verdicts_groups_and_bulk_loads
     assert_same_figures(db, selection, monkeypatch)
 
 
-def test_a_copy_far_behind_is_built_in_the_background_while_sqlite_answers(db, copies, monkeypatch):
+def test_a_copy_far_behind_is_built_in_the_background_while_sqlite_answers(db, db_path, copies, monkeypatch):
     store.save_articles(db, varied_records(days=4))
     monkeypatch.setattr(columnar, "INLINE_SYNC", 0)
     assert columnar.current(db) is None  # started building
-    copy = columnar._COPIES[columnar.Path(db.conn.execute("PRAGMA database_list").fetchone()[2])]
+    copy = columnar._COPIES[db_path.resolve()]
     copy.syncing.join(timeout=60)
     assert columnar.current(db) is copy
     assert copy.cursor().execute("SELECT count(*) FROM articles").fetchone()[0] == db["articles"].count
@@ -214,3 +214,31 @@ def test_a_damaged_copy_leaves_the_counting_to_sqlite(db, db_path, copies, caplo
     assert columnar.current(db) is None
     assert "not using the columnar copy" in caplog.text
     assert trends.totals(db, Filters(countries=("PK", "AF")), "topic")
+
+
+def test_the_pages_say_while_the_copy_is_being_built(db, db_path, copies, monkeypatch, tmp_path):
+    import threading
+
+    from monitor import config, dashboard  # noqa: F401 (imported first: it turns the copy on)
+    from tests.test_app import open_page
+
+    monkeypatch.setattr(config, "DEMO_DB", tmp_path / "no-demo.db")
+    store.save_articles(db, varied_records(days=3))
+    monkeypatch.setattr(columnar, "INLINE_SYNC", 0)
+    release = threading.Event()
+    start_over = columnar.Copy._start_over
+    monkeypatch.setattr(columnar.Copy, "_start_over", lambda self, *args: release.wait(30) and start_over(self, *args))
+    try:
+        assert columnar.current(db) is None  # the build started, and waits before its first step
+        newest = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+        for _ in range(100):
+            if columnar.progress(db_path) == (0, newest):
+                break
+            threading.Event().wait(0.05)
+        shown = "".join(caption.value for caption in open_page("overview", country="PK,AF").caption)
+        assert f"Preparing the columnar copy that counts two filters or a search quickly: 0 of {newest:,}" in shown
+    finally:
+        release.set()
+    columnar._COPIES[db_path.resolve()].syncing.join(30)
+    assert columnar.progress(db_path) is None
+    assert not any("Preparing" in caption.value for caption in open_page("overview").caption)
