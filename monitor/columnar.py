@@ -248,7 +248,7 @@ def _connect(database: Path) -> Copy | None:
     except duckdb.Error as error:  # another dashboard holds it, a read-only folder, a damaged file
         log.warning("not using the columnar copy of %s: %s", database, error)
         return None
-    connection.execute("SET threads = 2")  # a laptop's cores, shared with the dashboard's own threads
+    connection.execute("SET threads = 1")  # the dashboard runs two queries at a time: one core each
     connection.execute("SET memory_limit = '1GB'")
     connection.execute(
         """CREATE TABLE IF NOT EXISTS copy_state (generation VARCHAR, articles_upto BIGINT, changes_upto BIGINT,
