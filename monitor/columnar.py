@@ -1,11 +1,14 @@
 """A columnar copy (DuckDB) of what the counting queries read, for the selections no rollup answers.
 
 Two filters together, a search, several values of one filter: SQLite counts these article by article, seconds at
-a million articles. DuckDB counts the same SQL over a copy of the article facts and tags 5-10 times faster
-(bench/columnar.py). SQLite stays the source of truth: the copy lives beside the database (`news.db.columns`),
-is brought up to date before it answers (articles added since, and those whose tags changed: store's
-article_changes), and is only used by the dashboard's process. While it is being built or far behind (the first
-run on a big database: about a minute per million articles, in the background), the queries go to SQLite.
+a million articles. DuckDB counts the same SQL over a copy of the article facts and tags with 5-10 times less CPU
+per query (bench/columnar.py), 3-4 times less per page (bench/dashboard.py --no-columnar).
+
+SQLite stays the source of truth. The copy lives beside the database (`news.db.columns`), is brought up to date
+before it answers (articles added since, and those whose tags changed: store's article_changes), and is only used
+by the dashboard's process. While it is being built or far behind (the first run on a big database: under a minute
+per million articles, in the background), the queries go to SQLite. A copy another process holds is not retried
+until the dashboard restarts.
 """
 
 from __future__ import annotations
@@ -245,15 +248,15 @@ def _connect(database: Path) -> Copy | None:
 
     try:
         connection = duckdb.connect(str(database) + ".columns")
+        connection.execute("SET threads = 1")  # the dashboard runs two queries at a time: one core each
+        connection.execute("SET memory_limit = '1GB'")
+        connection.execute(
+            """CREATE TABLE IF NOT EXISTS copy_state (generation VARCHAR, articles_upto BIGINT, changes_upto BIGINT,
+                                                      data_version VARCHAR)"""
+        )
     except duckdb.Error as error:  # another dashboard holds it, a read-only folder, a damaged file
         log.warning("not using the columnar copy of %s: %s", database, error)
         return None
-    connection.execute("SET threads = 1")  # the dashboard runs two queries at a time: one core each
-    connection.execute("SET memory_limit = '1GB'")
-    connection.execute(
-        """CREATE TABLE IF NOT EXISTS copy_state (generation VARCHAR, articles_upto BIGINT, changes_upto BIGINT,
-                                                  data_version VARCHAR)"""
-    )
     return Copy(database, connection)
 
 
