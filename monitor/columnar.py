@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor import store
+
 log = logging.getLogger(__name__)
 
 # table -> columns copied (the article facts that filters and counts read, and the tag tables).
@@ -163,11 +165,11 @@ def _json_list(ids: list[int]) -> str:
 
 
 def _position(conn: sqlite3.Connection) -> tuple[str, str, int, int]:
-    """(data version as store.data_version spells it, generation, newest article id, latest change number)."""
-    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('changes', 'generation')"))
+    """(store.data_version, generation, newest article id, latest change number)."""
+    generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
     changes = conn.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
-    return f"{meta.get('changes', '0')}.{newest}", meta.get("generation", ""), newest, changes
+    return store.data_version_of(conn), generation[0] if generation else "", newest, changes
 
 
 _COPIES: dict[Path, Copy | None] = {}  # database file -> its copy (None: cannot be opened, locked by another process)

@@ -162,7 +162,7 @@ def where_articles(
     `walks_index` (default: `in_date_order`): the query walks an index in its sort order to its LIMIT, so a common
     tag value is looked up per article (see PROBE_SHARE) rather than listed first. `columnar_copy`: for the
     columnar copy (monitor/columnar.py), which has no full-text index: the search's hits are found in SQLite
-    (`db`) and passed as a list."""
+    (`db`) and passed as a frame (Where.search_hits)."""
     where = Where()
     if filters.since:
         where.add(f"{alias}.published_at >= ?", iso(filters.since))

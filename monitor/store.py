@@ -1060,9 +1060,14 @@ def data_version(db: sqlite_utils.Database) -> str:
     """A token that changes whenever articles, their analysis or the sources change, for cache keys.
     It is meta 'changes' (counted in the transaction of every such write, so every process sees it) and
     the largest article id (which also moves for articles written with plain SQL)."""
-    changes = get_meta(db, "changes") or "0"
-    newest = db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
-    return f"{changes}.{newest}"
+    return data_version_of(db.conn)
+
+
+def data_version_of(conn: sqlite3.Connection) -> str:
+    """data_version on a plain connection (the columnar copy reads the database through one of its own)."""
+    changes = conn.execute("SELECT value FROM meta WHERE key = 'changes'").fetchone()
+    newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    return f"{changes[0] if changes else '0'}.{newest}"
 
 
 def compact(db: sqlite_utils.Database) -> tuple[int, int]:

@@ -70,27 +70,14 @@ def _grouped(
     by one dimension, from the rollups when they answer it, else from the filtered articles. `values`: only
     these; `keep`: these, and all others added up as OTHER. Without an interval: largest first, `limit` rows."""
     rollup = rollup_for(filters, dimension)
-    if rollup is None and (dimension != "keyword" or interval is not None or keep is not None):
-        # keywords: too many values per day to keep in memory; the rows of the chosen ones only
-        if dimension == "keyword":
-            rows = _scan_days(db, filters, dimension, values)
-        else:
+    if rollup is None:
+        if dimension != "keyword":
             rows = _day_rows(db, filters, dimension)
+        elif interval is None and keep is None:
+            return _keyword_totals(db, filters, values, limit)
+        else:  # keywords: too many values per day to keep in memory; the rows of the chosen ones only
+            rows = _scan_days(db, filters, dimension, values)
         return _from_day_rows(rows, interval=interval, values=values, keep=keep, limit=limit)
-    if rollup is None:  # a keyword's totals: the largest `limit` of the selection
-        value, join, condition = ARTICLE_VALUES[dimension]
-        if values is not None:
-            condition += f" AND {value} IN ({_marks(values)})"
-        rows = selection_rows(
-            db,
-            filters,
-            f"""SELECT {value}, count(*) AS articles, coalesce(sum(a.sentiment), 0.0), count(a.sentiment)
-                FROM {{facts}} {join} WHERE {{where}} AND {condition} GROUP BY 1 ORDER BY articles DESC, 1
-                {"LIMIT ?" if limit is not None else ""}""",
-            after=[*(values or ()), *([limit] if limit is not None else [])],
-        )
-        names = ("value", "articles", "sentiment_sum", "sentiment_n")
-        return [dict(zip(names, row, strict=True)) for row in rows]
     where = Where()
     rows = rollup.rows(dimension, values)
     value = "value"
@@ -139,6 +126,25 @@ def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> li
                 _DAY_ROWS.clear()
             _DAY_ROWS[key] = rows
     return rows
+
+
+def _keyword_totals(
+    db: sqlite_utils.Database, filters: Filters, values: tuple[str, ...] | None, limit: int | None
+) -> list[dict]:
+    """_grouped's rows of keywords over the whole selection, largest first, counted in SQL."""
+    value, join, condition = ARTICLE_VALUES["keyword"]
+    if values is not None:
+        condition += f" AND {value} IN ({_marks(values)})"
+    rows = selection_rows(
+        db,
+        filters,
+        f"""SELECT {value}, count(*) AS articles, coalesce(sum(a.sentiment), 0.0), count(a.sentiment)
+            FROM {{facts}} {join} WHERE {{where}} AND {condition} GROUP BY 1 ORDER BY articles DESC, 1
+            {"LIMIT ?" if limit is not None else ""}""",
+        after=[*(values or ()), *([limit] if limit is not None else [])],
+    )
+    names = ("value", "articles", "sentiment_sum", "sentiment_n")
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _scan_days(
