@@ -3,7 +3,7 @@ unusually low volume; on the Trends page, in the export manifest and in digests.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from monitor import quality, store
 from monitor.normalise import iso
@@ -73,10 +73,12 @@ def test_failing_and_silent_sources_and_a_low_day(db, tmp_path):
     for day in range(1, 12):
         if day == 5:
             continue  # a day without articles among days with eight
+        # Each day's eight within its UTC calendar day (noon back to 05:00), whatever the hour the test runs at
+        noon = datetime.combine((NOW - timedelta(days=day)).date(), time(12), UTC)
         for n in range(8):
             source = "Frontier Desk" if day >= 3 else "Wire One"  # Frontier Desk went quiet two days ago
             records.append(record(f"d{day}-{n}", f"Pakistan report {day}-{n}", PAKISTAN.format(n=day * 10 + n),
-                                  source, NOW - timedelta(days=day, hours=n)))  # fmt: skip
+                                  source, noon - timedelta(hours=n)))  # fmt: skip
     ingest(db, tmp_path, records)
     db.execute("UPDATE articles SET source_id = ? WHERE source = 'Frontier Desk'", [source_id])
     broken_id, _ = store.add_source(db, "https://broken.example/rss", name="Broken Feed")
