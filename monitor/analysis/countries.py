@@ -655,9 +655,19 @@ def _choose_place(
 
 
 _PLACE_KINDS = frozenset({"city", "region", "place"})  # a place, not a country's name or capital (a metonym)
-# A dateline: up to four words at the start of the body, before a spaced dash or a colon ("COX'S BAZAR - ",
-# "KYIV, Ukraine — ", "اسلام آباد: ", "BERLIN (Reuters) - ").
-_DATELINE = re.compile(r"\s*((?:[^\s:]+ ?){1,4}?)\s*(?:\([^)\n]{0,30}\)\s*)?(?:\s[-–—]|:)\s")
+_DATELINE_ENDS = (" - ", " – ", " — ", ": ")
+_DATELINE_CHARS = 48
+
+
+def _dateline_end(body: str) -> int:
+    """Where the dateline ends, or -1: up to five words at the start of the body, before a spaced dash or a colon
+    ("COX'S BAZAR - ", "KYIV, Ukraine — ", "اسلام آباد: ", "BERLIN (Reuters) - ")."""
+    head = body[:_DATELINE_CHARS]
+    ends = [i for i in map(head.find, _DATELINE_ENDS) if i > 0]
+    if not ends:
+        return -1
+    end = min(ends)
+    return end if "\n" not in head[:end].strip() and len(head[:end].split()) <= 5 else -1
 
 
 def _located(
@@ -685,8 +695,7 @@ def _located(
     first_end = first_end.start() if first_end else lead_end
     lead_hits = [h for h in body_hits if h.start < first_end]
     if lead_hits:
-        dateline = _DATELINE.match(body, 0, 48)
-        dateline_end = dateline.end(1) if dateline else -1
+        dateline_end = _dateline_end(body)
         norm = _normalise(body[:first_end]) if locatives.longest else ""
         for hit in lead_hits:
             code, kind = hit.entry.code, hit.entry.kind
