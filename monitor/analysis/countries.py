@@ -319,6 +319,7 @@ class Gazetteer:
     automaton: _Phrases | None = field(repr=False)  # phrases not in Arabic script, after a space (they start a word)
     arabic_automaton: _Phrases | None = field(repr=False, default=None)  # Arabic-script phrases; None when none
     locatives: Locatives = field(repr=False, default_factory=lambda: Locatives())
+    capital_names: frozenset[str] = frozenset()  # every name of a capital ("kiew", "برلین"): a metonym, no place
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
@@ -686,8 +687,10 @@ def _located(
             if code is None or kind in ("clue", "demonym"):
                 continue
             phrase = _with_locative(title, norm, hit, locatives) if norm else None
-            if phrase is None and kind in _PLACE_KINDS and not (hit.start and _is_word(title[hit.start - 1])):
-                phrase = title[hit.start : hit.stop]  # not after a clitic: "برای" (for) is not "ب" + "رای"
+            # a place, not a capital in any language, nor a word after a clitic: "برای" (for) is not "ب" + "رای"
+            place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
+            if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
+                phrase = title[hit.start : hit.stop]
             if phrase is not None:
                 out.setdefault(code, []).append(f"{phrase} (title)")
     # the first sentence of the first paragraph says where; later ones add where shares fell or a minister flew
@@ -803,6 +806,7 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
         "phrases": gaz.automaton,
         "arabic_phrases": gaz.arabic_automaton,
         "locatives": gaz.locatives,
+        "capital_names": gaz.capital_names,
     }
 
 
@@ -823,6 +827,7 @@ def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
         automaton=automatons[0],
         arabic_automaton=automatons[1],
         locatives=state["locatives"],
+        capital_names=state["capital_names"],
     )
 
 
@@ -884,6 +889,7 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
 
     entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
     del phrases
+    capital_names = _capital_names(names)
     _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
     # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
     words = sorted(((" " + key, (len(key) + 1, e)) for key, e in entries.items() if not e.arabic), key=_search_order)
@@ -897,6 +903,7 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
         automaton=_Phrases.build(dict(words)) if words else None,
         arabic_automaton=_Phrases.build(dict(arabic)) if arabic else None,
         locatives=_read_locatives(data.get("location", {}), fail),
+        capital_names=capital_names,
     )
 
 
@@ -1176,6 +1183,19 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
                 continue
             out.append((alternate, code, "city", population))
     return out
+
+
+def _capital_names(names: Mapping[str, str]) -> frozenset[str]:
+    """The normalised names of every capital in every language ("kiew", "moscou", "برلین"): in a title they
+    stand for a government as often as for a place."""
+    cities, capitals = _geonames()
+    folded = {code: _ascii_fold(capital).lower() for code, capital in capitals.items() if code in names}
+    keys = {_key(capital) for capital in capitals.values()}
+    for city in cities:
+        if folded.get(city["countrycode"]) == _ascii_fold(city["name"]).lower():
+            keys.update(_key(_ARABIC_MARKS.sub("", name)) for name in city["alternatenames"])
+    keys.discard("")
+    return frozenset(keys)
 
 
 @functools.cache

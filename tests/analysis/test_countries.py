@@ -582,6 +582,7 @@ def test_a_country_named_without_a_locative_is_not_located(gazetteer):
     assert not tags["PK"].located and not tags["IR"].located
     # a capital stands for its government unless a locative places the event there
     assert not by_code(score_countries("Beijing warns Tokyo", "", gazetteer))["CN"].located
+    assert not any(t.located for t in score_countries("Moskau droht Kiew", "", gazetteer))  # in any language
 
 
 def test_the_place_of_talks_is_a_venue_not_the_story(gazetteer):
