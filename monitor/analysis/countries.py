@@ -386,7 +386,9 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             surfaces[code][text[hit.start : hit.stop]] += 1
             first_seen.setdefault(code, hit.start if is_title else len(title) + 1 + hit.start)
 
-    located = _located(title, title_hits, body, body_hits, lead_start, lead_end, gaz)
+    located = {}  # with no bonus the location says nothing about the score: not looked for, not shown
+    if settings.located_title_bonus or settings.located_lead_bonus:
+        located = _located(title, title_hits, body, body_hits, lead_start, lead_end, gaz)
     tags = []
     for code, weight in raw.items():
         score = math.log2(1.0 + weight)  # log: each doubling of the evidence adds about 1

@@ -490,6 +490,21 @@ def test_a_stem_takes_at_most_four_more_letters(gazetteer):
 
 
 # --- where the event takes place: the main country ----------------------------------------------------------------
+# data/countries.toml ships the location bonuses off (0); these tests switch them on in a copy.
+
+
+def _with_bonuses(source: str, title: float = 2.0, lead: float = 1.2) -> str:
+    return source.replace("located_title_bonus = 0.0", f"located_title_bonus = {title}").replace(
+        "located_lead_bonus = 0.0", f"located_lead_bonus = {lead}"
+    )
+
+
+@pytest.fixture(scope="module")
+def located(tmp_path_factory) -> countries.Gazetteer:
+    """The gazetteer with the location bonuses on."""
+    path = tmp_path_factory.mktemp("located") / "countries.toml"
+    path.write_text(_with_bonuses(config.COUNTRY_ALIASES.read_text(encoding="utf-8")), encoding="utf-8")
+    return load_gazetteer(path)
 
 
 @pytest.mark.parametrize(
@@ -541,27 +556,30 @@ def test_a_stem_takes_at_most_four_more_letters(gazetteer):
         ),
     ],
 )
-def test_the_main_country_is_where_the_event_takes_place(gazetteer, alias_copy, title, body, main, actor):
-    result = countries.analyse_countries(title, body, gazetteer)
+def test_the_main_country_is_where_the_event_takes_place(gazetteer, located, title, body, main, actor):
+    result = countries.analyse_countries(title, body, located)
     assert result.main == main
     tags = by_code(result.mentioned)
     assert tags[main].located and not tags[actor].located
     assert all(phrase.endswith(" (title)") for phrase in tags[main].located)
-    # without the location bonus the actor, named more often, would be the main country
-    source = alias_copy.read_text(encoding="utf-8")
-    alias_copy.write_text(source.replace("located_title_bonus = 2.0", "located_title_bonus = 0"), encoding="utf-8")
-    assert countries.analyse_countries(title, body, load_gazetteer(alias_copy)).main == actor
+    # with the bonuses off (the shipped setting) the actor, named more often, is the main country, nothing located
+    plain = countries.analyse_countries(title, body, gazetteer)
+    assert plain.main == actor and not any(t.located for t in plain.mentioned)
 
 
-def test_the_evidence_names_the_words_that_locate_the_event(gazetteer):
-    result = countries.analyse_countries("Explosion in Quetta kills six", "Police said the blast hit a market.")
+def test_the_evidence_names_the_words_that_locate_the_event(located):
+    result = countries.analyse_countries(
+        "Explosion in Quetta kills six", "Police said the blast hit a market.", located
+    )
     assert result.about[0].located == ("in Quetta (title)",)
-    hindi = countries.analyse_countries("चीन ने जापान के पास अभ्यास किया", "चीन की नौसेना ने अभ्यास किया।", gazetteer)
+    hindi = countries.analyse_countries("चीन ने जापान के पास अभ्यास किया", "चीन की नौसेना ने अभ्यास किया।", located)
     assert by_code(hindi.mentioned)["JP"].located == ("जापान के पास (title)",)
 
 
-def test_a_dateline_and_the_first_paragraph_locate_less_than_the_title(gazetteer):
-    settings = gazetteer.settings
+def test_a_dateline_and_the_first_sentence_locate_less_than_the_title(gazetteer, located):
+    assert gazetteer.settings.located_title_bonus == gazetteer.settings.located_lead_bonus == 0  # shipped off
+    settings = located.settings
+    gazetteer = located
     body = "LAHORE - A Chinese company signed a deal on Tuesday to build a coal power plant, its embassy said."
     located = by_code(score_countries("Chinese firm to build power plant", body, gazetteer))["PK"]
     assert located.located == ("LAHORE (dateline)",)
@@ -575,7 +593,8 @@ def test_a_dateline_and_the_first_paragraph_locate_less_than_the_title(gazetteer
     assert settings.located_title_bonus > settings.located_lead_bonus > 0
 
 
-def test_a_country_named_without_a_locative_is_not_located(gazetteer):
+def test_a_country_named_without_a_locative_is_not_located(located):
+    gazetteer = located
     tags = by_code(
         score_countries("Pakistan and Iran agree to expand trade", "Officials from both sides agreed.", gazetteer)
     )
@@ -585,7 +604,8 @@ def test_a_country_named_without_a_locative_is_not_located(gazetteer):
     assert not any(t.located for t in score_countries("Moskau droht Kiew", "", gazetteer))  # in any language
 
 
-def test_the_place_of_talks_is_a_venue_not_the_story(gazetteer):
+def test_the_place_of_talks_is_a_venue_not_the_story(located):
+    gazetteer = located
     title = "Indian and Pakistani officials hold talks in Dubai"
     body = "DUBAI - Indian and Pakistani officials met in Dubai on Sunday. India and Pakistan agreed to meet again."
     result = countries.analyse_countries(title, body, gazetteer)
@@ -593,7 +613,8 @@ def test_the_place_of_talks_is_a_venue_not_the_story(gazetteer):
 
 
 def test_the_locative_words_are_data(alias_copy):
-    source = alias_copy.read_text(encoding="utf-8")
+    source = _with_bonuses(alias_copy.read_text(encoding="utf-8"))
+    alias_copy.write_text(source, encoding="utf-8")
     assert score_countries("Troops mass near Syria", "", load_gazetteer(alias_copy))[0].located
     alias_copy.write_text(source.replace('"at", "near", ', '"at", '), encoding="utf-8")
     assert not score_countries("Troops mass near Syria", "", load_gazetteer(alias_copy))[0].located
@@ -603,3 +624,15 @@ def test_the_locative_words_are_data(alias_copy):
     alias_copy.write_text(source + '\n[location.xx]\nnear = ["by"]\n', encoding="utf-8")
     with pytest.raises(GazetteerError, match=r"\[location.xx\]: unknown key 'near'"):
         load_gazetteer(alias_copy)
+
+
+def test_the_stored_evidence_and_explain_name_the_location_only_when_there_is_one():
+    from monitor.analysis import article
+    from monitor.cli import _country_line
+
+    tag = CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True, ("in Quetta (title)",))
+    evidence = article._country_evidence(tag)
+    assert evidence["located"] == ["in Quetta (title)"]
+    assert "the event takes place there: in Quetta (title)" in _country_line(evidence)
+    plain = article._country_evidence(CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True))
+    assert "located" not in plain and "takes place" not in _country_line(plain)
