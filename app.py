@@ -24,6 +24,7 @@ navigation = st.navigation(
         st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
     ]
 )
+dashboard.page_title(navigation.title)  # first: the sidebar's queries take a moment on a big database
 view = dashboard.sidebar()
 dashboard.database_note(view)
 navigation.run()

@@ -1,9 +1,8 @@
 """SQLite beside a columnar engine (DuckDB) on the dashboard's heaviest queries: the ones no rollup answers (two
 filters, a search), over a big database. Loads a copy of the filter columns and the tag tables into an in-memory
 DuckDB, runs the same four aggregates on both engines, checks that they agree, and prints CPU and wall seconds.
-Decides nothing by itself: it is the side-by-side measurement issue 11 asks for before any columnar store.
+It is the side-by-side measurement issue 11 asked for before the dashboard's columnar copy (monitor/columnar.py).
 
-    .venv/bin/pip install duckdb    # not a dependency of newsmon
     .venv/bin/python bench/columnar.py --db bench/out/dashboard-1m.db
 """
 

@@ -20,16 +20,19 @@ import sqlite_utils
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from monitor import config, labels, queries, selection, sources, store, trends
+from monitor import columnar, config, labels, queries, selection, sources, store, trends
 from monitor.filters import FILTER_DIMENSIONS, Filters
 from monitor.queries import QueryError
 from monitor.reader import escape_markdown
 from monitor.selection import PERIODS, SENTIMENT_FULL, Selection
 
+columnar.enabled = True  # a long-running process: counting two filters or a search at scale pays off here
+
 PARALLEL_QUERIES = 2  # a 2-core laptop
 MIN_SCORED = 5  # a mean sentiment over fewer scored articles is shown faded or left off the map
 STATE_KEY = "newsmon_view"
 FRESH_KEY = "newsmon_view_this_run"  # set by the sidebar, taken by the page it was drawn for
+TITLED_KEY = "newsmon_titled_this_run"  # app.py drew the page's title
 
 
 @dataclass(frozen=True)
@@ -130,9 +133,19 @@ def current() -> View:
     return st.session_state[STATE_KEY]
 
 
-def page_view() -> View:
+def page_title(title: str) -> None:
+    """The page's title, drawn by app.py before the sidebar (whose queries take a moment on a big database), so
+    that it shows first; page_view draws it when the page runs without app.py."""
+    st.title(title)
+    st.session_state[TITLED_KEY] = True
+
+
+def page_view(title: str) -> View:
     """The View a page starts with: the one app.py's sidebar made in this run (a page run on its own, as by
-    `streamlit run pages/trends.py`, draws the sidebar itself). After a drill-down, the page it leads to."""
+    `streamlit run pages/trends.py`, draws the sidebar itself), under the page's title. After a drill-down, the
+    page it leads to."""
+    if not st.session_state.pop(TITLED_KEY, False):
+        st.title(title)
     view = st.session_state.pop(FRESH_KEY, None)
     if view is None:
         _run_through_app()

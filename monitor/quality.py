@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from monitor import sources, trends
-from monitor.queries import FACTS, Filters, rollup_for, run, where_articles
+from monitor.queries import Filters, rollup_for, selection_rows
 from monitor.stats import poisson_lower
 
 USUAL_DAYS = 28  # a source's usual pace: its articles over this many days
@@ -131,16 +131,14 @@ def _gaps(db: sqlite_utils.Database, filters: Filters) -> tuple[int, int, int, i
             gaps.get("no_country", 0),
             gaps.get("no_topic", 0),
         )
-    where = where_articles(filters, db=db)
-    return run(
+    return selection_rows(
         db,
-        f"""SELECT count(*), coalesce(sum(a.date_inferred), 0), coalesce(sum(a.sentiment IS NULL), 0),
-                   coalesce(sum(NOT EXISTS (SELECT 1 FROM article_countries c WHERE c.article_id = a.id)), 0),
-                   coalesce(sum(NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)), 0)
-            FROM {FACTS} WHERE {where.sql}""",
-        where.params,
         filters,
-    ).fetchone()
+        """SELECT count(*), coalesce(sum(a.date_inferred), 0), coalesce(sum(a.sentiment IS NULL), 0),
+                  coalesce(sum(NOT EXISTS (SELECT 1 FROM article_countries c WHERE c.article_id = a.id)), 0),
+                  coalesce(sum(NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)), 0)
+           FROM {facts} WHERE {where}""",
+    )[0]
 
 
 def _source_problems(

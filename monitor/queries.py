@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 import sqlite_utils
 
+from monitor import columnar
 from monitor.filters import DIMENSIONS, Filters
 from monitor.normalise import iso, parse_date
 from monitor.store import CROSS_DIMENSIONS, CROSS_PAIRS, ROLLUP_DIMENSIONS, data_version, unpack_evidence
@@ -123,6 +125,7 @@ def positive_terms(text: str | None) -> list[str]:
 class Where:
     clauses: list[str] = field(default_factory=list)
     params: list = field(default_factory=list)
+    search_hits: object = None  # for the columnar copy: a frame of the search's article ids, read as `search_hits`
 
     def add(self, clause: str, *params) -> None:
         self.clauses.append(clause)
@@ -150,13 +153,16 @@ def where_articles(
     *,
     in_date_order: bool = False,
     walks_index: bool | None = None,
+    columnar_copy: bool = False,
 ) -> Where:
     """WHERE clause over the articles table (aliased `alias`) for these filters. With the database (`db`), a
     selection within a date range reads only the ids of that range (see id_range): its tag filters and search
     too. `in_date_order`: for a query that walks the published_at index to its LIMIT (the newest articles),
     which an id range on the articles themselves would turn into reading and sorting the whole period.
     `walks_index` (default: `in_date_order`): the query walks an index in its sort order to its LIMIT, so a common
-    tag value is looked up per article (see PROBE_SHARE) rather than listed first."""
+    tag value is looked up per article (see PROBE_SHARE) rather than listed first. `columnar_copy`: for the
+    columnar copy (monitor/columnar.py), which has no full-text index: the search's hits are found in SQLite
+    (`db`) and passed as a list."""
     where = Where()
     if filters.since:
         where.add(f"{alias}.published_at >= ?", iso(filters.since))
@@ -180,8 +186,94 @@ def where_articles(
         where.add(f"{alias}.sentiment BETWEEN ? AND ?", low, high)
     if search:
         bound, params = (f" AND rowid {ids[0]}", ids[1]) if ids else ("", [])
-        where.add(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{bound})", search, *params)
+        hits = f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{bound}"
+        if columnar_copy:
+            where.add(f"{alias}.id IN (SELECT id FROM search_hits)")
+            where.search_hits = _search_hits(db, filters, hits, [search, *params])
+        else:
+            where.add(f"{alias}.id IN ({hits})", search, *params)
     return where
+
+
+def article_rows_counted(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> list[tuple]:
+    """The rows of a count over the articles and their tags with no selection (the columns the columnar copy
+    holds): on the copy when it is up to date, else on SQLite."""
+    copy = columnar.current(db)
+    if copy is None:
+        return db.execute(sql, params).fetchall()
+    return copy.cursor().execute(sql, params).fetchall()
+
+
+_SEARCH_HITS: dict[tuple, object] = {}
+_SEARCH_HITS_LOCK = threading.Lock()
+
+
+def _search_hits(db: sqlite_utils.Database, filters: Filters, sql: str, params: list):
+    """The ids a full-text search finds (SQLite's index), as a one-column frame for the columnar copy; remembered
+    per database version, since a page's queries all ask for them."""
+    key = (*database_key(db), sql, *params)
+    with _SEARCH_HITS_LOCK:  # a page's parallel queries: one look-up, not one each
+        if key not in _SEARCH_HITS:
+            import pandas as pd
+
+            if len(_SEARCH_HITS) >= 8:
+                _SEARCH_HITS.clear()
+            _SEARCH_HITS[key] = pd.DataFrame({"id": [row[0] for row in run(db, sql, params, filters)]}, dtype="int64")
+        return _SEARCH_HITS[key]
+
+
+def selection_rows(
+    db: sqlite_utils.Database,
+    filters: Filters,
+    sql: str,
+    before: list | tuple = (),
+    after: list | tuple = (),
+    *,
+    in_date_order: bool = False,
+) -> list[tuple]:
+    """The rows of a query that counts the selected articles: `sql` reads them as `{facts}` (alias `a`) under
+    `{where}`, between parameters `before` and `after`; `{plus}` is SQLite's unary plus (an index hint) or nothing.
+    `in_date_order`: SQLite walks the newest articles to a LIMIT (see where_articles). Runs on the columnar copy
+    when it is up to date (two filters, a search: 5-10x faster at a million articles), else on SQLite."""
+    copy = columnar.current(db)
+    if copy is None:
+        where = where_articles(filters, db=db, in_date_order=in_date_order)
+        facts = "articles a" if in_date_order else FACTS  # the published_at index, or the facts
+        sql = sql.format(facts=facts, where=where.sql, plus="+")
+        return run(db, sql, [*before, *where.params, *after], filters).fetchall()
+    selected = _selected_ids(db, copy, filters)
+    # CROSS JOIN ... ON is how SQLite is told the join order; DuckDB plans its own and reads it as JOIN ... ON.
+    where = "a.id BETWEEN ? AND ? AND a.id IN (SELECT id FROM selected)"  # the bounds skip other row groups
+    sql = sql.format(facts="articles a", where=where, plus="").replace("CROSS JOIN", "JOIN")
+    cursor = copy.cursor()
+    cursor.register("selected", selected)  # this cursor's own: a page's queries run in parallel
+    bounds = [selected["id"].min(), selected["id"].max()] if len(selected) else [None, None]
+    return cursor.execute(sql, [*before, *map(_plain, bounds), *after]).fetchall()
+
+
+_SELECTED: dict[tuple, object] = {}
+_SELECTED_LOCK = threading.Lock()
+
+
+def _selected_ids(db: sqlite_utils.Database, copy, filters: Filters):
+    """The ids of the selected articles, found on the columnar copy once per selection and data version (a page
+    counts the same selection a dozen ways; finding it is half of each count), as a one-column frame."""
+    key = (*database_key(db), filters)
+    with _SELECTED_LOCK:
+        if key not in _SELECTED:
+            where = where_articles(filters, db=db, columnar_copy=True)
+            cursor = copy.cursor()
+            if where.search_hits is not None:
+                cursor.register("search_hits", where.search_hits)
+            if len(_SELECTED) >= 8:  # a million ids are 8 MB
+                _SELECTED.clear()
+            _SELECTED[key] = cursor.execute(f"SELECT id FROM articles a WHERE {where.sql} ORDER BY id",
+                                            where.params).df()  # fmt: skip
+        return _SELECTED[key]
+
+
+def _plain(value):
+    return None if value is None else int(value)
 
 
 # A newest-first walk looks up the tags of each article it passes when the filter's values hold at least this share
@@ -227,12 +319,18 @@ def id_range(db: sqlite_utils.Database, filters: Filters) -> tuple[int | None, i
     if key not in _ID_RANGES:
         if len(_ID_RANGES) > 256:
             _ID_RANGES.clear()
-        # INDEXED BY: left alone, SQLite answers min(id) by walking the table in id order from the first row.
-        _ID_RANGES[key] = db.execute(
-            """SELECT min(id), max(id) FROM articles INDEXED BY articles_published_at
-               WHERE published_at >= ? AND published_at <= ?""",
-            [since, until],
-        ).fetchone()
+        copy = columnar.current(db)
+        if copy is not None:  # reads one column; SQLite reads the period's index entries (0.2 s for 90 days at 1M)
+            _ID_RANGES[key] = copy.cursor().execute(
+                "SELECT min(id), max(id) FROM articles WHERE published_at >= ? AND published_at <= ?", [since, until]
+            ).fetchone()
+        else:
+            # INDEXED BY: left alone, SQLite answers min(id) by walking the table in id order from the first row.
+            _ID_RANGES[key] = db.execute(
+                """SELECT min(id), max(id) FROM articles INDEXED BY articles_published_at
+                   WHERE published_at >= ? AND published_at <= ?""",
+                [since, until],
+            ).fetchone()
     return _ID_RANGES[key]
 
 
@@ -488,5 +586,4 @@ def count_articles(db: sqlite_utils.Database, filters: Filters) -> int:
     if rollup is not None:
         rows = rollup.rows("all")
         return db.execute(f"SELECT coalesce(sum(articles), 0) FROM {rows.sql}", rows.params).fetchone()[0]
-    where = where_articles(filters, db=db)
-    return run(db, f"SELECT count(*) FROM {FACTS} WHERE {where.sql}", where.params, filters).fetchone()[0]
+    return selection_rows(db, filters, "SELECT count(*) FROM {facts} WHERE {where}")[0][0]

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import sqlite3
+import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VERSION = 11
+VERSION = 12
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -269,6 +270,14 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 );
 
+-- v12: the stored articles whose facts or tags changed after they were written (re-analysis, verdicts, the
+-- classifier), with the number of their latest change: the columnar copy (monitor/columnar.py) reads these again.
+CREATE TABLE article_changes (
+    article_id INTEGER PRIMARY KEY,
+    seq        INTEGER NOT NULL
+);
+CREATE INDEX article_changes_seq ON article_changes(seq);
+
 -- v4: source groups, named lists of sources (by the name articles.source holds): a filter like the others
 -- (monitor/filters.py), answered in SQL, never from the rollups, so editing a group changes no counts.
 CREATE TABLE source_group_members (
@@ -473,6 +482,12 @@ def update_from_10_to_11(conn: sqlite3.Connection) -> None:
             _fill_cross(conn, filter_dimension, dimension)
 
 
+def update_from_11_to_12(conn: sqlite3.Connection) -> None:
+    """The change log of stored articles and the database's generation, which the columnar copy follows."""
+    _create_missing(conn)
+    _new_generation(conn)
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -485,6 +500,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     8: update_from_8_to_9,
     9: update_from_9_to_10,
     10: update_from_10_to_11,
+    11: update_from_11_to_12,
 }
 
 
@@ -528,6 +544,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         if version == 0 and not _has_tables(conn):
             for statement in _statements(SCHEMA):
                 conn.execute(statement)
+            _new_generation(conn)
             version = VERSION
         if version < VERSION:  # minutes at a million articles: say why the command or the dashboard waits
             log.warning("upgrading the database from schema version %d to %d (minutes if large)", version, VERSION)
@@ -1012,7 +1029,23 @@ def rebuild_rollups(db: sqlite_utils.Database) -> None:
     with transaction(db) as conn:
         _fill_rollups(conn, "daily_counts")
         _fill_rollups(conn, "daily_cross")
+        _new_generation(conn)  # rows written with plain SQL left no change log: copies start over
         _changed(conn)
+
+
+def _new_generation(conn: sqlite3.Connection) -> None:
+    """A new meta 'generation': a copy of the articles made from an older one (monitor/columnar.py) starts over."""
+    _set_meta(conn, "generation", uuid.uuid4().hex)
+
+
+def _touched(conn: sqlite3.Connection, article_id: int) -> None:
+    """Log that a stored article's facts or tags changed (article_changes), after any earlier change."""
+    conn.execute(
+        """INSERT INTO article_changes (article_id, seq)
+           VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM article_changes))
+           ON CONFLICT (article_id) DO UPDATE SET seq = excluded.seq""",
+        (article_id,),
+    )
 
 
 def _changed(conn: sqlite3.Connection) -> None:
@@ -1113,6 +1146,7 @@ def replace_analysis(db: sqlite_utils.Database, analysed: list[tuple[dict, Artic
     with transaction(db) as conn:
         for article, analysis in analysed:
             article_id = article["id"]
+            _touched(conn, article_id)
             _count_daily(conn, article_id, -1, tally)
             for table in ("article_countries", "article_countries_mentioned", "article_topics", "article_keywords"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
@@ -1147,6 +1181,7 @@ def _apply_topic_verdicts(conn: sqlite3.Connection, article_id: int, evidence: d
 
 def _swap_topics(conn: sqlite3.Connection, article_id: int, evidence: dict, tally: dict[tuple, Share]) -> None:
     """Replace an article's topic tags by evidence["topics"], keeping the rollups exact and the evidence stored."""
+    _touched(conn, article_id)
     _count_daily(conn, article_id, -1, tally)
     conn.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
     conn.executemany(

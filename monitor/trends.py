@@ -16,7 +16,16 @@ import sqlite_utils
 
 from monitor import filters as filters_registry
 from monitor import store
-from monitor.queries import FACTS, Filters, Where, database_key, fts_query, rollup_for, run, where_articles
+from monitor.queries import (
+    Filters,
+    Where,
+    article_rows_counted,
+    database_key,
+    fts_query,
+    rollup_for,
+    run,
+    selection_rows,
+)
 
 # The dimensions one can count by (monitor/filters.py): the rollups answer those they keep, SQL the others.
 DIMENSIONS = filters_registry.DIMENSIONS
@@ -61,34 +70,41 @@ def _grouped(
     by one dimension, from the rollups when they answer it, else from the filtered articles. `values`: only
     these; `keep`: these, and all others added up as OTHER. Without an interval: largest first, `limit` rows."""
     rollup = rollup_for(filters, dimension)
-    if rollup is None and dimension != "keyword":  # keywords: too many values per day to keep in memory
-        return _from_day_rows(_day_rows(db, filters, dimension), interval=interval, values=values, keep=keep,
-                              limit=limit)  # fmt: skip
-    where = Where()
-    if rollup is not None:
-        rows = rollup.rows(dimension, values)
-        day, value, source = "day", "value", rows.sql
-        count = "sum(articles) AS articles, sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n"
-        having = "HAVING sum(articles) > 0"
-    else:
-        rows = where_articles(filters, db=db)
+    if rollup is None and (dimension != "keyword" or interval is not None or keep is not None):
+        # keywords: too many values per day to keep in memory; the rows of the chosen ones only
+        if dimension == "keyword":
+            rows = _scan_days(db, filters, dimension, values)
+        else:
+            rows = _day_rows(db, filters, dimension)
+        return _from_day_rows(rows, interval=interval, values=values, keep=keep, limit=limit)
+    if rollup is None:  # a keyword's totals: the largest `limit` of the selection
         value, join, condition = ARTICLE_VALUES[dimension]
         if values is not None:
             condition += f" AND {value} IN ({_marks(values)})"
-            rows.params.extend(values)
-        day, source = "substr(a.published_at, 1, 10)", f"{FACTS} {join} WHERE {rows.sql} AND {condition}"
-        count = """count(*) AS articles, coalesce(sum(a.sentiment), 0.0) AS sentiment_sum,
-                   count(a.sentiment) AS sentiment_n"""
-        having = ""
+        rows = selection_rows(
+            db,
+            filters,
+            f"""SELECT {value}, count(*) AS articles, coalesce(sum(a.sentiment), 0.0), count(a.sentiment)
+                FROM {{facts}} {join} WHERE {{where}} AND {condition} GROUP BY 1 ORDER BY articles DESC, 1
+                {"LIMIT ?" if limit is not None else ""}""",
+            after=[*(values or ()), *([limit] if limit is not None else [])],
+        )
+        names = ("value", "articles", "sentiment_sum", "sentiment_n")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+    where = Where()
+    rows = rollup.rows(dimension, values)
+    value = "value"
+    count = "sum(articles) AS articles, sum(sentiment_sum) AS sentiment_sum, sum(sentiment_n) AS sentiment_n"
     if keep is not None:
         where.params.extend(keep)
         value = f"CASE WHEN {value} IN ({_marks(keep)}) THEN {value} ELSE '{OTHER}' END"
     where.params.extend(rows.params)
     if interval is not None:
-        sql = f"""SELECT {_period(interval, day)} AS period, {value} AS value, {count} FROM {source}
-                  GROUP BY period, 2 {having} ORDER BY period, 2"""
+        sql = f"""SELECT {_period(interval, "day")} AS period, {value} AS value, {count} FROM {rows.sql}
+                  GROUP BY period, 2 HAVING sum(articles) > 0 ORDER BY period, 2"""
     else:
-        sql = f"SELECT {value} AS value, {count} FROM {source} GROUP BY 1 {having} ORDER BY articles DESC, 1"
+        sql = f"""SELECT {value} AS value, {count} FROM {rows.sql} GROUP BY 1 HAVING sum(articles) > 0
+                  ORDER BY articles DESC, 1"""
         if limit is not None:
             sql += " LIMIT ?"
             where.params.append(limit)
@@ -118,19 +134,27 @@ def _day_rows(db: sqlite_utils.Database, filters: Filters, dimension: str) -> li
     with lock:  # another thread may be scanning for the same key: wait for its rows
         rows = _DAY_ROWS.get(key)
         if rows is None:
-            where = where_articles(filters, db=db)
-            value, join, condition = ARTICLE_VALUES[dimension]
-            rows = run(
-                db,
-                f"""SELECT substr(a.published_at, 1, 10), {value}, count(*), coalesce(sum(a.sentiment), 0.0),
-                           count(a.sentiment) FROM {FACTS} {join} WHERE {where.sql} AND {condition} GROUP BY 1, 2""",
-                where.params,
-                filters,
-            ).fetchall()
+            rows = _scan_days(db, filters, dimension)
             if len(_DAY_ROWS) >= 16:  # a few pages' worth: days x values of a dimension can be 100,000 rows
                 _DAY_ROWS.clear()
             _DAY_ROWS[key] = rows
     return rows
+
+
+def _scan_days(
+    db: sqlite_utils.Database, filters: Filters, dimension: str, values: tuple[str, ...] | None = None
+) -> list[tuple]:
+    """(day, value, articles, sentiment_sum, sentiment_n) of the filtered articles, counted in SQL."""
+    value, join, condition = ARTICLE_VALUES[dimension]
+    if values is not None:
+        condition += f" AND {value} IN ({_marks(values)})"
+    return selection_rows(
+        db,
+        filters,
+        f"""SELECT substr(a.published_at, 1, 10), {value}, count(*), coalesce(sum(a.sentiment), 0.0),
+                   count(a.sentiment) FROM {{facts}} {join} WHERE {{where}} AND {condition} GROUP BY 1, 2""",
+        after=values or (),
+    )
 
 
 def _from_day_rows(
@@ -331,21 +355,18 @@ def _figures(db: sqlite_utils.Database, filters: Filters) -> dict[str, float | N
         (sources,) = one(distinct, "source")
         (countries,) = one(distinct, "country")
     else:
-        where = where_articles(filters, db=db)
-        articles, stories, sources, sentiment_sum, sentiment_n = run(
+        ((articles, stories, sources, sentiment_sum, sentiment_n),) = selection_rows(
             db,
-            f"""SELECT count(*), coalesce(sum(a.story_id = a.id), 0), count(DISTINCT a.source),
-                       sum(a.sentiment), count(a.sentiment) FROM {FACTS} WHERE {where.sql}""",
-            where.params,
             filters,
-        ).fetchone()
-        (countries,) = run(
+            """SELECT count(*), coalesce(sum(a.story_id = a.id), 0), count(DISTINCT a.source),
+                      sum(a.sentiment), count(a.sentiment) FROM {facts} WHERE {where}""",
+        )
+        ((countries,),) = selection_rows(
             db,
-            f"""SELECT count(DISTINCT t.country) FROM {FACTS} CROSS JOIN article_countries t ON t.article_id = a.id
-                WHERE {where.sql}""",
-            where.params,
             filters,
-        ).fetchone()
+            """SELECT count(DISTINCT t.country) FROM {facts} CROSS JOIN article_countries t ON t.article_id = a.id
+               WHERE {where}""",
+        )
     return {
         "articles": articles,
         "stories": stories,
@@ -382,20 +403,27 @@ def country_topic_matrix(db: sqlite_utils.Database, filters: Filters, *, countri
                   FROM {rows.sql} GROUP BY value HAVING sum(articles) > 0 AND country IN ({_marks(countries)})"""
         params = [*rows.params, *countries]
     else:
-        where = where_articles(filters, db=db)
         # The selection first, then its tags (CROSS JOIN keeps that order): otherwise the planner may walk every
         # article of the top countries. `+c.country`: read each article's few countries in one range of the key,
         # rather than probing the key once per top country.
-        sql = f"""SELECT c.country AS country, t.topic AS topic, count(*) AS articles,
-                         coalesce(sum(a.sentiment), 0.0) AS sentiment_sum, count(a.sentiment) AS sentiment_n
-                  FROM {FACTS} CROSS JOIN article_countries c ON c.article_id = a.id
-                  CROSS JOIN article_topics t ON t.article_id = a.id
-                  WHERE {where.sql} AND +c.country IN ({_marks(countries)}) GROUP BY 1, 2"""
-        params = [*where.params, *countries]
+        names = ("country", "topic", "articles", "sentiment_sum", "sentiment_n")
+        counted = selection_rows(
+            db,
+            filters,
+            f"""SELECT c.country, t.topic, count(*), coalesce(sum(a.sentiment), 0.0), count(a.sentiment)
+                FROM {{facts}} CROSS JOIN article_countries c ON c.article_id = a.id
+                CROSS JOIN article_topics t ON t.article_id = a.id
+                WHERE {{where}} AND {{plus}}c.country IN ({_marks(countries)}) GROUP BY 1, 2""",
+            after=countries,
+        )
+        return _by_country_rank([dict(zip(names, row, strict=True)) for row in counted], countries)
     cursor = run(db, sql, params, filters)
     names = [column[0] for column in cursor.description]
+    return _by_country_rank([dict(zip(names, row, strict=True)) for row in cursor], countries)
+
+
+def _by_country_rank(rows: list[dict], countries: list[str]) -> list[dict]:
     rank = {country: n for n, country in enumerate(countries)}
-    rows = [dict(zip(names, row, strict=True)) for row in cursor]
     return sorted(rows, key=lambda row: (rank[row["country"]], -row["articles"], row["topic"]))
 
 
@@ -407,12 +435,12 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
     article), articles, sources, first_seen, last_seen}, counted over the whole story (all its articles,
     in the selection or not). Reads the newest limit x LATEST_SCAN selected articles (published_at index),
     then each story through the story_id index."""
-    where = where_articles(filters, db=db, in_date_order=True)
-    newest = run(
+    newest = selection_rows(
         db,
-        f"SELECT a.story_id FROM articles a WHERE {where.sql} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
-        [*where.params, limit * LATEST_SCAN],
         filters,
+        "SELECT a.story_id FROM {facts} WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT ?",
+        after=[limit * LATEST_SCAN],
+        in_date_order=True,
     )
     story_ids: list[int] = []
     for (story_id,) in newest:
@@ -422,16 +450,19 @@ def latest_stories(db: sqlite_utils.Database, filters: Filters, *, limit: int = 
                 break
     if not story_ids:
         return []
-    rows = db.execute(
-        f"""SELECT s.story_id, (SELECT title FROM articles WHERE id = s.story_id) AS title, s.articles, s.sources,
-                   s.first_seen, s.last_seen
-            FROM (SELECT story_id, count(*) AS articles, count(DISTINCT source) AS sources,
-                         min(published_at) AS first_seen, max(published_at) AS last_seen
-                  FROM articles WHERE story_id IN ({_marks(story_ids)}) GROUP BY story_id) s""",
+    # Counted on the columnar copy when there is one: a story of the demo's 1M database has 30,000 articles.
+    counted = article_rows_counted(
+        db,
+        f"""SELECT story_id, count(*), count(DISTINCT source), min(published_at), max(published_at)
+            FROM articles WHERE story_id IN ({_marks(story_ids)}) GROUP BY story_id""",
         story_ids,
     )
-    names = [column[0] for column in rows.description]
-    found = {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+    titles = dict(db.execute(f"SELECT id, title FROM articles WHERE id IN ({_marks(story_ids)})", story_ids))
+    found = {
+        story_id: {"story_id": story_id, "title": titles.get(story_id), "articles": articles, "sources": sources,
+                   "first_seen": first_seen, "last_seen": last_seen}
+        for story_id, articles, sources, first_seen, last_seen in counted
+    }  # fmt: skip
     return [found[story_id] for story_id in story_ids if story_id in found]
 
 
@@ -563,18 +594,18 @@ def rising_keywords(
     else:
         # From the baseline's first day: a tag filter or a search then reads only these days' ids.
         start = datetime.fromisoformat(baseline_start).replace(tzinfo=UTC)
-        where = where_articles(replace(window, since=start), db=db)
         # published_at is ISO text: it sorts after its day's date and before the next day's (no substr per row).
-        rows = run(
+        rows = selection_rows(
             db,
-            f"""SELECT keyword, recent, mentions - recent FROM (
-                    SELECT k.keyword AS keyword, sum(a.published_at >= ?) AS recent, count(*) AS mentions
-                    FROM {FACTS} CROSS JOIN article_keywords k ON k.article_id = a.id
-                    WHERE {where.sql} AND a.published_at >= ? AND a.published_at < ?
-                    GROUP BY k.keyword)""",
-            [recent_start, *where.params, baseline_start, _next_day(end_day)],
-            window,
-        ).fetchall()
+            replace(window, since=start),
+            """SELECT keyword, recent, mentions - recent FROM (
+                   SELECT k.keyword AS keyword, sum(a.published_at >= ?) AS recent, count(*) AS mentions
+                   FROM {facts} CROSS JOIN article_keywords k ON k.article_id = a.id
+                   WHERE {where} AND a.published_at >= ? AND a.published_at < ?
+                   GROUP BY k.keyword)""",
+            before=[recent_start],
+            after=[baseline_start, _next_day(end_day)],
+        )
     recent_total = sum(row[1] for row in rows)
     baseline_total = sum(row[2] for row in rows)
     if not recent_total or not baseline_total:

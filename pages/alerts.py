@@ -7,8 +7,7 @@ import streamlit as st
 from monitor import alerts_view as ui_alerts
 from monitor import dashboard as ui
 
-view = ui.page_view()
-st.title("Alerts")
+view = ui.page_view("Alerts")
 st.caption(
     "Alerts watch saved searches and send a message (e-mail, webhook, Slack, Telegram... through apprise URLs) "
     "when something happens. They run after every fetch pass of `newsmon serve` or `newsmon watch`, and with "

@@ -169,8 +169,7 @@ def topic_verdicts(article: dict, db_path: str) -> None:
         st.rerun()
 
 
-view = ui.page_view()
-st.title("Articles")
+view = ui.page_view("Articles")
 st.caption(ui.describe(view))
 
 total = ui.cached(queries.count_articles, view.filters)

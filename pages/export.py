@@ -53,8 +53,7 @@ def export_preview(kind: str, filters: Filters, options: dict, limit: int) -> di
 PREVIEW_ROWS = 100
 ARTICLES_IN_BROWSER = 50_000  # beyond this, the CLI streams to a file
 
-view = ui.page_view()
-st.title("Export")
+view = ui.page_view("Export")
 st.caption(ui.describe(view))
 
 kinds = list(export.SUMMARIES)

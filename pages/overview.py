@@ -161,8 +161,7 @@ def topics_figure(rows: list[dict]):
     return ui.figure_defaults(chart, title="Top topics")
 
 
-view = ui.page_view()
-st.title("Overview")
+view = ui.page_view("Overview")
 st.caption(ui.describe(view))
 interval = ui.interval(view)
 by = st.session_state.get("overview_by") or "topic"  # the widget's value from the rerun it triggered

@@ -58,8 +58,7 @@ def health_table(health, activity: list[dict], today: date) -> list[dict]:
     ]
 
 
-view = ui.page_view()
-st.title("Sources")
+view = ui.page_view("Sources")
 
 if message := st.session_state.pop("sources_message", None):
     kind, text = message

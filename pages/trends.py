@@ -17,8 +17,7 @@ from monitor.reader import chart_text, escape_markdown
 
 MAX_TERMS = 6
 
-view = ui.page_view()
-st.title("Trends")
+view = ui.page_view("Trends")
 st.caption(ui.describe(view))
 interval = ui.interval(view)
 terms = [line.strip() for line in st.session_state.get("trends_terms", "").splitlines() if line.strip()][:MAX_TERMS]
