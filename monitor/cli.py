@@ -423,9 +423,10 @@ def _country_line(tag: dict) -> str:
     from monitor import labels
 
     where = ", in the title" if tag["in_title"] else ""
+    located = f"; the event takes place there: {', '.join(tag['located'])}" if tag.get("located") else ""
     return (
         f"{tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
-        f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}"
+        f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}{located}"
     )
 
 

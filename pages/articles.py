@@ -61,6 +61,7 @@ EVIDENCE_COLUMNS = {  # the scores narrow, so that the matched words and sentenc
     "mentions": st.column_config.NumberColumn("Mentions", width=70),
     "in title": st.column_config.CheckboxColumn("In title", width=60),
     "matched": st.column_config.TextColumn("Matched", width="large"),
+    "event located": st.column_config.TextColumn("Event located", width="medium"),
     "matched terms": st.column_config.TextColumn("Matched terms", width="large"),
     "sentence": st.column_config.TextColumn("Sentence", width="large"),
 }
@@ -74,6 +75,7 @@ def _country_rows(tags: list[dict]) -> list[dict]:
             "mentions": tag["mentions"],
             "in title": tag["in_title"],
             "matched": ", ".join(tag["matched"]),
+            "event located": ", ".join(tag.get("located", [])),  # where the article places its event
         }
         for tag in tags
     ]

@@ -59,6 +59,8 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "min_city_population": 100_000,
     "shared_city_ratio": 0.1,
     "exonym_population": 300_000,
+    "located_title_bonus": 0.0,
+    "located_lead_bonus": 0.0,
 }
 _DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
 _DEFAULT_KIND_WEIGHTS = {
@@ -131,6 +133,8 @@ class CountryTag:
     mentions: int
     matched: tuple[str, ...]  # surface forms found in the text, most frequent first
     in_title: bool
+    # where the article places its event in this country: "in Rakhine" (title), "dateline KABUL"; adds to score
+    located: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,8 @@ class Settings:
     min_city_population: int
     shared_city_ratio: float
     exonym_population: int
+    located_title_bonus: float
+    located_lead_bonus: float
     languages: tuple[str, ...]
     kind_weights: Mapping[str, float]
 
@@ -280,6 +286,23 @@ def _unpacked_places(packed: str) -> tuple[tuple[str, int], ...]:
     return tuple((code, int(population)) for code, _, population in (p.partition(":") for p in packed.split()))
 
 
+@dataclass(frozen=True)
+class Locatives:
+    """The words that say where an event takes place, from the [location] tables of the alias file (normalised):
+    prepositions before a place ("in", "near", "در", "près de"), postpositions after it ("میں", "के पास"), the
+    words that may stand between ("the", "southern", "province", "सेक्टर"), and the words of a title whose places
+    are venues ("talks", "summit")."""
+
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+    between: frozenset[str] = frozenset()
+    venues: frozenset[str] = frozenset()  # "talks", "summit": where those are held is a venue, not the story
+    longest: int = 0  # words in the longest preposition or postposition
+
+
+_MAX_BETWEEN = 3  # "dans le sud du Liban": at most this many words between the locative and the place
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     """Every country phrase compiled into two automatons, with the settings it was built from. Build once, reuse.
@@ -295,6 +318,8 @@ class Gazetteer:
     phrases: int
     automaton: _Phrases | None = field(repr=False)  # phrases not in Arabic script, after a space (they start a word)
     arabic_automaton: _Phrases | None = field(repr=False, default=None)  # Arabic-script phrases; None when none
+    locatives: Locatives = field(repr=False, default_factory=lambda: Locatives())
+    capital_names: frozenset[str] = frozenset()  # every name of a capital ("kiew", "برلین"): a metonym, no place
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
@@ -361,17 +386,27 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             surfaces[code][text[hit.start : hit.stop]] += 1
             first_seen.setdefault(code, hit.start if is_title else len(title) + 1 + hit.start)
 
-    tags = [
-        CountryTag(
-            code=code,
-            name=gaz.country_names.get(code, code),
-            score=round(math.log2(1.0 + weight), 3),  # log: each doubling of the evidence adds about 1
-            mentions=sum(surfaces[code].values()),
-            matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
-            in_title=code in in_title,
+    located = {}  # with no bonus the location says nothing about the score: not looked for, not shown
+    if settings.located_title_bonus or settings.located_lead_bonus:
+        located = _located(title, title_hits, body, body_hits, lead_start, lead_end, gaz)
+    tags = []
+    for code, weight in raw.items():
+        score = math.log2(1.0 + weight)  # log: each doubling of the evidence adds about 1
+        places = located.get(code, ())
+        if places:  # the event takes place there: the title says so, or else the dateline or first sentence
+            in_title_place = any(p.endswith(" (title)") for p in places)
+            score += settings.located_title_bonus if in_title_place else settings.located_lead_bonus
+        tags.append(
+            CountryTag(
+                code=code,
+                name=gaz.country_names.get(code, code),
+                score=round(score, 3),
+                mentions=sum(surfaces[code].values()),
+                matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
+                in_title=code in in_title,
+                located=tuple(places),
+            )
         )
-        for code, weight in raw.items()
-    ]
     tags.sort(key=lambda t: (-t.score, -t.mentions, first_seen[t.code]))
     return tags
 
@@ -622,6 +657,97 @@ def _choose_place(
     return top_code, True
 
 
+_PLACE_KINDS = frozenset({"city", "region", "place"})  # a place, not a country's name or capital (a metonym)
+_DATELINE_ENDS = (" - ", " – ", " — ", ": ")
+_DATELINE_CHARS = 48
+
+
+def _dateline_end(body: str) -> int:
+    """Where the dateline ends, or -1: up to five words at the start of the body, before a spaced dash or a colon
+    ("COX'S BAZAR - ", "KYIV, Ukraine — ", "اسلام آباد: ", "BERLIN (Reuters) - ")."""
+    head = body[:_DATELINE_CHARS]
+    ends = [i for i in map(head.find, _DATELINE_ENDS) if i > 0]
+    if not ends:
+        return -1
+    end = min(ends)
+    return end if "\n" not in head[:end].strip() and len(head[:end].split()) <= 5 else -1
+
+
+def _located(
+    title: str, title_hits: list[_Hit], body: str, body_hits: list[_Hit], lead_start: int, lead_end: int, gaz: Gazetteer
+) -> dict[str, list[str]]:
+    """Where the article says its event takes place, per country, as the words that say it: a place (not a
+    country's name or capital) in the title; a country or place after a locative word ("in", "near", "در") or
+    before a postposition ("میں", "के पास") in the title or the first sentence; the place of the dateline. Nothing
+    when the title is about talks or a summit: where they are held says nothing of what they are about."""
+    out: dict[str, list[str]] = {}
+    locatives = gaz.locatives
+    if title_hits:
+        norm = _normalise(title) if locatives.longest else ""
+        for hit in title_hits:
+            code, kind = hit.entry.code, hit.entry.kind
+            if code is None or kind in ("clue", "demonym"):
+                continue
+            phrase = _with_locative(title, norm, hit, locatives) if norm else None
+            # a place, not a capital in any language, nor a word after a clitic: "برای" (for) is not "ب" + "رای"
+            place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
+            if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
+                phrase = title[hit.start : hit.stop]
+            if phrase is not None:
+                out.setdefault(code, []).append(f"{phrase} (title)")
+    # the first sentence of the first paragraph says where; later ones add where shares fell or a minister flew
+    first_end = _SENTENCE_END.search(body, lead_start, lead_end)
+    first_end = first_end.start() if first_end else lead_end
+    lead_hits = [h for h in body_hits if h.start < first_end]
+    if lead_hits:
+        dateline_end = _dateline_end(body)
+        norm = _normalise(body[:first_end]) if locatives.longest else ""
+        for hit in lead_hits:
+            code, kind = hit.entry.code, hit.entry.kind
+            if code is None or kind in ("clue", "demonym"):
+                continue
+            if hit.stop <= dateline_end:
+                out.setdefault(code, []).append(f"{body[hit.start : hit.stop]} (dateline)")
+            elif norm and hit.start >= lead_start and hit.stop <= first_end:
+                phrase = _with_locative(body, norm, hit, locatives)
+                if phrase is not None:
+                    out.setdefault(code, []).append(f"{phrase} (first sentence)")
+    if out and locatives.venues:
+        words = f" {' '.join(_normalise(title).split())} "
+        if any(f" {venue} " in words for venue in locatives.venues):
+            return {}  # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue
+    return out
+
+
+_WORD = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"[.!?۔।](?:\s|$)|\n")
+
+
+def _with_locative(text: str, norm: str, hit: _Hit, locatives: Locatives) -> str | None:
+    """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None.
+    `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
+    reach = (_MAX_BETWEEN + locatives.longest) * 16
+    window = max(0, hit.start - reach)
+    words = [(m.group(), m.start()) for m in _WORD.finditer(norm, window, hit.start)]
+    if window and words and words[0][1] == window:
+        words = words[1:]  # it may begin inside a word
+    for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
+        if skip and words[-skip][0] not in locatives.between:
+            break
+        end = len(words) - skip
+        for n in range(1, min(locatives.longest, end) + 1):
+            if " ".join(w for w, _ in words[end - n : end]) in locatives.before:
+                return text[words[end - n][1] : hit.stop]
+    words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
+    for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
+        if skip and words[skip - 1][0] not in locatives.between:
+            break
+        for n in range(1, min(locatives.longest, len(words) - skip) + 1):
+            if " ".join(w for w, _ in words[skip : skip + n]) in locatives.after:
+                return text[hit.start : words[skip + n - 1][1]]
+    return None
+
+
 def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
     """The first paragraph: the first line long enough not to be a byline, capped at lead_chars."""
     pos, size = 0, len(body)
@@ -681,6 +807,8 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
         "name_neighbours_ok": gaz.name_neighbours_ok,
         "phrases": gaz.automaton,
         "arabic_phrases": gaz.arabic_automaton,
+        "locatives": gaz.locatives,
+        "capital_names": gaz.capital_names,
     }
 
 
@@ -700,6 +828,8 @@ def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
         phrases=sum(len(automaton) for automaton in automatons if automaton is not None),
         automaton=automatons[0],
         arabic_automaton=automatons[1],
+        locatives=state["locatives"],
+        capital_names=state["capital_names"],
     )
 
 
@@ -719,11 +849,13 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     settings = _read_settings(data.get("settings", {}), fail)
     rules = data.get("rules", {})
     _check_keys(rules, _RULE_KEYS, "[rules]", fail)
-    countries = {k: v for k, v in data.items() if k not in ("settings", "rules", "ambiguous")}
+    countries = {k: v for k, v in data.items() if k not in ("settings", "rules", "ambiguous", "location")}
     known = {c.alpha_2 for c in pycountry.countries}
     for code, table in countries.items():
         if not (isinstance(table, dict) and len(code) == 2 and code.isupper()):
-            raise fail(f"unknown table [{code}]: expected [settings], [rules], [[ambiguous]] or a code like [PK]")
+            raise fail(
+                f"unknown table [{code}]: expected [settings], [rules], [[ambiguous]], [location] or a code like [PK]"
+            )
         _check_keys(table, _COUNTRY_KEYS, f"[{code}]", fail)
         if code not in known and "name" not in table:
             raise fail(f'[{code}] is not an ISO 3166-1 alpha-2 code; give it a name = "..." to add it anyway')
@@ -759,6 +891,7 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
 
     entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
     del phrases
+    capital_names = _capital_names(names)
     _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
     # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
     words = sorted(((" " + key, (len(key) + 1, e)) for key, e in entries.items() if not e.arabic), key=_search_order)
@@ -771,6 +904,30 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
         phrases=len(entries),
         automaton=_Phrases.build(dict(words)) if words else None,
         arabic_automaton=_Phrases.build(dict(arabic)) if arabic else None,
+        locatives=_read_locatives(data.get("location", {}), fail),
+        capital_names=capital_names,
+    )
+
+
+def _read_locatives(table: Any, fail: _Fail) -> Locatives:
+    """The [location.<language>] tables: before = [...], after = [...], between = [...], merged (an article's
+    language is not known here, and the words of one language rarely stand next to a place in another)."""
+    if not isinstance(table, dict):
+        raise fail("[location] must be a table of languages, e.g. [location.en]")
+    words: dict[str, set[str]] = {"before": set(), "after": set(), "between": set(), "venues": set()}
+    for language, lists in table.items():
+        where = f"[location.{language}]"
+        if not isinstance(lists, dict):
+            raise fail(f"{where} must be a table")
+        _check_keys(lists, set(words), where, fail)
+        for key, found in words.items():
+            found.update(k for k in map(_key, _strings(lists, key, where, fail)) if k)
+    return Locatives(
+        before=frozenset(words["before"]),
+        after=frozenset(words["after"]),
+        between=frozenset(words["between"]),
+        venues=frozenset(words["venues"]),
+        longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
 
@@ -1030,6 +1187,19 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
     return out
 
 
+def _capital_names(names: Mapping[str, str]) -> frozenset[str]:
+    """The normalised names of every capital in every language ("kiew", "moscou", "برلین"): in a title they
+    stand for a government as often as for a place."""
+    cities, capitals = _geonames()
+    folded = {code: _ascii_fold(capital).lower() for code, capital in capitals.items() if code in names}
+    keys = {_key(capital) for capital in capitals.values()}
+    for city in cities:
+        if folded.get(city["countrycode"]) == _ascii_fold(city["name"]).lower():
+            keys.update(_key(_ARABIC_MARKS.sub("", name)) for name in city["alternatenames"])
+    keys.discard("")
+    return frozenset(keys)
+
+
 @functools.cache
 def _common_words(languages: tuple[str, ...]) -> frozenset[str]:
     """Stop words of English and the gazetteer's languages (stopwords-iso): a town called "Of" or "Most" needs
@@ -1085,6 +1255,8 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
         min_city_population=int(values["min_city_population"]),
         shared_city_ratio=float(values["shared_city_ratio"]),
         exonym_population=int(values["exonym_population"]),
+        located_title_bonus=float(values["located_title_bonus"]),
+        located_lead_bonus=float(values["located_lead_bonus"]),
         languages=tuple(languages),
         kind_weights=MappingProxyType({k: float(v) for k, v in weights.items()}),
     )

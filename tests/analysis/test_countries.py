@@ -494,3 +494,152 @@ def test_a_company_named_like_a_region_needs_the_region_s_country_around_it(gaze
     assert "CO" not in {country.code for country in company.mentioned}
     region = countries.analyse_countries("Floods in Meta", "Rivers burst their banks across Meta, in eastern Colombia.")
     assert region.main == "CO"
+
+
+# --- where the event takes place: the main country ----------------------------------------------------------------
+# data/countries.toml ships the location bonuses off (0); these tests switch them on in a copy.
+
+
+def _with_bonuses(source: str, title: float = 2.0, lead: float = 1.2) -> str:
+    return source.replace("located_title_bonus = 0.0", f"located_title_bonus = {title}").replace(
+        "located_lead_bonus = 0.0", f"located_lead_bonus = {lead}"
+    )
+
+
+@pytest.fixture(scope="module")
+def located(tmp_path_factory) -> countries.Gazetteer:
+    """The gazetteer with the location bonuses on."""
+    path = tmp_path_factory.mktemp("located") / "countries.toml"
+    path.write_text(_with_bonuses(config.COUNTRY_ALIASES.read_text(encoding="utf-8")), encoding="utf-8")
+    return load_gazetteer(path)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "main", "actor"),
+    [
+        (  # a city in the title, after "in"; the actor is named more often
+            "Chinese engineers killed in blast in Quetta",
+            "Three Chinese engineers were killed when a bomb went off near their convoy on Monday, Chinese state "
+            "media said. China asked for better protection of its nationals working on power projects.",
+            "PK",
+            "CN",
+        ),
+        (  # Hindi postposition "में" (in) after the country
+            "रूस ने यूक्रेन में नए हमले किए",
+            "रूस की सेना ने रात भर ड्रोन से हमले किए। रूस के रक्षा मंत्रालय ने कहा कि सभी लक्ष्य नष्ट कर दिए गए।",
+            "UA",
+            "RU",
+        ),
+        (  # Urdu postposition "میں" (in) after a city
+            "بھارتی ٹیم نے لاہور میں میچ جیت لیا",
+            "بھارتی کرکٹ ٹیم نے پہلے میچ میں آسان فتح حاصل کی۔ بھارتی کپتان نے کہا کہ ٹیم نے اچھا کھیل پیش کیا۔",
+            "PK",
+            "IN",
+        ),
+        (  # French "au" (in) before the country
+            "Des soldats français blessés au Mali",
+            "Deux soldats français ont été blessés jeudi, a annoncé l'armée française.",
+            "ML",
+            "FR",
+        ),
+        (  # Spanish "en"
+            "Soldados colombianos detenidos en Venezuela",
+            "Cuatro soldados colombianos fueron detenidos el martes, informó el ejército colombiano.",
+            "VE",
+            "CO",
+        ),
+        (  # Arabic "في" (in)
+            "قوات تركية تقصف مواقع في سوريا",
+            "قالت وزارة الدفاع التركية إن القوات التركية قصفت مواقع لمسلحين. وأكدت أنقرة أن العملية مستمرة.",
+            "SY",
+            "TR",
+        ),
+        (  # "on": where the action lands
+            "US imposes new sanctions on Iran",
+            "The United States on Tuesday announced new sanctions on oil exports, the Treasury said. US officials "
+            "said more measures would follow.",
+            "IR",
+            "US",
+        ),
+    ],
+)
+def test_the_main_country_is_where_the_event_takes_place(gazetteer, located, title, body, main, actor):
+    result = countries.analyse_countries(title, body, located)
+    assert result.main == main
+    tags = by_code(result.mentioned)
+    assert tags[main].located and not tags[actor].located
+    assert all(phrase.endswith(" (title)") for phrase in tags[main].located)
+    # with the bonuses off (the shipped setting) the actor, named more often, is the main country, nothing located
+    plain = countries.analyse_countries(title, body, gazetteer)
+    assert plain.main == actor and not any(t.located for t in plain.mentioned)
+
+
+def test_the_evidence_names_the_words_that_locate_the_event(located):
+    result = countries.analyse_countries(
+        "Explosion in Quetta kills six", "Police said the blast hit a market.", located
+    )
+    assert result.about[0].located == ("in Quetta (title)",)
+    hindi = countries.analyse_countries("चीन ने जापान के पास अभ्यास किया", "चीन की नौसेना ने अभ्यास किया।", located)
+    assert by_code(hindi.mentioned)["JP"].located == ("जापान के पास (title)",)
+
+
+def test_a_dateline_and_the_first_sentence_locate_less_than_the_title(gazetteer, located):
+    assert gazetteer.settings.located_title_bonus == gazetteer.settings.located_lead_bonus == 0  # shipped off
+    settings = located.settings
+    gazetteer = located
+    body = "LAHORE - A Chinese company signed a deal on Tuesday to build a coal power plant, its embassy said."
+    located = by_code(score_countries("Chinese firm to build power plant", body, gazetteer))["PK"]
+    assert located.located == ("LAHORE (dateline)",)
+    plain = by_code(score_countries("Chinese firm to build power plant", body.replace(" - ", " "), gazetteer))
+    assert "PK" not in plain or not plain["PK"].located
+    lead = by_code(score_countries("Deal signed", "Officials met in Turkey on Monday.", gazetteer))["TR"]
+    title = by_code(score_countries("Deal signed in Turkey", "Officials met on Monday.", gazetteer))["TR"]
+    assert lead.located == ("in Turkey (first sentence)",) and title.located == ("in Turkey (title)",)
+    later = by_code(score_countries("Deal signed", "Officials met on Monday. They flew in from Turkey.", gazetteer))
+    assert not later["TR"].located
+    assert settings.located_title_bonus > settings.located_lead_bonus > 0
+
+
+def test_a_country_named_without_a_locative_is_not_located(located):
+    gazetteer = located
+    tags = by_code(
+        score_countries("Pakistan and Iran agree to expand trade", "Officials from both sides agreed.", gazetteer)
+    )
+    assert not tags["PK"].located and not tags["IR"].located
+    # a capital stands for its government unless a locative places the event there
+    assert not by_code(score_countries("Beijing warns Tokyo", "", gazetteer))["CN"].located
+    assert not any(t.located for t in score_countries("Moskau droht Kiew", "", gazetteer))  # in any language
+
+
+def test_the_place_of_talks_is_a_venue_not_the_story(located):
+    gazetteer = located
+    title = "Indian and Pakistani officials hold talks in Dubai"
+    body = "DUBAI - Indian and Pakistani officials met in Dubai on Sunday. India and Pakistan agreed to meet again."
+    result = countries.analyse_countries(title, body, gazetteer)
+    assert result.main in {"IN", "PK"} and not any(t.located for t in result.mentioned)
+
+
+def test_the_locative_words_are_data(alias_copy):
+    source = _with_bonuses(alias_copy.read_text(encoding="utf-8"))
+    alias_copy.write_text(source, encoding="utf-8")
+    assert score_countries("Troops mass near Syria", "", load_gazetteer(alias_copy))[0].located
+    alias_copy.write_text(source.replace('"at", "near", ', '"at", '), encoding="utf-8")
+    assert not score_countries("Troops mass near Syria", "", load_gazetteer(alias_copy))[0].located
+    alias_copy.write_text(source + '\n[location.xx]\nbefore = "in"\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"\[location.xx\] before must be a list of strings"):
+        load_gazetteer(alias_copy)
+    alias_copy.write_text(source + '\n[location.xx]\nnear = ["by"]\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"\[location.xx\]: unknown key 'near'"):
+        load_gazetteer(alias_copy)
+
+
+def test_the_stored_evidence_and_explain_name_the_location_only_when_there_is_one():
+    from monitor.analysis import article
+    from monitor.cli import _country_line
+
+    tag = CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True, ("in Quetta (title)",))
+    evidence = article._country_evidence(tag)
+    assert evidence["located"] == ["in Quetta (title)"]
+    assert "the event takes place there: in Quetta (title)" in _country_line(evidence)
+    plain = article._country_evidence(CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True))
+    assert "located" not in plain and "takes place" not in _country_line(plain)
