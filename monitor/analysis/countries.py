@@ -13,7 +13,9 @@ the case and context rules. A place name that several countries share, or a smal
 
 Two levels: every country the article mentions (any resolved evidence), and the ones it is about (score at least
 the threshold; scoring weighs the title and first paragraph above later mentions and names above demonyms above
-cities, with diminishing returns for repetition). The main country is the strongest of those it is about.
+cities, with diminishing returns for repetition). The main country is the one of those it is about where the
+article places its event (the title, else the dateline or the first sentence; see [location] in the alias file),
+else the strongest; a country the title places the event in is one it is about.
 """
 
 from __future__ import annotations
@@ -59,8 +61,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "min_city_population": 100_000,
     "shared_city_ratio": 0.1,
     "exonym_population": 300_000,
-    "located_title_bonus": 0.0,
-    "located_lead_bonus": 0.0,
+    "main_where_located": False,
 }
 _DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
 _DEFAULT_KIND_WEIGHTS = {
@@ -133,13 +134,13 @@ class CountryTag:
     mentions: int
     matched: tuple[str, ...]  # surface forms found in the text, most frequent first
     in_title: bool
-    # where the article places its event in this country: "in Rakhine" (title), "dateline KABUL"; adds to score
+    # where the article places its event in this country: "in Rakhine (title)", "KABUL (dateline)"
     located: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class CountryAnalysis:
-    """Every country an article mentions and the ones it is about, strongest first."""
+    """Every country an article mentions and the ones it is about, strongest first (but the main country first)."""
 
     mentioned: tuple[CountryTag, ...]
     about: tuple[CountryTag, ...]
@@ -166,8 +167,7 @@ class Settings:
     min_city_population: int
     shared_city_ratio: float
     exonym_population: int
-    located_title_bonus: float
-    located_lead_bonus: float
+    main_where_located: bool
     languages: tuple[str, ...]
     kind_weights: Mapping[str, float]
 
@@ -386,27 +386,21 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             surfaces[code][text[hit.start : hit.stop]] += 1
             first_seen.setdefault(code, hit.start if is_title else len(title) + 1 + hit.start)
 
-    located = {}  # with no bonus the location says nothing about the score: not looked for, not shown
-    if settings.located_title_bonus or settings.located_lead_bonus:
+    located = {}  # where the event takes place says which country is the main one, never how strong a tag is
+    if settings.main_where_located:
         located = _located(title, title_hits, body, body_hits, lead_start, lead_end, gaz)
-    tags = []
-    for code, weight in raw.items():
-        score = math.log2(1.0 + weight)  # log: each doubling of the evidence adds about 1
-        places = located.get(code, ())
-        if places:  # the event takes place there: the title says so, or else the dateline or first sentence
-            in_title_place = any(p.endswith(" (title)") for p in places)
-            score += settings.located_title_bonus if in_title_place else settings.located_lead_bonus
-        tags.append(
-            CountryTag(
-                code=code,
-                name=gaz.country_names.get(code, code),
-                score=round(score, 3),
-                mentions=sum(surfaces[code].values()),
-                matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
-                in_title=code in in_title,
-                located=tuple(places),
-            )
+    tags = [
+        CountryTag(
+            code=code,
+            name=gaz.country_names.get(code, code),
+            score=round(math.log2(1.0 + weight), 3),  # log: each doubling of the evidence adds about 1
+            mentions=sum(surfaces[code].values()),
+            matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
+            in_title=code in in_title,
+            located=tuple(located.get(code, ())),
         )
+        for code, weight in raw.items()
+    ]
     tags.sort(key=lambda t: (-t.score, -t.mentions, first_seen[t.code]))
     return tags
 
@@ -423,7 +417,27 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
     about = [t for t in mentioned if t.score >= cut]
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
         about = mentioned[:1]
+    if settings.main_where_located:
+        about = _where_located_first(about, mentioned)
     return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
+
+
+def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -> list[CountryTag]:
+    """The countries it is about with the main one first: where the title places the event, else the dateline or
+    the first sentence, else the strongest. Only the title can add a country ("Chinese engineers killed in blast
+    in Quetta" is about Pakistan however often China is named); the dateline and the first sentence only choose
+    among the countries the article is about (they often name where a minister spoke or shares fell)."""
+    chosen = {t.code for t in about}
+    candidates = about + [t for t in mentioned if t.code not in chosen and _location_rank(t) == 0][:1]
+    if not candidates:
+        return about
+    best = min(range(len(candidates)), key=lambda i: (_location_rank(candidates[i]), i))
+    return [candidates[best]] + [t for t in about if t is not candidates[best]]
+
+
+def _location_rank(tag: CountryTag) -> int:
+    """0 when the title places the event in this country, 1 the dateline or the first sentence, 2 neither."""
+    return min((0 if " (title" in place else 1 for place in tag.located), default=2)
 
 
 def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
@@ -712,10 +726,17 @@ def _located(
                 phrase = _with_locative(body, norm, hit, locatives)
                 if phrase is not None:
                     out.setdefault(code, []).append(f"{phrase} (first sentence)")
-    if out and locatives.venues:
+    if title_hits and locatives.venues:
         words = f" {' '.join(_normalise(title).split())} "
         if any(f" {venue} " in words for venue in locatives.venues):
-            return {}  # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue
+            # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the
+            # first party the title names stands for them (as "Pakistan" for the talks of both)
+            norm = _normalise(title) if locatives.longest else ""
+            for hit in title_hits:
+                party = hit.entry.code is not None and hit.entry.kind != "clue"
+                if party and not (norm and _with_locative(title, norm, hit, locatives)):
+                    return {hit.entry.code: [f"{title[hit.start : hit.stop]} (title, first party named)"]}
+            return {}
     return out
 
 
@@ -1232,7 +1253,10 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
     _check_keys(table, known, "[settings]", fail)
     values = {**_DEFAULT_SETTINGS, **{k: v for k, v in table.items() if k not in ("kind_weights", "languages")}}
     for key, value in values.items():
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        if isinstance(_DEFAULT_SETTINGS[key], bool):
+            if not isinstance(value, bool):
+                raise fail(f"[settings] {key} must be true or false, not {value!r}")
+        elif not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise fail(f"[settings] {key} must be a non-negative number, not {value!r}")
     languages = table.get("languages", list(_DEFAULT_LANGUAGES))
     if not isinstance(languages, list) or not all(isinstance(v, str) and v for v in languages):
@@ -1255,8 +1279,7 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
         min_city_population=int(values["min_city_population"]),
         shared_city_ratio=float(values["shared_city_ratio"]),
         exonym_population=int(values["exonym_population"]),
-        located_title_bonus=float(values["located_title_bonus"]),
-        located_lead_bonus=float(values["located_lead_bonus"]),
+        main_where_located=bool(values["main_where_located"]),
         languages=tuple(languages),
         kind_weights=MappingProxyType({k: float(v) for k, v in weights.items()}),
     )
