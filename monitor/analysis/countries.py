@@ -735,7 +735,8 @@ def _located(
             for hit in title_hits:
                 party = hit.entry.code is not None and hit.entry.kind != "clue"
                 if party and not (norm and _with_locative(title, norm, hit, locatives)):
-                    return {hit.entry.code: [f"{title[hit.start : hit.stop]} (title, first party named)"]}
+                    party_named = title[hit.start : hit.stop]
+                    return {hit.entry.code: [f"{party_named} (title: talks or an agreement, first party named)"]}
             return {}
     return out
 

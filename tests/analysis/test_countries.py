@@ -641,7 +641,9 @@ def test_talks_and_agreements_are_about_their_parties_not_their_venue(gazetteer,
     result = countries.analyse_countries(title, body, gazetteer)
     assert result.main == first_party
     located = {t.code: t.located for t in result.mentioned if t.located}
-    assert list(located) == [first_party] and located[first_party][0].endswith("(title, first party named)")
+    assert list(located) == [first_party] and located[first_party][0].endswith(
+        "(title: talks or an agreement, first party named)"
+    )
 
 
 def test_only_the_title_adds_a_country_to_those_an_article_is_about(gazetteer, unlocated):
@@ -678,6 +680,6 @@ def test_the_stored_evidence_and_explain_name_the_location_only_when_there_is_on
     tag = CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True, ("in Quetta (title)",))
     evidence = article._country_evidence(tag)
     assert evidence["located"] == ["in Quetta (title)"]
-    assert "the event takes place there: in Quetta (title)" in _country_line(evidence)
+    assert "main-country evidence: in Quetta (title)" in _country_line(evidence)
     plain = article._country_evidence(CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True))
-    assert "located" not in plain and "takes place" not in _country_line(plain)
+    assert "located" not in plain and "main-country evidence" not in _country_line(plain)
