@@ -5,8 +5,11 @@ mentions and of the countries it is about, the accuracy of its main country, and
 per language (the non-English articles must reach the recall of the English ones). Run:
 
     .venv/bin/python bench/evaluate_countries.py            # figures
+    .venv/bin/python bench/evaluate_countries.py --split dev    # the dev split only (while tuning)
     .venv/bin/python bench/evaluate_countries.py --errors dev   # also every miss and false tag of the dev split
 
+Each split is also reported by batch: the first items (ids `-001` to `-100`) and the ones written later, to
+tests/analysis/LABELLING.md, before anything was evaluated on them (ids `-101` and up).
 Tune rules on dev only; the test split is there to report. Figures are printed, never asserted here.
 """
 
@@ -25,6 +28,8 @@ from monitor.analysis import countries  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "analysis" / "labelled_countries.jsonl"
 SPLITS = ("dev", "test")
+# The items numbered from here on were written after the labelling guide (tests/analysis/LABELLING.md).
+SECOND_BATCH_FROM = 101
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,11 @@ class Prediction:
     main: str | None
 
 
+def batch(item: Item) -> str:
+    """`first` for the items of the first labelling round, `second` for those written after the guide."""
+    return "second" if int(item.id.rsplit("-", 1)[1]) >= SECOND_BATCH_FROM else "first"
+
+
 def predict(item: Item, gazetteer: countries.Gazetteer | None = None) -> Prediction:
     result = countries.analyse_countries(item.title, item.body, gazetteer)
     return Prediction(
@@ -137,12 +147,13 @@ def print_errors(items: list[Item], gazetteer: countries.Gazetteer | None = None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=SPLITS, help="report one split only (default: both)")
     parser.add_argument("--errors", choices=SPLITS, help="list the errors of one split")
     args = parser.parse_args()
     items = load_sample()
     gazetteer = countries.load_gazetteer()
     print(f"Labelled countries sample: {len(items)} articles ({SAMPLE.name})")
-    for split in SPLITS:
+    for split in [args.split] if args.split else SPLITS:
         part = [i for i in items if i.split == split]
         report = evaluate(part, gazetteer)
         print(f"\n== {split} (n={report.n}) ==")
@@ -153,6 +164,13 @@ def main() -> None:
         for lang, counts in sorted(report.recall_by_language.items(), key=lambda kv: (kv[0] != "en", kv[0])):
             gap = f"  ({counts.recall - english.recall:+.3f} vs en)" if english and lang != "en" else ""
             print(f"  recall mentioned {lang}  {counts.recall:.3f} ({counts.tp}/{counts.tp + counts.fn}){gap}")
+        for name in ("first", "second"):
+            group = evaluate([i for i in part if batch(i) == name], gazetteer)
+            if group.n:
+                print(
+                    f"  {name} batch (n={group.n}): mentioned F1 {group.mentioned.f1:.3f}, about F1 "
+                    f"{group.about.f1:.3f}, main {group.main_accuracy:.3f} ({group.main_correct}/{group.n})"
+                )
     if args.errors:
         print(f"\nErrors on {args.errors}:")
         print_errors([i for i in items if i.split == args.errors], gazetteer)

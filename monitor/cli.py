@@ -423,9 +423,11 @@ def _country_line(tag: dict) -> str:
     from monitor import labels
 
     where = ", in the title" if tag["in_title"] else ""
+    # where the article places its event, or the first party of talks: what chose the main country
+    located = f"; main-country evidence: {', '.join(tag['located'])}" if tag.get("located") else ""
     return (
         f"{tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
-        f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}"
+        f"{tag['mentions']} mentions{where}; matched {', '.join(tag['matched'])}{located}"
     )
 
 
@@ -434,7 +436,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     lines = []
     lang = evidence["language"]
     lines.append(f"\nLanguage: {lang['value'] or 'unknown'} ({lang['method']})")
-    lines.append("Countries (about), strongest first:")
+    lines.append("Countries (about), the main one first, then strongest first:")
     for tag in evidence["countries"] or [{"code": None}]:
         if tag["code"] is None:
             lines.append("  none above the threshold")

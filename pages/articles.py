@@ -61,6 +61,7 @@ EVIDENCE_COLUMNS = {  # the scores narrow, so that the matched words and sentenc
     "mentions": st.column_config.NumberColumn("Mentions", width=70),
     "in title": st.column_config.CheckboxColumn("In title", width=60),
     "matched": st.column_config.TextColumn("Matched", width="large"),
+    "main-country evidence": st.column_config.TextColumn("Main-country evidence", width="medium"),
     "matched terms": st.column_config.TextColumn("Matched terms", width="large"),
     "sentence": st.column_config.TextColumn("Sentence", width="large"),
 }
@@ -74,6 +75,8 @@ def _country_rows(tags: list[dict]) -> list[dict]:
             "mentions": tag["mentions"],
             "in title": tag["in_title"],
             "matched": ", ".join(tag["matched"]),
+            # where the article places its event, or the first party of talks: what chose the main country
+            "main-country evidence": ", ".join(tag.get("located", [])),
         }
         for tag in tags
     ]

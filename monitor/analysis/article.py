@@ -64,7 +64,7 @@ class ArticleAnalysis:
 
 
 def _country_evidence(tag: countries.CountryTag) -> dict:
-    return {
+    evidence = {
         "code": tag.code,
         "name": tag.name,
         "score": round(tag.score, 3),
@@ -72,6 +72,9 @@ def _country_evidence(tag: countries.CountryTag) -> dict:
         "matched": list(tag.matched),
         "in_title": tag.in_title,
     }
+    if tag.located:  # only then: the evidence of every other article stays as it was stored
+        evidence["located"] = list(tag.located)
+    return evidence
 
 
 def analyse(

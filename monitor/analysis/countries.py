@@ -13,7 +13,9 @@ the case and context rules. A place name that several countries share, or a smal
 
 Two levels: every country the article mentions (any resolved evidence), and the ones it is about (score at least
 the threshold; scoring weighs the title and first paragraph above later mentions and names above demonyms above
-cities, with diminishing returns for repetition). The main country is the strongest of those it is about.
+cities, with diminishing returns for repetition). The main country is the one of those it is about where the
+article places its event (the title, else the dateline or the first sentence; see [location] in the alias file),
+else the strongest; a country the title places the event in is one it is about.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "min_city_population": 100_000,
     "shared_city_ratio": 0.1,
     "exonym_population": 300_000,
+    "main_where_located": False,
 }
 _DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
 _DEFAULT_KIND_WEIGHTS = {
@@ -131,11 +134,13 @@ class CountryTag:
     mentions: int
     matched: tuple[str, ...]  # surface forms found in the text, most frequent first
     in_title: bool
+    # where the article places its event in this country: "in Rakhine (title)", "KABUL (dateline)"
+    located: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class CountryAnalysis:
-    """Every country an article mentions and the ones it is about, strongest first."""
+    """Every country an article mentions and the ones it is about, strongest first (but the main country first)."""
 
     mentioned: tuple[CountryTag, ...]
     about: tuple[CountryTag, ...]
@@ -162,6 +167,7 @@ class Settings:
     min_city_population: int
     shared_city_ratio: float
     exonym_population: int
+    main_where_located: bool
     languages: tuple[str, ...]
     kind_weights: Mapping[str, float]
 
@@ -280,6 +286,23 @@ def _unpacked_places(packed: str) -> tuple[tuple[str, int], ...]:
     return tuple((code, int(population)) for code, _, population in (p.partition(":") for p in packed.split()))
 
 
+@dataclass(frozen=True)
+class Locatives:
+    """The words that say where an event takes place, from the [location] tables of the alias file (normalised):
+    prepositions before a place ("in", "near", "در", "près de"), postpositions after it ("میں", "के पास"), the
+    words that may stand between ("the", "southern", "province", "सेक्टर"), and the words of a title whose places
+    are venues ("talks", "summit")."""
+
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+    between: frozenset[str] = frozenset()
+    venues: frozenset[str] = frozenset()  # "talks", "summit": where those are held is a venue, not the story
+    longest: int = 0  # words in the longest preposition or postposition
+
+
+_MAX_BETWEEN = 3  # "dans le sud du Liban": at most this many words between the locative and the place
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     """Every country phrase compiled into two automatons, with the settings it was built from. Build once, reuse.
@@ -295,6 +318,8 @@ class Gazetteer:
     phrases: int
     automaton: _Phrases | None = field(repr=False)  # phrases not in Arabic script, after a space (they start a word)
     arabic_automaton: _Phrases | None = field(repr=False, default=None)  # Arabic-script phrases; None when none
+    locatives: Locatives = field(repr=False, default_factory=lambda: Locatives())
+    capital_names: frozenset[str] = frozenset()  # every name of a capital ("kiew", "برلین"): a metonym, no place
 
 
 _Fail = Callable[[str], GazetteerError]  # makes the error for a bad alias file, naming the file
@@ -361,6 +386,9 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             surfaces[code][text[hit.start : hit.stop]] += 1
             first_seen.setdefault(code, hit.start if is_title else len(title) + 1 + hit.start)
 
+    located = {}  # where the event takes place says which country is the main one, never how strong a tag is
+    if settings.main_where_located:
+        located = _located(title, title_hits, body, body_hits, lead_start, lead_end, gaz)
     tags = [
         CountryTag(
             code=code,
@@ -369,6 +397,7 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
             mentions=sum(surfaces[code].values()),
             matched=tuple(sorted(surfaces[code], key=surfaces[code].__getitem__, reverse=True)),
             in_title=code in in_title,
+            located=tuple(located.get(code, ())),
         )
         for code, weight in raw.items()
     ]
@@ -388,7 +417,27 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
     about = [t for t in mentioned if t.score >= cut]
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
         about = mentioned[:1]
+    if settings.main_where_located:
+        about = _where_located_first(about, mentioned)
     return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
+
+
+def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -> list[CountryTag]:
+    """The countries it is about with the main one first: where the title places the event, else the dateline or
+    the first sentence, else the strongest. Only the title can add a country ("Chinese engineers killed in blast
+    in Quetta" is about Pakistan however often China is named); the dateline and the first sentence only choose
+    among the countries the article is about (they often name where a minister spoke or shares fell)."""
+    chosen = {t.code for t in about}
+    candidates = about + [t for t in mentioned if t.code not in chosen and _location_rank(t) == 0][:1]
+    if not candidates:
+        return about
+    best = min(range(len(candidates)), key=lambda i: (_location_rank(candidates[i]), i))
+    return [candidates[best]] + [t for t in about if t is not candidates[best]]
+
+
+def _location_rank(tag: CountryTag) -> int:
+    """0 when the title places the event in this country, 1 the dateline or the first sentence, 2 neither."""
+    return min((0 if " (title" in place else 1 for place in tag.located), default=2)
 
 
 def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
@@ -622,6 +671,105 @@ def _choose_place(
     return top_code, True
 
 
+_PLACE_KINDS = frozenset({"city", "region", "place"})  # a place, not a country's name or capital (a metonym)
+_DATELINE_ENDS = (" - ", " – ", " — ", ": ")
+_DATELINE_CHARS = 48
+
+
+def _dateline_end(body: str) -> int:
+    """Where the dateline ends, or -1: up to five words at the start of the body, before a spaced dash or a colon
+    ("COX'S BAZAR - ", "KYIV, Ukraine — ", "اسلام آباد: ", "BERLIN (Reuters) - ")."""
+    head = body[:_DATELINE_CHARS]
+    ends = [i for i in map(head.find, _DATELINE_ENDS) if i > 0]
+    if not ends:
+        return -1
+    end = min(ends)
+    return end if "\n" not in head[:end].strip() and len(head[:end].split()) <= 5 else -1
+
+
+def _located(
+    title: str, title_hits: list[_Hit], body: str, body_hits: list[_Hit], lead_start: int, lead_end: int, gaz: Gazetteer
+) -> dict[str, list[str]]:
+    """Where the article says its event takes place, per country, as the words that say it: a place (not a
+    country's name or capital) in the title; a country or place after a locative word ("in", "near", "در") or
+    before a postposition ("میں", "के पास") in the title or the first sentence; the place of the dateline. Nothing
+    when the title is about talks or a summit: where they are held says nothing of what they are about."""
+    out: dict[str, list[str]] = {}
+    locatives = gaz.locatives
+    if title_hits:
+        norm = _normalise(title) if locatives.longest else ""
+        for hit in title_hits:
+            code, kind = hit.entry.code, hit.entry.kind
+            if code is None or kind in ("clue", "demonym"):
+                continue
+            phrase = _with_locative(title, norm, hit, locatives) if norm else None
+            # a place, not a capital in any language, nor a word after a clitic: "برای" (for) is not "ب" + "رای"
+            place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
+            if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
+                phrase = title[hit.start : hit.stop]
+            if phrase is not None:
+                out.setdefault(code, []).append(f"{phrase} (title)")
+    # the first sentence of the first paragraph says where; later ones add where shares fell or a minister flew
+    first_end = _SENTENCE_END.search(body, lead_start, lead_end)
+    first_end = first_end.start() if first_end else lead_end
+    lead_hits = [h for h in body_hits if h.start < first_end]
+    if lead_hits:
+        dateline_end = _dateline_end(body)
+        norm = _normalise(body[:first_end]) if locatives.longest else ""
+        for hit in lead_hits:
+            code, kind = hit.entry.code, hit.entry.kind
+            if code is None or kind in ("clue", "demonym"):
+                continue
+            if hit.stop <= dateline_end:
+                out.setdefault(code, []).append(f"{body[hit.start : hit.stop]} (dateline)")
+            elif norm and hit.start >= lead_start and hit.stop <= first_end:
+                phrase = _with_locative(body, norm, hit, locatives)
+                if phrase is not None:
+                    out.setdefault(code, []).append(f"{phrase} (first sentence)")
+    if title_hits and locatives.venues:
+        words = f" {' '.join(_normalise(title).split())} "
+        if any(f" {venue} " in words for venue in locatives.venues):
+            # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the
+            # first party the title names stands for them (as "Pakistan" for the talks of both)
+            norm = _normalise(title) if locatives.longest else ""
+            for hit in title_hits:
+                party = hit.entry.code is not None and hit.entry.kind != "clue"
+                if party and not (norm and _with_locative(title, norm, hit, locatives)):
+                    party_named = title[hit.start : hit.stop]
+                    return {hit.entry.code: [f"{party_named} (title: talks or an agreement, first party named)"]}
+            return {}
+    return out
+
+
+_WORD = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"[.!?۔।](?:\s|$)|\n")
+
+
+def _with_locative(text: str, norm: str, hit: _Hit, locatives: Locatives) -> str | None:
+    """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None.
+    `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
+    reach = (_MAX_BETWEEN + locatives.longest) * 16
+    window = max(0, hit.start - reach)
+    words = [(m.group(), m.start()) for m in _WORD.finditer(norm, window, hit.start)]
+    if window and words and words[0][1] == window:
+        words = words[1:]  # it may begin inside a word
+    for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
+        if skip and words[-skip][0] not in locatives.between:
+            break
+        end = len(words) - skip
+        for n in range(1, min(locatives.longest, end) + 1):
+            if " ".join(w for w, _ in words[end - n : end]) in locatives.before:
+                return text[words[end - n][1] : hit.stop]
+    words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
+    for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
+        if skip and words[skip - 1][0] not in locatives.between:
+            break
+        for n in range(1, min(locatives.longest, len(words) - skip) + 1):
+            if " ".join(w for w, _ in words[skip : skip + n]) in locatives.after:
+                return text[hit.start : words[skip + n - 1][1]]
+    return None
+
+
 def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
     """The first paragraph: the first line long enough not to be a byline, capped at lead_chars."""
     pos, size = 0, len(body)
@@ -681,6 +829,8 @@ def _gazetteer_state(gaz: Gazetteer) -> dict[str, Any]:
         "name_neighbours_ok": gaz.name_neighbours_ok,
         "phrases": gaz.automaton,
         "arabic_phrases": gaz.arabic_automaton,
+        "locatives": gaz.locatives,
+        "capital_names": gaz.capital_names,
     }
 
 
@@ -700,6 +850,8 @@ def _gazetteer_from_state(state: dict[str, Any], path: Path) -> Gazetteer:
         phrases=sum(len(automaton) for automaton in automatons if automaton is not None),
         automaton=automatons[0],
         arabic_automaton=automatons[1],
+        locatives=state["locatives"],
+        capital_names=state["capital_names"],
     )
 
 
@@ -719,11 +871,13 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     settings = _read_settings(data.get("settings", {}), fail)
     rules = data.get("rules", {})
     _check_keys(rules, _RULE_KEYS, "[rules]", fail)
-    countries = {k: v for k, v in data.items() if k not in ("settings", "rules", "ambiguous")}
+    countries = {k: v for k, v in data.items() if k not in ("settings", "rules", "ambiguous", "location")}
     known = {c.alpha_2 for c in pycountry.countries}
     for code, table in countries.items():
         if not (isinstance(table, dict) and len(code) == 2 and code.isupper()):
-            raise fail(f"unknown table [{code}]: expected [settings], [rules], [[ambiguous]] or a code like [PK]")
+            raise fail(
+                f"unknown table [{code}]: expected [settings], [rules], [[ambiguous]], [location] or a code like [PK]"
+            )
         _check_keys(table, _COUNTRY_KEYS, f"[{code}]", fail)
         if code not in known and "name" not in table:
             raise fail(f'[{code}] is not an ISO 3166-1 alpha-2 code; give it a name = "..." to add it anyway')
@@ -759,6 +913,7 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
 
     entries = _merge(phrases, case_sensitive, person_names, drop_places, common, fail)
     del phrases
+    capital_names = _capital_names(names)
     _geonames.cache_clear()  # the cities' JSON (tens of MB) is needed again only for another alias file
     # Arabic-script keys start without the space: their word may begin with a clitic (checked in _find)
     words = sorted(((" " + key, (len(key) + 1, e)) for key, e in entries.items() if not e.arabic), key=_search_order)
@@ -771,6 +926,30 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
         phrases=len(entries),
         automaton=_Phrases.build(dict(words)) if words else None,
         arabic_automaton=_Phrases.build(dict(arabic)) if arabic else None,
+        locatives=_read_locatives(data.get("location", {}), fail),
+        capital_names=capital_names,
+    )
+
+
+def _read_locatives(table: Any, fail: _Fail) -> Locatives:
+    """The [location.<language>] tables: before = [...], after = [...], between = [...], merged (an article's
+    language is not known here, and the words of one language rarely stand next to a place in another)."""
+    if not isinstance(table, dict):
+        raise fail("[location] must be a table of languages, e.g. [location.en]")
+    words: dict[str, set[str]] = {"before": set(), "after": set(), "between": set(), "venues": set()}
+    for language, lists in table.items():
+        where = f"[location.{language}]"
+        if not isinstance(lists, dict):
+            raise fail(f"{where} must be a table")
+        _check_keys(lists, set(words), where, fail)
+        for key, found in words.items():
+            found.update(k for k in map(_key, _strings(lists, key, where, fail)) if k)
+    return Locatives(
+        before=frozenset(words["before"]),
+        after=frozenset(words["after"]),
+        between=frozenset(words["between"]),
+        venues=frozenset(words["venues"]),
+        longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
 
@@ -1030,6 +1209,19 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
     return out
 
 
+def _capital_names(names: Mapping[str, str]) -> frozenset[str]:
+    """The normalised names of every capital in every language ("kiew", "moscou", "برلین"): in a title they
+    stand for a government as often as for a place."""
+    cities, capitals = _geonames()
+    folded = {code: _ascii_fold(capital).lower() for code, capital in capitals.items() if code in names}
+    keys = {_key(capital) for capital in capitals.values()}
+    for city in cities:
+        if folded.get(city["countrycode"]) == _ascii_fold(city["name"]).lower():
+            keys.update(_key(_ARABIC_MARKS.sub("", name)) for name in city["alternatenames"])
+    keys.discard("")
+    return frozenset(keys)
+
+
 @functools.cache
 def _common_words(languages: tuple[str, ...]) -> frozenset[str]:
     """Stop words of English and the gazetteer's languages (stopwords-iso): a town called "Of" or "Most" needs
@@ -1062,7 +1254,10 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
     _check_keys(table, known, "[settings]", fail)
     values = {**_DEFAULT_SETTINGS, **{k: v for k, v in table.items() if k not in ("kind_weights", "languages")}}
     for key, value in values.items():
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        if isinstance(_DEFAULT_SETTINGS[key], bool):
+            if not isinstance(value, bool):
+                raise fail(f"[settings] {key} must be true or false, not {value!r}")
+        elif not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise fail(f"[settings] {key} must be a non-negative number, not {value!r}")
     languages = table.get("languages", list(_DEFAULT_LANGUAGES))
     if not isinstance(languages, list) or not all(isinstance(v, str) and v for v in languages):
@@ -1085,6 +1280,7 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
         min_city_population=int(values["min_city_population"]),
         shared_city_ratio=float(values["shared_city_ratio"]),
         exonym_population=int(values["exonym_population"]),
+        main_where_located=bool(values["main_where_located"]),
         languages=tuple(languages),
         kind_weights=MappingProxyType({k: float(v) for k, v in weights.items()}),
     )

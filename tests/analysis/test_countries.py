@@ -494,3 +494,192 @@ def test_a_company_named_like_a_region_needs_the_region_s_country_around_it(gaze
     assert "CO" not in {country.code for country in company.mentioned}
     region = countries.analyse_countries("Floods in Meta", "Rivers burst their banks across Meta, in eastern Colombia.")
     assert region.main == "CO"
+
+
+# --- where the event takes place: the main country ----------------------------------------------------------------
+# data/countries.toml ships main_where_located = true; a copy with it false shows what the location changes.
+
+
+@pytest.fixture(scope="module")
+def unlocated(tmp_path_factory) -> countries.Gazetteer:
+    """The gazetteer with main_where_located off: the main country is the strongest."""
+    path = tmp_path_factory.mktemp("unlocated") / "countries.toml"
+    source = config.COUNTRY_ALIASES.read_text(encoding="utf-8")
+    path.write_text(source.replace("main_where_located = true", "main_where_located = false"), encoding="utf-8")
+    return load_gazetteer(path)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "main", "actor"),
+    [
+        (  # a city in the title, after "in"; the actor is named more often
+            "Chinese engineers killed in blast in Quetta",
+            "Three Chinese engineers were killed when a bomb went off near their convoy on Monday, Chinese state "
+            "media said. China asked for better protection of its nationals working on power projects.",
+            "PK",
+            "CN",
+        ),
+        (  # Hindi postposition "में" (in) after the country
+            "रूस ने यूक्रेन में नए हमले किए",
+            "रूस की सेना ने रात भर ड्रोन से हमले किए। रूस के रक्षा मंत्रालय ने कहा कि सभी लक्ष्य नष्ट कर दिए गए।",
+            "UA",
+            "RU",
+        ),
+        (  # Urdu postposition "میں" (in) after a city
+            "بھارتی ٹیم نے لاہور میں میچ جیت لیا",
+            "بھارتی کرکٹ ٹیم نے پہلے میچ میں آسان فتح حاصل کی۔ بھارتی کپتان نے کہا کہ ٹیم نے اچھا کھیل پیش کیا۔",
+            "PK",
+            "IN",
+        ),
+        (  # French "au" (in) before the country
+            "Des soldats français blessés au Mali",
+            "Deux soldats français ont été blessés jeudi, a annoncé l'armée française.",
+            "ML",
+            "FR",
+        ),
+        (  # Spanish "en"
+            "Soldados colombianos detenidos en Venezuela",
+            "Cuatro soldados colombianos fueron detenidos el martes, informó el ejército colombiano.",
+            "VE",
+            "CO",
+        ),
+        (  # Arabic "في" (in)
+            "قوات تركية تقصف مواقع في سوريا",
+            "قالت وزارة الدفاع التركية إن القوات التركية قصفت مواقع لمسلحين. وأكدت أنقرة أن العملية مستمرة.",
+            "SY",
+            "TR",
+        ),
+    ],
+)
+def test_the_main_country_is_where_the_event_takes_place(gazetteer, unlocated, title, body, main, actor):
+    result = countries.analyse_countries(title, body, gazetteer)
+    assert result.main == main
+    tags = by_code(result.mentioned)
+    assert tags[main].located and not tags[actor].located
+    assert all(phrase.endswith(" (title)") for phrase in tags[main].located)
+    # off, the actor, named more often, is the main country; on, the place the title names is one it is about too
+    plain = countries.analyse_countries(title, body, unlocated)
+    assert plain.main == actor and not any(t.located for t in plain.mentioned)
+    assert {t.code for t in result.about} - {t.code for t in plain.about} <= {main}
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Turkish drones strike targets in northern Iraq", "Ankara said the strikes hit militant camps."),
+        ("Mexican tomatoes face new duties", "WASHINGTON - Growers in Sinaloa said the duties would cost jobs."),
+        ("Chile and Peru sign fishing pact in Lima", "Chilean boats will be allowed into Peruvian waters."),
+    ],
+)
+def test_where_the_event_takes_place_never_changes_which_countries_an_article_is_about(
+    gazetteer, unlocated, title, body
+):
+    located = countries.analyse_countries(title, body, gazetteer)
+    plain = countries.analyse_countries(title, body, unlocated)
+    assert {t.code: t.score for t in located.mentioned} == {t.code: t.score for t in plain.mentioned}
+    assert {t.code for t in located.about} == {t.code for t in plain.about}
+
+
+def test_the_evidence_names_the_words_that_locate_the_event(gazetteer):
+    result = countries.analyse_countries(
+        "Explosion in Quetta kills six", "Police said the blast hit a market.", gazetteer
+    )
+    assert result.about[0].located == ("in Quetta (title)",)
+    hindi = countries.analyse_countries("चीन ने जापान के पास अभ्यास किया", "चीन की नौसेना ने अभ्यास किया।", gazetteer)
+    assert by_code(hindi.mentioned)["JP"].located == ("जापान के पास (title)",)
+
+
+def test_a_dateline_and_the_first_sentence_locate_after_the_title(gazetteer):
+    body = "LAHORE - A Chinese company signed a deal on Tuesday to build a coal power plant, its embassy said."
+    located = by_code(score_countries("Chinese firm to build power plant", body, gazetteer))["PK"]
+    assert located.located == ("LAHORE (dateline)",)
+    plain = by_code(score_countries("Chinese firm to build power plant", body.replace(" - ", " "), gazetteer))
+    assert "PK" not in plain or not plain["PK"].located
+    lead = by_code(score_countries("Deal signed", "Officials met in Turkey on Monday.", gazetteer))["TR"]
+    title = by_code(score_countries("Deal signed in Turkey", "Officials met on Monday.", gazetteer))["TR"]
+    assert lead.located == ("in Turkey (first sentence)",) and title.located == ("in Turkey (title)",)
+    later = by_code(score_countries("Deal signed", "Officials met on Monday. They flew in from Turkey.", gazetteer))
+    assert not later["TR"].located
+    # both located: the title wins over the dateline
+    both = countries.analyse_countries(
+        "Greek rescuers search rubble in Albania",
+        "ATHENS - Greek teams joined the search in Albania on Friday.",
+        gazetteer,
+    )
+    assert both.main == "AL"
+
+
+def test_a_country_named_without_a_locative_is_not_located(gazetteer):
+    tags = by_code(score_countries("Pakistan and Iran expand trade", "Officials from both sides spoke.", gazetteer))
+    assert not tags["PK"].located and not tags["IR"].located
+    # a capital stands for its government unless a locative places the event there
+    assert not by_code(score_countries("Beijing warns Tokyo", "", gazetteer))["CN"].located
+    assert not any(t.located for t in score_countries("Moskau droht Kiew", "", gazetteer))  # in any language
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "first_party"),
+    [
+        (
+            "Indian and Pakistani officials hold talks in Dubai",
+            "DUBAI - Indian and Pakistani officials met in Dubai on Sunday. India and Pakistan agreed to meet again.",
+            "IN",
+        ),
+        (
+            "Kenya and Tanzania reach agreement on border trade in Geneva",
+            "GENEVA - Tanzania and Kenya will drop fees at Namanga, Tanzanian and Kenyan officials said in Geneva.",
+            "KE",
+        ),
+        (
+            "Österreich und Ungarn einigen sich in Brüssel auf Grenzkontrollen",
+            "BRÜSSEL - Ungarn und Österreich wollen an der Grenze gemeinsam kontrollieren.",
+            "AT",
+        ),
+    ],
+)
+def test_talks_and_agreements_are_about_their_parties_not_their_venue(gazetteer, title, body, first_party):
+    result = countries.analyse_countries(title, body, gazetteer)
+    assert result.main == first_party
+    located = {t.code: t.located for t in result.mentioned if t.located}
+    assert list(located) == [first_party] and located[first_party][0].endswith(
+        "(title: talks or an agreement, first party named)"
+    )
+
+
+def test_only_the_title_adds_a_country_to_those_an_article_is_about(gazetteer, unlocated):
+    body = "Three Chinese engineers were hurt, Chinese state media said. China asked for better protection."
+    title = countries.analyse_countries("Chinese engineers hurt in blast in Quetta", body, gazetteer)
+    assert title.main == "PK" and {t.code for t in title.about} == {"PK", "CN"}
+    plain = countries.analyse_countries("Chinese engineers hurt in blast in Quetta", body, unlocated)
+    assert {t.code for t in plain.about} == {"CN"}
+    # the first sentence places it in Pakistan, but only the title can make a passing country one it is about
+    lead = countries.analyse_countries("Chinese engineers hurt in blast", "In Quetta, " + body, gazetteer)
+    assert lead.main == "CN" and "PK" not in {t.code for t in lead.about}
+
+
+def test_the_locative_words_are_data(alias_copy):
+    source = alias_copy.read_text(encoding="utf-8")
+    assert score_countries("Troops mass near Syria", "", load_gazetteer(alias_copy))[0].located
+    alias_copy.write_text(source.replace('"at", "near", ', '"at", '), encoding="utf-8")
+    assert not score_countries("Troops mass near Syria", "", load_gazetteer(alias_copy))[0].located
+    alias_copy.write_text(source + '\n[location.xx]\nbefore = "in"\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"\[location.xx\] before must be a list of strings"):
+        load_gazetteer(alias_copy)
+    alias_copy.write_text(source + '\n[location.xx]\nnear = ["by"]\n', encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"\[location.xx\]: unknown key 'near'"):
+        load_gazetteer(alias_copy)
+    alias_copy.write_text(source.replace("main_where_located = true", "main_where_located = 1"), encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"main_where_located must be true or false"):
+        load_gazetteer(alias_copy)
+
+
+def test_the_stored_evidence_and_explain_name_the_location_only_when_there_is_one():
+    from monitor.analysis import article
+    from monitor.cli import _country_line
+
+    tag = CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True, ("in Quetta (title)",))
+    evidence = article._country_evidence(tag)
+    assert evidence["located"] == ["in Quetta (title)"]
+    assert "main-country evidence: in Quetta (title)" in _country_line(evidence)
+    plain = article._country_evidence(CountryTag("PK", "Pakistan", 4.2, 2, ("Quetta",), True))
+    assert "located" not in plain and "main-country evidence" not in _country_line(plain)
