@@ -47,10 +47,6 @@ DESK_OF_TOPIC = {
     "entertainment": "entertainment",
     "politics": "politics",
     "elections": "politics",
-    # a five-desk newsroom has no world or home-affairs desk: governments' dealings with other states and their
-    # immigration policy are filed under politics
-    "diplomacy": "politics",
-    "migration": "politics",
     "sports": "sport",
     "technology": "tech",
     "science": "tech",
