@@ -1,12 +1,19 @@
 """The dashboard's charts: rows from monitor.trends in, plotly figures out, with the colours every chart shares.
-No Streamlit and no SQL here: pages fetch the rows, call these and draw the figure."""
+No Streamlit and no SQL here: pages fetch the rows, call these and draw the figure.
+
+Figures are built from plotly.graph_objects traces with explicit hover templates: plotly express took about four
+times as long per figure (and a quarter of a second to import), which a cold page paid for each chart. Text
+from the data (labels, search terms) goes through chart_text, since plotly draws the HTML tags it finds in
+names, tick labels and hover text. Colours are explicit, so Streamlit's theme keeps each value's colour. Each
+figure is made in one go from its traces and a layout dict (plotly's update_* calls cost more than the traces).
+A figure is not worth caching: a cache hit unpickles it, which validates it again and takes as long."""
 
 from __future__ import annotations
 
 import zlib
 
-import pandas as pd
-import plotly.express as px
+import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from monitor import labels
 from monitor.reader import chart_text
@@ -14,7 +21,8 @@ from monitor.reader import chart_text
 MIN_SCORED = 5  # a mean sentiment over fewer scored articles is shown faded or left off the map
 # The world map's shapes are served by this app (static/topojson), not fetched from plotly's CDN.
 MAP_CONFIG = {"topojsonURL": "/app/static/topojson/"}
-PALETTE = px.colors.qualitative.Alphabet + px.colors.qualitative.Dark24
+PALETTE = qualitative.Alphabet + qualitative.Dark24
+LINE_COLOUR = qualitative.Plotly[0]  # a single series (mean sentiment), as plotly express drew it
 OTHER_COLOUR = "#b0b0b0"
 
 
@@ -33,173 +41,258 @@ def colours(values) -> dict[str, str]:
     return {value: colour(value) for value in values}
 
 
-def figure_defaults(figure, *, title: str, y_title: str | None = None, x_title: str | None = None):
-    """Every chart the same way: a title, axis titles, a legend that does not hide the data."""
-    figure.update_layout(
-        title=title,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "title": None},
-        hoverlabel={"namelength": -1},
-    )
-    if y_title is not None:
-        figure.update_yaxes(title=y_title)
-    if x_title is not None:
-        figure.update_xaxes(title=x_title)
-    return figure
+def hover(*lines: str) -> str:
+    """A hover template of these lines, without the trace name box beside it."""
+    return "<br>".join(lines) + "<extra></extra>"
+
+
+def layout(title: str, *, x_title: str | None = None, y_title: str | None = None, **more) -> dict:
+    """Every chart the same way: a title, axis titles, a legend under the chart that does not hide the data,
+    hover labels with whole names. `more`: the chart's own layout (xaxis and yaxis get the titles)."""
+    shared = {
+        "title": {"text": title},
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "title": {"text": None}},
+        "hoverlabel": {"namelength": -1},
+    }
+    for axis, axis_title in (("xaxis", x_title), ("yaxis", y_title)):
+        if axis_title is not None:
+            more[axis] = {**more.get(axis, {}), "title": {"text": axis_title}}
+    return shared | more
 
 
 # ---- Overview --------------------------------------------------------------------------------------------
 
 
-def volume_figure(rows: list[dict], by: str, as_share: bool, interval: str):
-    """Stacked bars of trends.share_over_time rows: one colour per value; a bar's customdata[0] is its value."""
-    volume = pd.DataFrame(rows)
-    name = {value: labels.label(by, value) if value != "other" else "Other" for value in volume["value"].unique()}
-    volume["name"] = volume["value"].map(name)
-    colour_by_name = {name[value]: colour(value) for value in name}
-    y, y_title = ("share", "Share of all articles") if as_share else ("articles", "Articles")
-    chart = px.bar(
-        volume, x="period", y=y, color="name", color_discrete_map=colour_by_name, custom_data=["value"],
-        hover_data={"articles": True, "total": True, "share": ":.1%", "period": True, "name": True},
-        labels={"name": by.capitalize(), "period": interval.capitalize(), "total": "All articles"},
-    )  # fmt: skip
+def volume_figure(rows: list[dict], by: str, as_share: bool, interval: str) -> go.Figure:
+    """Stacked bars of trends.share_over_time rows, one trace per value (in the rows' order) in its colour; a
+    bar's customdata[0] is its value (what a click on it filters by)."""
+    series: dict[str, dict] = {}
+    for row in rows:
+        values = series.setdefault(row["value"], {"period": [], "y": [], "customdata": []})
+        values["period"].append(row["period"])
+        values["y"].append(row["share"] if as_share else row["articles"])
+        values["customdata"].append((row["value"], row["articles"], row["total"], row["share"]))
     if as_share:
-        chart.update_yaxes(tickformat=".0%")
-    title = f"Articles per {interval} by {by}, once per tag"
-    return figure_defaults(chart, title=title, y_title=y_title, x_title="")
-
-
-def sentiment_figure(scored: list[dict], interval: str):
-    """Mean sentiment per period (trends.sentiment_over_time rows with a mean) over a dotted zero line."""
-    chart = px.line(
-        pd.DataFrame(scored), x="period", y="mean_sentiment", markers=True,
-        hover_data={"scored_articles": True, "articles": True, "mean_sentiment": ":.3f"},
-        labels={"mean_sentiment": "Mean sentiment", "scored_articles": "Scored articles",
-                "articles": "All articles", "period": interval.capitalize()},
+        shown = ("share=%{y:.1%}", "articles=%{customdata[1]}", "All articles=%{customdata[2]}")
+    else:
+        shown = ("articles=%{y}", "All articles=%{customdata[2]}", "share=%{customdata[3]:.1%}")
+    traces = []
+    for value, values in series.items():
+        name = chart_text(labels.label(by, value) if value != "other" else "Other")
+        traces.append(
+            go.Bar(
+                x=values["period"], y=values["y"], customdata=values["customdata"], name=name,
+                marker_color=colour(value),
+                hovertemplate=hover(f"{by.capitalize()}={name}", f"{interval.capitalize()}=%{{x}}", *shown),
+            )
+        )  # fmt: skip
+    y_axis = {"tickformat": ".0%"} if as_share else {}
+    return go.Figure(
+        traces,
+        layout(
+            f"Articles per {interval} by {by}, once per tag", x_title="",
+            y_title="Share of all articles" if as_share else "Articles", yaxis=y_axis, barmode="relative",
+        ),
     )  # fmt: skip
-    chart.add_hline(y=0, line_dash="dot", line_color="#888")
-    chart.update_yaxes(range=[-1, 1])
-    return figure_defaults(chart, title=f"Mean sentiment per {interval} (VADER, −1 to 1)", x_title="")
 
 
-def map_figure(rows: list[dict], measure: str):
+def sentiment_figure(scored: list[dict], interval: str) -> go.Figure:
+    """Mean sentiment per period (trends.sentiment_over_time rows with a mean) over a dotted zero line."""
+    line = go.Scatter(
+        x=[row["period"] for row in scored],
+        y=[row["mean_sentiment"] for row in scored],
+        customdata=[(row["scored_articles"], row["articles"]) for row in scored],
+        mode="lines+markers",
+        line_color=LINE_COLOUR,
+        showlegend=False,
+        hovertemplate=hover(
+            f"{interval.capitalize()}=%{{x}}",
+            "Mean sentiment=%{y:.3f}",
+            "Scored articles=%{customdata[0]}",
+            "All articles=%{customdata[1]}",
+        ),
+    )
+    zero = {
+        "type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0, "y1": 0,
+        "line": {"color": "#888", "dash": "dot"},
+    }  # fmt: skip
+    title = f"Mean sentiment per {interval} (VADER, −1 to 1)"
+    return go.Figure(
+        [line], layout(title, x_title="", y_title="Mean sentiment", yaxis={"range": [-1, 1]}, shapes=[zero])
+    )
+
+
+def map_figure(rows: list[dict], measure: str) -> tuple[go.Figure, int]:
     """The world map of trends.totals(..., "country") rows by ISO alpha-3 (a point's location), and how many
     countries it shows: for the mean sentiment, those with MIN_SCORED scored articles or more."""
-    countries = pd.DataFrame(rows)
-    countries["iso3"] = [labels.country_alpha3(code) for code in countries["value"]]
-    countries["country"] = [labels.label("country", code) for code in countries["value"]]
-    mapped = countries.dropna(subset=["iso3"])
-    if measure == "mean_sentiment":
-        mapped = mapped[mapped["sentiment_n"] >= MIN_SCORED].dropna(subset=["mean_sentiment"])
-    chart = px.choropleth(
-        mapped, locations="iso3", color=measure, hover_name="country",
-        hover_data={"iso3": False, "articles": True, "mean_sentiment": ":.3f", "sentiment_n": True},
-        color_continuous_scale="RdBu" if measure == "mean_sentiment" else "Blues",
-        range_color=(-0.5, 0.5) if measure == "mean_sentiment" else None,
-        labels={"articles": "Articles", "mean_sentiment": "Mean sentiment", "sentiment_n": "Scored articles"},
-    )  # fmt: skip
-    chart.update_geos(
-        showframe=False, projection_type="natural earth", showland=True, landcolor="#eeeeee", lataxis_range=[-58, 85]
+    sentiment = measure == "mean_sentiment"
+    mapped = [
+        (iso3, row)
+        for row in rows
+        if (iso3 := labels.country_alpha3(row["value"]))
+        and (not sentiment or (row["sentiment_n"] >= MIN_SCORED and row["mean_sentiment"] is not None))
+    ]
+    if sentiment:
+        colours_of = {"colorscale": "RdBu", "zmin": -0.5, "zmax": 0.5, "colorbar_title_text": "Mean sentiment"}
+        shown = ("Articles=%{customdata[0]}", "Mean sentiment=%{z:.3f}")
+    else:
+        colours_of = {"colorscale": "Blues", "colorbar_title_text": "Articles"}
+        shown = ("Articles=%{z}", "Mean sentiment=%{customdata[1]:.3f}")
+    countries = go.Choropleth(
+        locations=[iso3 for iso3, _ in mapped],
+        z=[row[measure] for _, row in mapped],
+        hovertext=[chart_text(labels.label("country", row["value"])) for _, row in mapped],
+        customdata=[(row["articles"], row["mean_sentiment"], row["sentiment_n"]) for _, row in mapped],
+        hovertemplate=hover("<b>%{hovertext}</b><br>", *shown, "Scored articles=%{customdata[2]}"),
+        **colours_of,
     )
-    chart.update_layout(height=460)
-    title = "Articles about each country" if measure == "articles" else "Mean sentiment of articles about each country"
-    return figure_defaults(chart, title=title), len(mapped)
+    world = {
+        "showframe": False, "projection": {"type": "natural earth"}, "showland": True, "landcolor": "#eeeeee",
+        "lataxis": {"range": [-58, 85]},
+    }  # fmt: skip
+    title = "Mean sentiment of articles about each country" if sentiment else "Articles about each country"
+    return go.Figure([countries], layout(title, geo=world, height=460)), len(mapped)
 
 
-def topics_figure(rows: list[dict]):
-    """Horizontal bars of trends.totals(..., "topic") rows, largest on top; a bar's customdata[0] is its slug."""
-    topics = pd.DataFrame(rows)
-    topics["topic"] = [labels.label("topic", slug) for slug in topics["value"]]
-    chart = px.bar(
-        topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value", custom_data=["value"],
-        color_discrete_map=colours(topics["value"]),
-        hover_data={"value": False, "mean_sentiment": ":.3f"},
-        labels={"articles": "Articles", "topic": "", "mean_sentiment": "Mean sentiment"},
-    )  # fmt: skip
-    chart.update_layout(showlegend=False)
-    return figure_defaults(chart, title="Top topics")
+def topics_figure(rows: list[dict]) -> go.Figure:
+    """Horizontal bars of trends.totals(..., "topic") rows, largest on top, each in its topic's colour; a bar's
+    customdata[0] is its slug (what a click on it filters by)."""
+    rows = rows[::-1]  # plotly draws the first category at the bottom
+    bars = go.Bar(
+        x=[row["articles"] for row in rows],
+        y=[chart_text(labels.label("topic", row["value"])) for row in rows],
+        orientation="h",
+        customdata=[(row["value"], row["mean_sentiment"]) for row in rows],
+        marker_color=[colour(row["value"]) for row in rows],
+        hovertemplate=hover("Articles=%{x}", "%{y}", "Mean sentiment=%{customdata[1]:.3f}"),
+    )
+    return go.Figure([bars], layout("Top topics", x_title="Articles", y_title="", showlegend=False))
 
 
 # ---- Trends ----------------------------------------------------------------------------------------------
 
 
-def terms_figure(rows: list[dict], terms: list[str], interval: str, normalised: bool):
+def terms_figure(rows: list[dict], terms: list[str], interval: str, normalised: bool) -> go.Figure:
     """One line per term from trends.term_counts rows: articles per period, or per 1,000 of the period's."""
-    counts = pd.DataFrame(rows)
-    counts["per_1000"] = (1000 * counts["articles"] / counts["all_articles"].where(counts["all_articles"] > 0)).round(2)
-    y = "per_1000" if normalised else "articles"
-    counts["term"] = [chart_text(term) for term in counts["term"]]
-    term_colours = {chart_text(term): colour for term, colour in colours(terms).items()}
-    chart = px.line(
-        counts, x="period", y=y, color="term", markers=True, color_discrete_map=term_colours,
-        hover_data={"articles": True, "all_articles": True, "per_1000": ":.2f"},
-        labels={"articles": "Articles", "per_1000": "Per 1,000 articles", "all_articles": "All articles",
-                "term": "Term", "period": interval.capitalize()},
-    )  # fmt: skip
+    series: dict[str, dict] = {}
+    for row in rows:
+        per_1000 = round(1000 * row["articles"] / row["all_articles"], 2) if row["all_articles"] > 0 else None
+        values = series.setdefault(row["term"], {"period": [], "y": [], "customdata": []})
+        values["period"].append(row["period"])
+        values["y"].append(per_1000 if normalised else row["articles"])
+        values["customdata"].append((row["articles"], row["all_articles"], per_1000))
+    if normalised:
+        shown = ("Per 1,000 articles=%{y:.2f}", "Articles=%{customdata[0]}", "All articles=%{customdata[1]}")
+    else:
+        shown = ("Articles=%{y}", "All articles=%{customdata[1]}", "Per 1,000 articles=%{customdata[2]:.2f}")
+    traces = []
+    for term, values in series.items():
+        name = chart_text(term)
+        traces.append(
+            go.Scatter(
+                x=values["period"], y=values["y"], customdata=values["customdata"], name=name, mode="lines+markers",
+                line_color=colour(term),
+                hovertemplate=hover(f"Term={name}", f"{interval.capitalize()}=%{{x}}", *shown),
+            )
+        )  # fmt: skip
     title = f"Articles matching each term per {interval}" + (" per 1,000 articles" if normalised else "")
-    return figure_defaults(chart, title=title, y_title="Per 1,000 articles" if normalised else "Articles", x_title="")
+    return go.Figure(traces, layout(title, x_title="", y_title="Per 1,000 articles" if normalised else "Articles"))
 
 
-def topic_heatmap(rows: list[dict], interval: str):
+def heatmap(
+    cells: dict[tuple[str, str], float | None], rows: list[str], columns: list[str], titles: tuple[str, str, str],
+    **options,
+) -> go.Heatmap:  # fmt: skip
+    """A heatmap of cells[(row, column)] (empty where missing), rows top to bottom, hovering each cell's column,
+    row and value under titles (column, row, value)."""
+    column_title, row_title, value_title = titles
+    return go.Heatmap(
+        z=[[cells.get((row, column)) for column in columns] for row in rows],
+        x=[chart_text(column) for column in columns],
+        y=[chart_text(row) for row in rows],
+        colorbar_title_text=value_title,
+        hovertemplate=hover(f"{column_title}: %{{x}}", f"{row_title}: %{{y}}", f"{value_title}: %{{z}}"),
+        **options,
+    )
+
+
+def topic_heatmap(rows: list[dict], interval: str) -> go.Figure:
     """Articles per topic (rows, largest first) and period (columns) from trends.counts_over_time rows."""
-    by_topic = pd.DataFrame(rows)
-    by_topic["topic"] = [labels.label("topic", slug) for slug in by_topic["value"]]
-    grid = by_topic.pivot_table(index="topic", columns="period", values="articles", aggfunc="sum", fill_value=0)
-    grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index]
-    chart = px.imshow(
-        grid, aspect="auto", color_continuous_scale="Blues",
-        labels={"x": interval.capitalize(), "y": "Topic", "color": "Articles"},
+    cells: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (labels.label("topic", row["value"]), row["period"])
+        cells[key] = cells.get(key, 0) + row["articles"]
+    columns = sorted({period for _, period in cells})
+    by_topic: dict[str, int] = {}
+    for (topic, _), articles in cells.items():
+        by_topic[topic] = by_topic.get(topic, 0) + articles
+    topics = sorted(sorted(by_topic), key=by_topic.get, reverse=True)
+    cells = {(topic, period): cells.get((topic, period), 0) for topic in topics for period in columns}
+    chart = heatmap(cells, topics, columns, (interval.capitalize(), "Topic", "Articles"), colorscale="Blues")
+    return go.Figure(
+        [chart], layout(f"Articles per topic and {interval}", x_title=interval.capitalize(), y_title="Topic",
+                        yaxis={"autorange": "reversed"})
     )  # fmt: skip
-    return figure_defaults(chart, title=f"Articles per topic and {interval}")
 
 
-def matrix_figure(rows: list[dict], measure: str):
+def matrix_figure(rows: list[dict], measure: str) -> go.Figure:
     """Countries (rows, as trends.country_topic_matrix orders them) by topics (columns, largest first), each cell
     its articles or mean sentiment (empty under MIN_SCORED scored articles), written in the cell."""
-    matrix = pd.DataFrame(rows)
-    matrix["country"] = [labels.label("country", code) for code in matrix["country"]]
-    matrix["topic_name"] = [labels.label("topic", slug) for slug in matrix["topic"]]
-    matrix["mean_sentiment"] = matrix["sentiment_sum"] / matrix["sentiment_n"].where(
-        matrix["sentiment_n"] >= MIN_SCORED
-    )
-    grid = matrix.pivot_table(index="country", columns="topic_name", values=measure, aggfunc="sum")
-    grid = grid.loc[list(dict.fromkeys(matrix["country"]))]  # by articles about the country, as elsewhere
-    grid = grid[matrix.groupby("topic_name")["articles"].sum().sort_values(ascending=False).index]
     articles = measure == "articles"
-    chart = px.imshow(
-        grid, aspect="auto", text_auto=".0f" if articles else ".2f",
-        color_continuous_scale="Blues" if articles else "RdBu", zmin=None if articles else -0.5,
-        zmax=None if articles else 0.5,
-        labels={"x": "Topic", "y": "Country (about)", "color": "Articles" if articles else "Mean sentiment"},
-    )  # fmt: skip
-    chart.update_xaxes(tickangle=-35, side="bottom")
-    chart.update_yaxes(dtick=1)
-    chart.update_layout(height=220 + 28 * len(grid))
+    cells: dict[tuple[str, str], float | None] = {}
+    by_topic: dict[str, int] = {}
+    for row in rows:
+        country, topic = labels.label("country", row["country"]), labels.label("topic", row["topic"])
+        if articles:
+            cells[country, topic] = row["articles"]
+        elif row["sentiment_n"] >= MIN_SCORED:
+            cells[country, topic] = row["sentiment_sum"] / row["sentiment_n"]
+        by_topic[topic] = by_topic.get(topic, 0) + row["articles"]
+    countries = list(dict.fromkeys(labels.label("country", row["country"]) for row in rows))  # as elsewhere
+    topics = sorted(sorted(by_topic), key=by_topic.get, reverse=True)
+    if articles:
+        options = {"colorscale": "Blues", "texttemplate": "%{z:.0f}"}
+    else:
+        options = {"colorscale": "RdBu", "zmin": -0.5, "zmax": 0.5, "texttemplate": "%{z:.2f}"}
+    value_title = "Articles" if articles else "Mean sentiment"
+    chart = heatmap(cells, countries, topics, ("Topic", "Country (about)", value_title), **options)
     title = "Articles per country and topic" if articles else "Mean sentiment per country and topic"
-    return figure_defaults(chart, title=f"{title} (15 countries with most articles)")
+    return go.Figure(
+        [chart],
+        layout(
+            f"{title} (15 countries with most articles)", x_title="Topic", y_title="Country (about)",
+            xaxis={"tickangle": -35, "side": "bottom"}, yaxis={"autorange": "reversed", "dtick": 1},
+            height=220 + 28 * len(countries),
+        ),
+    )  # fmt: skip
 
 
-def sentiment_bars(rows: list[dict], dimension: str):
+def sentiment_bars(rows: list[dict], dimension: str) -> go.Figure | None:
     """Mean sentiment of each value with a score (trends.totals rows, largest on top), coloured from red to blue,
     faded under MIN_SCORED scored articles. None when no row has a score."""
-    scored = pd.DataFrame(rows)
-    scored = scored.dropna(subset=["mean_sentiment"]) if not scored.empty else scored
-    if scored.empty:
+    scored = [row for row in rows if row["mean_sentiment"] is not None][::-1]  # the first bar is at the bottom
+    if not scored:
         return None
-    scored = scored.assign(
-        name=[
-            f"{labels.label(dimension, value)} (n={n})"
-            for value, n in zip(scored["value"], scored["sentiment_n"], strict=True)
-        ]
-    ).iloc[::-1]
-    chart = px.bar(
-        scored, x="mean_sentiment", y="name", orientation="h", color="mean_sentiment",
-        color_continuous_scale="RdBu", range_color=(-0.5, 0.5),
-        hover_data={"sentiment_n": True, "articles": True, "mean_sentiment": ":.3f"},
-        labels={"mean_sentiment": "Mean sentiment (−1 to 1)", "name": "", "sentiment_n": "Scored articles",
-                "articles": "Articles"},
+    means = [row["mean_sentiment"] for row in scored]
+    bars = go.Bar(
+        x=means,
+        y=[chart_text(f"{labels.label(dimension, row['value'])} (n={row['sentiment_n']})") for row in scored],
+        orientation="h",
+        customdata=[(row["sentiment_n"], row["articles"]) for row in scored],
+        marker={
+            "color": means, "colorscale": "RdBu", "cmin": -0.5, "cmax": 0.5, "showscale": False,
+            "opacity": [1.0 if row["sentiment_n"] >= MIN_SCORED else 0.3 for row in scored],
+        },
+        hovertemplate=hover(
+            "Mean sentiment (−1 to 1)=%{x:.3f}", "%{y}", "Scored articles=%{customdata[0]}",
+            "Articles=%{customdata[1]}",
+        ),
     )  # fmt: skip
-    chart.update_traces(marker_opacity=[1.0 if n >= MIN_SCORED else 0.3 for n in scored["sentiment_n"]])
-    chart.update_xaxes(range=[-1, 1])
-    chart.update_layout(height=160 + 26 * len(scored), coloraxis_showscale=False)
-    return figure_defaults(chart, title=f"Mean sentiment by {dimension} (15 with most articles)")
+    return go.Figure(
+        [bars],
+        layout(
+            f"Mean sentiment by {dimension} (15 with most articles)", x_title="Mean sentiment (−1 to 1)", y_title="",
+            xaxis={"range": [-1, 1]}, height=160 + 26 * len(scored),
+        ),
+    )  # fmt: skip

@@ -88,14 +88,6 @@ def stack_options(by: str) -> dict:
     return {"by": by, "interval": interval, **({"values": chosen} if chosen else {"limit": 8})}
 
 
-# The figures, cached on their rows and options: plotly express takes longer to build a figure than the rollups
-# take to answer, and every click on the page reruns it (a cached figure is a copy, so it is safe to draw).
-volume_figure = st.cache_data(max_entries=200, show_spinner=False)(charts.volume_figure)
-sentiment_figure = st.cache_data(max_entries=200, show_spinner=False)(charts.sentiment_figure)
-map_figure = st.cache_data(max_entries=200, show_spinner=False)(charts.map_figure)
-topics_figure = st.cache_data(max_entries=200, show_spinner=False)(charts.topics_figure)
-
-
 view = ui.page_view("Overview")
 st.caption(ui.describe(view))
 interval = ui.interval(view)
@@ -153,7 +145,7 @@ with left:
         }
         caption = f"Bars count tags, not articles: {note[by]}, so a day's bar can be taller than its article count."
         st.plotly_chart(
-            volume_figure(rows, by, as_share, interval),
+            charts.volume_figure(rows, by, as_share, interval),
             key="overview_volume",
             on_select=lambda: open_bar(by),
             selection_mode="points",
@@ -165,7 +157,7 @@ with right:
     if not scored:
         st.info("No article in this selection has a sentiment score (only English articles are scored).")
     else:
-        st.plotly_chart(sentiment_figure(scored, interval), key="overview_sentiment")
+        st.plotly_chart(charts.sentiment_figure(scored, interval), key="overview_sentiment")
 
 left, right = st.columns([3, 2])
 with left:
@@ -177,7 +169,7 @@ with left:
     if not countries:
         st.info("No country tags in this selection.")
     else:
-        chart, mapped = map_figure(countries, measure)
+        chart, mapped = charts.map_figure(countries, measure)
         codes = {labels.country_alpha3(row["value"]): row["value"] for row in countries}
         st.plotly_chart(
             chart, key="overview_choropleth", config=charts.MAP_CONFIG, on_select=lambda: open_country(codes),
@@ -195,7 +187,9 @@ with right:
     if not topics:
         st.info("No topic tags in this selection.")
     else:
-        st.plotly_chart(topics_figure(topics), key="overview_topics", on_select=open_topic, selection_mode="points")
+        st.plotly_chart(
+            charts.topics_figure(topics), key="overview_topics", on_select=open_topic, selection_mode="points"
+        )
 
 left, right = st.columns([2, 3])
 with left:
