@@ -5,13 +5,16 @@ Figures are built from plotly.graph_objects traces with explicit hover templates
 times as long per figure (and a quarter of a second to import), which a cold page paid for each chart. Text
 from the data (labels, search terms) goes through chart_text, since plotly draws the HTML tags it finds in
 names, tick labels and hover text. Colours are explicit, so Streamlit's theme keeps each value's colour. Each
-figure is made in one go from its traces and a layout dict (plotly's update_* calls cost more than the traces).
+figure is made in one go from its traces and layout as dicts, which go.Figure validates once (a go.Bar passed to
+it is validated twice; plotly's update_* calls cost more than the traces); long arrays are numpy arrays, which
+plotly validates without walking them.
 A figure is not worth caching: a cache hit unpickles it, which validates it again and takes as long."""
 
 from __future__ import annotations
 
 import zlib
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
@@ -81,11 +84,11 @@ def volume_figure(rows: list[dict], by: str, as_share: bool, interval: str) -> g
     for value, values in series.items():
         name = chart_text(labels.label(by, value) if value != "other" else "Other")
         traces.append(
-            go.Bar(
-                x=values["period"], y=values["y"], customdata=values["customdata"], name=name,
-                marker_color=colour(value),
-                hovertemplate=hover(f"{by.capitalize()}={name}", f"{interval.capitalize()}=%{{x}}", *shown),
-            )
+            {
+                "type": "bar", "x": values["period"], "y": np.array(values["y"]), "name": name,
+                "customdata": np.array(values["customdata"], dtype=object), "marker": {"color": colour(value)},
+                "hovertemplate": hover(f"{by.capitalize()}={name}", f"{interval.capitalize()}=%{{x}}", *shown),
+            }
         )  # fmt: skip
     y_axis = {"tickformat": ".0%"} if as_share else {}
     return go.Figure(
@@ -99,10 +102,11 @@ def volume_figure(rows: list[dict], by: str, as_share: bool, interval: str) -> g
 
 def sentiment_figure(scored: list[dict], interval: str) -> go.Figure:
     """Mean sentiment per period (trends.sentiment_over_time rows with a mean) over a dotted zero line."""
-    line = go.Scatter(
+    line = dict(
+        type="scatter",
         x=[row["period"] for row in scored],
         y=[row["mean_sentiment"] for row in scored],
-        customdata=[(row["scored_articles"], row["articles"]) for row in scored],
+        customdata=np.array([(row["scored_articles"], row["articles"]) for row in scored]),
         mode="lines+markers",
         line_color=LINE_COLOUR,
         showlegend=False,
@@ -139,7 +143,8 @@ def map_figure(rows: list[dict], measure: str) -> tuple[go.Figure, int]:
     else:
         colours_of = {"colorscale": "Blues", "colorbar_title_text": "Articles"}
         shown = ("Articles=%{z}", "Mean sentiment=%{customdata[1]:.3f}")
-    countries = go.Choropleth(
+    countries = dict(
+        type="choropleth",
         locations=[iso3 for iso3, _ in mapped],
         z=[row[measure] for _, row in mapped],
         hovertext=[chart_text(labels.label("country", row["value"])) for _, row in mapped],
@@ -159,7 +164,8 @@ def topics_figure(rows: list[dict]) -> go.Figure:
     """Horizontal bars of trends.totals(..., "topic") rows, largest on top, each in its topic's colour; a bar's
     customdata[0] is its slug (what a click on it filters by)."""
     rows = rows[::-1]  # plotly draws the first category at the bottom
-    bars = go.Bar(
+    bars = dict(
+        type="bar",
         x=[row["articles"] for row in rows],
         y=[chart_text(labels.label("topic", row["value"])) for row in rows],
         orientation="h",
@@ -190,11 +196,12 @@ def terms_figure(rows: list[dict], terms: list[str], interval: str, normalised: 
     for term, values in series.items():
         name = chart_text(term)
         traces.append(
-            go.Scatter(
-                x=values["period"], y=values["y"], customdata=values["customdata"], name=name, mode="lines+markers",
-                line_color=colour(term),
-                hovertemplate=hover(f"Term={name}", f"{interval.capitalize()}=%{{x}}", *shown),
-            )
+            {
+                "type": "scatter", "mode": "lines+markers", "x": values["period"], "name": name,
+                "y": np.array(values["y"], dtype=float), "customdata": np.array(values["customdata"], dtype=object),
+                "line": {"color": colour(term)},
+                "hovertemplate": hover(f"Term={name}", f"{interval.capitalize()}=%{{x}}", *shown),
+            }
         )  # fmt: skip
     title = f"Articles matching each term per {interval}" + (" per 1,000 articles" if normalised else "")
     return go.Figure(traces, layout(title, x_title="", y_title="Per 1,000 articles" if normalised else "Articles"))
@@ -203,12 +210,14 @@ def terms_figure(rows: list[dict], terms: list[str], interval: str, normalised: 
 def heatmap(
     cells: dict[tuple[str, str], float | None], rows: list[str], columns: list[str], titles: tuple[str, str, str],
     **options,
-) -> go.Heatmap:  # fmt: skip
+) -> dict:  # fmt: skip
     """A heatmap of cells[(row, column)] (empty where missing), rows top to bottom, hovering each cell's column,
     row and value under titles (column, row, value)."""
     column_title, row_title, value_title = titles
-    return go.Heatmap(
-        z=[[cells.get((row, column)) for column in columns] for row in rows],
+    grid = [[cells.get((row, column)) for column in columns] for row in rows]
+    return dict(
+        type="heatmap",
+        z=np.array(grid, dtype=float if None in cells.values() else None),  # NaN: an empty cell
         x=[chart_text(column) for column in columns],
         y=[chart_text(row) for row in rows],
         colorbar_title_text=value_title,
@@ -275,7 +284,8 @@ def sentiment_bars(rows: list[dict], dimension: str) -> go.Figure | None:
     if not scored:
         return None
     means = [row["mean_sentiment"] for row in scored]
-    bars = go.Bar(
+    bars = dict(
+        type="bar",
         x=means,
         y=[chart_text(f"{labels.label(dimension, row['value'])} (n={row['sentiment_n']})") for row in scored],
         orientation="h",
