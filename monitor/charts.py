@@ -1,8 +1,8 @@
 """The dashboard's charts: rows from monitor.trends in, plotly figures out, with the colours every chart shares.
 No Streamlit and no SQL here: pages fetch the rows, call these and draw the figure.
 
-Figures are built from plotly.graph_objects traces with explicit hover templates: plotly express took about four
-times as long per figure (and a quarter of a second to import), which a cold page paid for each chart. Text
+Figures are built from plotly.graph_objects traces with explicit hover templates: plotly express took about eight
+times the CPU per figure (bench/charts.py) and a quarter of a second to import, which a cold page paid. Text
 from the data (labels, search terms) goes through chart_text, since plotly draws the HTML tags it finds in
 names, tick labels and hover text. Colours are explicit, so Streamlit's theme keeps each value's colour. Each
 figure is made in one go from its traces and layout as dicts, which go.Figure validates once (a go.Bar passed to
