@@ -258,7 +258,19 @@ def main() -> None:
     elif not args.build_only:
         columnar_copy(args.db)
     if not args.build_only:
+        describe(args.db)
         time_pages(args.db, show_calls=args.calls, only=args.only)
+
+
+def describe(path: Path) -> None:
+    """The database's size, for the scale curve (time per page against articles and bytes)."""
+    import sqlite3
+
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        (articles,) = conn.execute("SELECT count(*) FROM articles").fetchone()
+    size = path.stat().st_size
+    per_article = size / max(articles, 1) / 1000
+    print(f"database: {articles:,} articles, {size / 1e9:.2f} GB ({per_article:.1f} kB per article, all included)")
 
 
 def columnar_copy(path: Path) -> None:
