@@ -85,7 +85,7 @@ def volume_figure(rows: list[dict], by: str, as_share: bool, interval: str) -> g
         name = chart_text(labels.label(by, value) if value != "other" else "Other")
         traces.append(
             {
-                "type": "bar", "x": values["period"], "y": np.array(values["y"]), "name": name,
+                "type": "bar", "x": values["period"], "y": np.array(values["y"]), "name": name, "showlegend": True,
                 "customdata": np.array(values["customdata"], dtype=object), "marker": {"color": colour(value)},
                 "hovertemplate": hover(f"{by.capitalize()}={name}", f"{interval.capitalize()}=%{{x}}", *shown),
             }
@@ -197,7 +197,7 @@ def terms_figure(rows: list[dict], terms: list[str], interval: str, normalised: 
         name = chart_text(term)
         traces.append(
             {
-                "type": "scatter", "mode": "lines+markers", "x": values["period"], "name": name,
+                "type": "scatter", "mode": "lines+markers", "x": values["period"], "name": name, "showlegend": True,
                 "y": np.array(values["y"], dtype=float), "customdata": np.array(values["customdata"], dtype=object),
                 "line": {"color": colour(term)},
                 "hovertemplate": hover(f"Term={name}", f"{interval.capitalize()}=%{{x}}", *shown),

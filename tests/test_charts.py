@@ -53,6 +53,8 @@ def test_each_bar_of_the_stacked_volume_carries_its_value_in_its_colour():
     shares = as_sent(charts.volume_figure(rows, "topic", True, "day"))
     assert values(shares["data"][1]["y"]) == [0.3, 0.3] and shares["layout"]["yaxis"]["tickformat"] == ".0%"
     assert shares["data"][1]["hovertemplate"].startswith("Topic=Economy and public finances<br>Day=%{x}<br>share=")
+    one_topic = as_sent(charts.volume_figure(rows[:1], "topic", False, "day"))
+    assert one_topic["data"][0]["showlegend"] is True  # a single stack still names its topic, as before
 
 
 def test_the_top_topics_carry_their_slug_and_the_map_its_iso3_location():
