@@ -1,11 +1,10 @@
 """Streamlit state shared by app.py and the pages: which database, the sidebar filters (the View), cached
-queries, colours and the pieces more than one page draws. No SQL here (monitor.queries and monitor.trends),
-no names (monitor.labels); what one page alone needs lives in that page."""
+queries and the pieces more than one page draws. No SQL here (monitor.queries and monitor.trends), no names
+(monitor.labels), no figures (monitor.charts); what one page alone needs lives in that page."""
 
 from __future__ import annotations
 
 import threading
-import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -15,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import plotly.express as px
 import sqlite_utils
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
@@ -29,7 +27,6 @@ from monitor.selection import PERIODS, SENTIMENT_FULL, Selection
 columnar.enabled = True  # a long-running process: counting two filters or a search at scale pays off here
 
 PARALLEL_QUERIES = 2  # a 2-core laptop
-MIN_SCORED = 5  # a mean sentiment over fewer scored articles is shown faded or left off the map
 STATE_KEY = "newsmon_view"
 FRESH_KEY = "newsmon_view_this_run"  # set by the sidebar, taken by the page it was drawn for
 TITLED_KEY = "newsmon_titled_this_run"  # app.py drew the page's title
@@ -199,28 +196,7 @@ def drill_down(
     state[DRILL_KEY] = (page, params)
 
 
-# ---- colours and charts -----------------------------------------------------------------------------
-
-
-# The world map's shapes are served by this app (static/topojson), not fetched from plotly's CDN.
-MAP_CONFIG = {"topojsonURL": "/app/static/topojson/"}
-PALETTE = px.colors.qualitative.Alphabet + px.colors.qualitative.Dark24
-OTHER_COLOUR = "#b0b0b0"
-
-
-def colour(value: str) -> str:
-    """The same colour for the same topic or country on every chart: topics by their place in the taxonomy,
-    anything else by a stable hash."""
-    if value == "other":
-        return OTHER_COLOUR
-    slugs = list(labels.topic_labels())
-    if value in slugs:
-        return PALETTE[slugs.index(value) % len(PALETTE)]
-    return PALETTE[zlib.crc32(value.encode()) % len(PALETTE)]
-
-
-def colours(values) -> dict[str, str]:
-    return {value: colour(value) for value in values}
+# ---- time ----------------------------------------------------------------------------------------------
 
 
 def local_time(timestamp: str | None, timezone: ZoneInfo | None = None) -> str:
@@ -386,21 +362,6 @@ def database_note(view: View) -> None:
             f"Preparing the columnar copy that counts two filters or a search quickly: {done:,} of {total:,} "
             "articles. Until it is ready such selections take a few seconds."
         )
-
-
-def figure_defaults(figure, *, title: str, y_title: str | None = None, x_title: str | None = None):
-    """Every chart the same way: a title, axis titles, a legend that does not hide the data."""
-    figure.update_layout(
-        title=title,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "title": None},
-        hoverlabel={"namelength": -1},
-    )
-    if y_title is not None:
-        figure.update_yaxes(title=y_title)
-    if x_title is not None:
-        figure.update_xaxes(title=x_title)
-    return figure
 
 
 # ---- shared page pieces ----------------------------------------------------------------------------

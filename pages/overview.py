@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
 
+from monitor import charts, labels, trends
 from monitor import dashboard as ui
-from monitor import labels, trends
 
 HEADLINE_FIGURES = (  # key of trends.headline, label, number format, what it counts
     ("articles", "Articles", "{:,}", "Articles in the selection."),
@@ -90,77 +88,6 @@ def stack_options(by: str) -> dict:
     return {"by": by, "interval": interval, **({"values": chosen} if chosen else {"limit": 8})}
 
 
-# The figures, cached on their rows and options: plotly express takes longer to build a figure than the rollups
-# take to answer, and every click on the page reruns it (a cached figure is a copy, so it is safe to draw).
-@st.cache_data(max_entries=200, show_spinner=False)
-def volume_figure(rows: list[dict], by: str, as_share: bool, interval: str):
-    volume = pd.DataFrame(rows)
-    name = {value: labels.label(by, value) if value != "other" else "Other" for value in volume["value"].unique()}
-    volume["name"] = volume["value"].map(name)
-    colour_by_name = {name[value]: ui.colour(value) for value in name}
-    y, y_title = ("share", "Share of all articles") if as_share else ("articles", "Articles")
-    chart = px.bar(
-        volume, x="period", y=y, color="name", color_discrete_map=colour_by_name, custom_data=["value"],
-        hover_data={"articles": True, "total": True, "share": ":.1%", "period": True, "name": True},
-        labels={"name": by.capitalize(), "period": interval.capitalize(), "total": "All articles"},
-    )  # fmt: skip
-    if as_share:
-        chart.update_yaxes(tickformat=".0%")
-    title = f"Articles per {interval} by {by}, once per tag"
-    return ui.figure_defaults(chart, title=title, y_title=y_title, x_title="")
-
-
-@st.cache_data(max_entries=200, show_spinner=False)
-def sentiment_figure(scored: list[dict], interval: str):
-    chart = px.line(
-        pd.DataFrame(scored), x="period", y="mean_sentiment", markers=True,
-        hover_data={"scored_articles": True, "articles": True, "mean_sentiment": ":.3f"},
-        labels={"mean_sentiment": "Mean sentiment", "scored_articles": "Scored articles",
-                "articles": "All articles", "period": interval.capitalize()},
-    )  # fmt: skip
-    chart.add_hline(y=0, line_dash="dot", line_color="#888")
-    chart.update_yaxes(range=[-1, 1])
-    return ui.figure_defaults(chart, title=f"Mean sentiment per {interval} (VADER, −1 to 1)", x_title="")
-
-
-@st.cache_data(max_entries=200, show_spinner=False)
-def map_figure(rows: list[dict], measure: str):
-    """The world map and how many countries it shows."""
-    countries = pd.DataFrame(rows)
-    countries["iso3"] = [labels.country_alpha3(code) for code in countries["value"]]
-    countries["country"] = [labels.label("country", code) for code in countries["value"]]
-    mapped = countries.dropna(subset=["iso3"])
-    if measure == "mean_sentiment":
-        mapped = mapped[mapped["sentiment_n"] >= ui.MIN_SCORED].dropna(subset=["mean_sentiment"])
-    chart = px.choropleth(
-        mapped, locations="iso3", color=measure, hover_name="country",
-        hover_data={"iso3": False, "articles": True, "mean_sentiment": ":.3f", "sentiment_n": True},
-        color_continuous_scale="RdBu" if measure == "mean_sentiment" else "Blues",
-        range_color=(-0.5, 0.5) if measure == "mean_sentiment" else None,
-        labels={"articles": "Articles", "mean_sentiment": "Mean sentiment", "sentiment_n": "Scored articles"},
-    )  # fmt: skip
-    chart.update_geos(
-        showframe=False, projection_type="natural earth", showland=True, landcolor="#eeeeee", lataxis_range=[-58, 85]
-    )
-    chart.update_layout(height=460)
-    title = "Articles about each country" if measure == "articles" else "Mean sentiment of articles about each country"
-    return ui.figure_defaults(chart, title=title), len(mapped)
-
-
-@st.cache_data(max_entries=200, show_spinner=False)
-def topics_figure(rows: list[dict]):
-    topics = pd.DataFrame(rows)
-    topics["topic"] = [labels.label("topic", slug) for slug in topics["value"]]
-    chart = px.bar(
-        topics.iloc[::-1], x="articles", y="topic", orientation="h", color="value", custom_data=["value"],
-        color_discrete_map=ui.colours(topics["value"]),
-        hover_data={"value": False, "mean_sentiment": ":.3f"},
-        labels={"articles": "Articles", "topic": "", "mean_sentiment": "Mean sentiment"},
-    )  # fmt: skip
-    chart.update_layout(showlegend=False)
-    return ui.figure_defaults(chart, title="Top topics")
-
-
 view = ui.page_view("Overview")
 st.caption(ui.describe(view))
 interval = ui.interval(view)
@@ -218,7 +145,7 @@ with left:
         }
         caption = f"Bars count tags, not articles: {note[by]}, so a day's bar can be taller than its article count."
         st.plotly_chart(
-            volume_figure(rows, by, as_share, interval),
+            charts.volume_figure(rows, by, as_share, interval),
             key="overview_volume",
             on_select=lambda: open_bar(by),
             selection_mode="points",
@@ -230,7 +157,7 @@ with right:
     if not scored:
         st.info("No article in this selection has a sentiment score (only English articles are scored).")
     else:
-        st.plotly_chart(sentiment_figure(scored, interval), key="overview_sentiment")
+        st.plotly_chart(charts.sentiment_figure(scored, interval), key="overview_sentiment")
 
 left, right = st.columns([3, 2])
 with left:
@@ -242,16 +169,16 @@ with left:
     if not countries:
         st.info("No country tags in this selection.")
     else:
-        chart, mapped = map_figure(countries, measure)
+        chart, mapped = charts.map_figure(countries, measure)
         codes = {labels.country_alpha3(row["value"]): row["value"] for row in countries}
         st.plotly_chart(
-            chart, key="overview_choropleth", config=ui.MAP_CONFIG, on_select=lambda: open_country(codes),
+            chart, key="overview_choropleth", config=charts.MAP_CONFIG, on_select=lambda: open_country(codes),
             selection_mode="points",
         )  # fmt: skip
         if measure == "mean_sentiment":
             left_off = len(countries) - mapped
             st.caption(
-                f"Countries with fewer than {ui.MIN_SCORED} scored (English) articles are left grey"
+                f"Countries with fewer than {charts.MIN_SCORED} scored (English) articles are left grey"
                 + (f" ({left_off} in this selection)." if left_off else ".")
                 + " Hover a country for the number of scored articles."
             )
@@ -260,7 +187,9 @@ with right:
     if not topics:
         st.info("No topic tags in this selection.")
     else:
-        st.plotly_chart(topics_figure(topics), key="overview_topics", on_select=open_topic, selection_mode="points")
+        st.plotly_chart(
+            charts.topics_figure(topics), key="overview_topics", on_select=open_topic, selection_mode="points"
+        )
 
 left, right = st.columns([2, 3])
 with left:

@@ -1,5 +1,5 @@
 """The dashboard in a real browser: every page renders, a sidebar filter goes into the link and the figures, a
-table row opens the reader, the Export page downloads a correct CSV, the search box takes what analysts type,
+bar of a chart opens its articles, a table row opens the reader, the Export page downloads a correct CSV, the search box takes what analysts type,
 and a link opened as the first visit shows the app's own menu.
 Each test leaves a full-page screenshot in tests/e2e/screenshots/ to look at."""
 
@@ -100,6 +100,73 @@ def test_a_topic_picked_in_the_sidebar_goes_into_the_link_and_the_figures(page, 
     settle(page)
     assert f"topic={slug}" in page.url
     expect(page.get_by_text(re.compile(rf"^{expected:,} articles · page 1 of"))).to_be_visible()
+
+
+# Found while rebuilding the charts (and the same with the plotly express charts before): the click reaches the
+# drill-down and the Articles page opens, but with the sidebar back at its defaults (Last 30 days, no topic), and
+# for a bar of the stacked volume (a custom range) with "TypeError: 'float' object is not iterable" in
+# dashboard.sidebar (the sentiment slider's state is gone). Strict: these fail loudly once the drill-down is fixed.
+CHART_DRILL_DOWN_LOSES_THE_SIDEBAR = pytest.mark.xfail(
+    strict=True, reason="a chart's drill-down opens the Articles page with the sidebar state lost"
+)
+
+
+def click_tallest_bar(page: Page, chart_key: str) -> None:
+    """Click the middle of the chart's largest bar, "Other" (grey) left out: plotly reads the click from where the
+    mouse is."""
+    bars = page.locator(f".st-key-{chart_key} .js-plotly-plot .bars .point path")
+    expect(bars.first).to_be_attached(timeout=30_000)
+    bars.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # let plotly finish its transitions
+    boxes = bars.evaluate_all(
+        """paths => paths.filter(p => getComputedStyle(p).fill !== "rgb(176, 176, 176)")
+                         .map(p => { const r = p.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"""
+    )
+    x, y, width, height = max(boxes, key=lambda box: box[2] * box[3])
+    page.mouse.click(x + width / 2, y + height / 2)
+
+
+def articles_count(page: Page) -> int:
+    shown = page.get_by_text(re.compile(r"^[\d,]+ articles? · page 1 of"))
+    expect(shown).to_be_visible(timeout=30_000)
+    return int(shown.inner_text().split()[0].replace(",", ""))
+
+
+@CHART_DRILL_DOWN_LOSES_THE_SIDEBAR
+def test_a_bar_of_the_stacked_volume_opens_the_articles_of_its_day_and_topic(page, dashboard, screenshot):
+    open_page(page, dashboard.url(), "Overview")
+    click_tallest_bar(page, "overview_volume")
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+.*"), timeout=30_000)
+    settle(page)
+    topic = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+    first, last = (re.search(rf"[?&]{name}=(\d{{4}}-\d{{2}}-\d{{2}})", page.url).group(1) for name in ("from", "to"))
+    assert first == last, page.url  # a day's bar (the test database spans less than four months)
+    (expected,) = sql(
+        dashboard,
+        """SELECT count(DISTINCT a.id) FROM articles a JOIN article_topics t ON t.article_id = a.id
+           WHERE t.topic = ? AND substr(a.published_at, 1, 10) = ?""",
+        [topic, first],
+    )[0]
+    assert expected > 0
+    assert articles_count(page) == expected
+    assert_no_exception(page)
+    screenshot()
+
+
+@CHART_DRILL_DOWN_LOSES_THE_SIDEBAR
+def test_a_bar_of_the_top_topics_opens_the_articles_on_that_topic(page, dashboard, screenshot):
+    open_page(page, dashboard.url(), "Overview")
+    click_tallest_bar(page, "overview_topics")
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+"), timeout=30_000)
+    settle(page)
+    topic = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+    counts = dict(sql(dashboard, "SELECT topic, count(DISTINCT article_id) FROM article_topics GROUP BY topic"))
+    assert counts[topic] == max(counts.values())  # the tallest bar is a topic with the most articles
+    assert articles_count(page) == counts[topic]
+    assert_no_exception(page)
+    screenshot()
 
 
 def test_clicking_a_table_row_opens_the_reader_with_its_evidence(page, dashboard, screenshot):
