@@ -150,9 +150,18 @@ def page_view(title: str) -> View:
         st.session_state.pop(FRESH_KEY, None)
         database_note(view)
     if drill := st.session_state.pop(DRILL_KEY, None):
-        page, params = drill
-        st.switch_page(PAGES_DIR / f"{page}.py", query_params=params or None)
+        _switch_with_selection(*drill)
     return view
+
+
+def _switch_with_selection(page: str, params: dict | None) -> None:
+    """Open `page` with the selection the sidebar drew in this run. st.switch_page sends no widget values, so
+    Streamlit drops the sidebar's state on the way: the selection goes in the link instead, and the next run loads
+    it into the widgets as on a first visit (the filter keys are removed so that it does)."""
+    link = {key: st.query_params.get_all(key) for key in (*selection.SELECTION_PARAMS, "db") if key in st.query_params}
+    for key in FILTER_KEYS:
+        st.session_state.pop(key, None)
+    st.switch_page(PAGES_DIR / f"{page}.py", query_params={**link, **(params or {})})
 
 
 def _run_through_app() -> None:
@@ -212,6 +221,7 @@ def local_time(timestamp: str | None, timezone: ZoneInfo | None = None) -> str:
 # ---- the sidebar -----------------------------------------------------------------------------------
 
 WIDGETS = {f"f_{dimension.name}": dimension for dimension in FILTER_DIMENSIONS}  # session-state key -> dimension
+FILTER_KEYS = ("f_period", "f_range", *WIDGETS, "f_sentiment", "f_query")  # every widget of the sidebar's selection
 
 
 def _browser_timezone() -> ZoneInfo:

@@ -102,15 +102,6 @@ def test_a_topic_picked_in_the_sidebar_goes_into_the_link_and_the_figures(page, 
     expect(page.get_by_text(re.compile(rf"^{expected:,} articles · page 1 of"))).to_be_visible()
 
 
-# Found while rebuilding the charts (and the same with the plotly express charts before): the click reaches the
-# drill-down and the Articles page opens, but with the sidebar back at its defaults (Last 30 days, no topic), and
-# for a bar of the stacked volume (a custom range) with "TypeError: 'float' object is not iterable" in
-# dashboard.sidebar (the sentiment slider's state is gone). Strict: these fail loudly once the drill-down is fixed.
-CHART_DRILL_DOWN_LOSES_THE_SIDEBAR = pytest.mark.xfail(
-    strict=True, reason="a chart's drill-down opens the Articles page with the sidebar state lost"
-)
-
-
 def click_tallest_bar(page: Page, chart_key: str) -> None:
     """Click the middle of the chart's largest bar, "Other" (grey) left out: plotly reads the click from where the
     mouse is."""
@@ -132,7 +123,6 @@ def articles_count(page: Page) -> int:
     return int(shown.inner_text().split()[0].replace(",", ""))
 
 
-@CHART_DRILL_DOWN_LOSES_THE_SIDEBAR
 def test_a_bar_of_the_stacked_volume_opens_the_articles_of_its_day_and_topic(page, dashboard, screenshot):
     open_page(page, dashboard.url(), "Overview")
     click_tallest_bar(page, "overview_volume")
@@ -154,7 +144,6 @@ def test_a_bar_of_the_stacked_volume_opens_the_articles_of_its_day_and_topic(pag
     screenshot()
 
 
-@CHART_DRILL_DOWN_LOSES_THE_SIDEBAR
 def test_a_bar_of_the_top_topics_opens_the_articles_on_that_topic(page, dashboard, screenshot):
     open_page(page, dashboard.url(), "Overview")
     click_tallest_bar(page, "overview_topics")
