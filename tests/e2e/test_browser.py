@@ -158,6 +158,25 @@ def test_a_bar_of_the_top_topics_opens_the_articles_on_that_topic(page, dashboar
     screenshot()
 
 
+def test_a_drill_down_keeps_the_rest_of_the_selection(page, dashboard, screenshot):
+    open_page(page, dashboard.url(lang="en"), "Overview")
+    click_tallest_bar(page, "overview_topics")
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+"), timeout=30_000)
+    settle(page)
+    assert "lang=en" in page.url and "period=all" in page.url, page.url
+    topic = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+    (expected,) = sql(
+        dashboard,
+        """SELECT count(DISTINCT a.id) FROM articles a JOIN article_topics t ON t.article_id = a.id
+           WHERE t.topic = ? AND a.language = 'en'""",
+        [topic],
+    )[0]
+    assert articles_count(page) == expected
+    assert_no_exception(page)
+    screenshot()
+
+
 def test_clicking_a_table_row_opens_the_reader_with_its_evidence(page, dashboard, screenshot):
     open_page(page, dashboard.url("articles"), "Articles")
     table = page.locator(".st-key-articles_table").get_by_test_id("stDataFrame")
