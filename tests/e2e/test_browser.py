@@ -117,6 +117,16 @@ def click_tallest_bar(page: Page, chart_key: str) -> None:
     page.mouse.click(x + width / 2, y + height / 2)
 
 
+def drill_into_topic(page: Page, url: str, chart_key: str) -> str:
+    """Open the Overview at `url`, click the chart's tallest bar, and return the topic of the Articles page it opens."""
+    open_page(page, url, "Overview")
+    click_tallest_bar(page, chart_key)
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+"), timeout=30_000)
+    settle(page)
+    return re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+
+
 def articles_count(page: Page) -> int:
     shown = page.get_by_text(re.compile(r"^[\d,]+ articles? · page 1 of"))
     expect(shown).to_be_visible(timeout=30_000)
@@ -124,12 +134,7 @@ def articles_count(page: Page) -> int:
 
 
 def test_a_bar_of_the_stacked_volume_opens_the_articles_of_its_day_and_topic(page, dashboard, screenshot):
-    open_page(page, dashboard.url(), "Overview")
-    click_tallest_bar(page, "overview_volume")
-    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
-    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+.*"), timeout=30_000)
-    settle(page)
-    topic = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+    topic = drill_into_topic(page, dashboard.url(), "overview_volume")
     first, last = (re.search(rf"[?&]{name}=(\d{{4}}-\d{{2}}-\d{{2}})", page.url).group(1) for name in ("from", "to"))
     assert first == last, page.url  # a day's bar (the test database spans less than four months)
     (expected,) = sql(
@@ -145,12 +150,7 @@ def test_a_bar_of_the_stacked_volume_opens_the_articles_of_its_day_and_topic(pag
 
 
 def test_a_bar_of_the_top_topics_opens_the_articles_on_that_topic(page, dashboard, screenshot):
-    open_page(page, dashboard.url(), "Overview")
-    click_tallest_bar(page, "overview_topics")
-    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
-    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+"), timeout=30_000)
-    settle(page)
-    topic = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
+    topic = drill_into_topic(page, dashboard.url(), "overview_topics")
     counts = dict(sql(dashboard, "SELECT topic, count(DISTINCT article_id) FROM article_topics GROUP BY topic"))
     assert counts[topic] == max(counts.values())  # the tallest bar is a topic with the most articles
     assert articles_count(page) == counts[topic]
@@ -159,13 +159,8 @@ def test_a_bar_of_the_top_topics_opens_the_articles_on_that_topic(page, dashboar
 
 
 def test_a_drill_down_keeps_the_rest_of_the_selection(page, dashboard, screenshot):
-    open_page(page, dashboard.url(lang="en"), "Overview")
-    click_tallest_bar(page, "overview_topics")
-    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
-    page.wait_for_url(re.compile(r"[?&]topic=[a-z_]+"), timeout=30_000)
-    settle(page)
+    topic = drill_into_topic(page, dashboard.url(lang="en"), "overview_topics")
     assert "lang=en" in page.url and "period=all" in page.url, page.url
-    topic = re.search(r"[?&]topic=([a-z_]+)", page.url).group(1)
     (expected,) = sql(
         dashboard,
         """SELECT count(DISTINCT a.id) FROM articles a JOIN article_topics t ON t.article_id = a.id
