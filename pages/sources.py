@@ -9,8 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from monitor import dashboard as ui
-from monitor import labels, rule_preview, scheduler, sources, store, trends
-from monitor.ingest import jobs
+from monitor import labels, rule_preview, sources, store, trends
 from monitor.models import IngestError
 from monitor.reader import escape_markdown, plain_text, safe_link
 
@@ -174,6 +173,8 @@ with fetch_tab:
     enabled = [source for source in health if source.enabled]
     st.caption(f"Fetches all {len(enabled)} enabled sources now, whether due or not (4 hosts at a time).")
     if st.button("Fetch now", disabled=not enabled, type="primary", key="sources_fetch"):
+        from monitor import scheduler  # HTTP and page extraction: imported on the first fetch, not every first visit
+
         bar = st.progress(0.0, text="Fetching…")
         outcomes: list[scheduler.SourceOutcome] = []
 
@@ -198,6 +199,8 @@ with upload_tab:
     )  # fmt: skip
     source_name = st.text_input("Source name for these articles (optional)", key="sources_upload_name")
     if uploads and st.button("Ingest the files", key="sources_ingest"):
+        from monitor.ingest import jobs  # the parsers: imported on the first upload
+
         with tempfile.TemporaryDirectory(prefix="newsmon-upload-") as folder:
             paths = []
             for upload in uploads:
