@@ -79,6 +79,7 @@ def preview_rules(
     from monitor.analysis.article import analyse, rules_fingerprint
 
     started = time.perf_counter()
+    rules = rules_fingerprint()  # also makes analyse() look at the files now, not up to a second later
     ids = store.newest_article_ids(db, limit)
     total = db.execute("SELECT count(*) FROM articles").fetchone()[0] if limit is not None else len(ids)
     changes: dict[tuple[str, str], TagChange] = {}
@@ -112,7 +113,7 @@ def preview_rules(
             progress(min(done + BATCH_SIZE, len(ids)), len(ids))
     ordered = sorted(changes.values(), key=lambda c: (-(c.gained + c.lost), DIMENSIONS.index(c.dimension), c.tag))
     return RulePreview(
-        rules=rules_fingerprint(),
+        rules=rules,
         checked=checked,
         stored=total,
         never_analysed=never,

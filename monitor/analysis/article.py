@@ -7,7 +7,10 @@ same transaction as the article; `newsmon analyse` re-runs it when the rules cha
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +23,9 @@ CODE_VERSION = "2"  # 2: countries mentioned and about (towns, regions, other la
 # declare their CMS default, say "en-us", for every entry).
 LANGUAGE_OVERRIDE_CONFIDENCE = 0.9
 KEYWORDS_PER_ARTICLE = 10
+# analyse() looks at the rule files' dates at most this often: an edit (while the fetcher runs) takes effect within
+# a second, and a batch of articles no longer pays eight stat() calls each.
+RULES_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,10 @@ def analyse(
 ) -> ArticleAnalysis:
     """Every tag for one article, with the evidence for each. `topic_classifier` (trained on the stored articles,
     see monitor/topic_training.py) tags the articles whose topic the rules are not sure of."""
+    rules = _current_rules()
     chosen, detected, method = _settle_language(title, body, declared_language)
-    topic_tags, confident, model_id = topic_model.tag_article(title, body, chosen, topic_classifier)
-    places = countries.analyse_countries(title, body)
+    topic_tags, confident, model_id = topic_model.tag_article(title, body, chosen, topic_classifier, rules.taxonomy)
+    places = countries.analyse_countries(title, body, rules.gazetteer)
     return ArticleAnalysis(
         language=chosen,
         language_detected=detected,
@@ -95,10 +102,10 @@ def analyse(
         countries=places.about,
         countries_mentioned=places.mentioned,
         topics=tuple(topic_tags),
-        sentiment=sentiment.score(title, body, chosen),
+        sentiment=sentiment.score(title, body, chosen, scorer=rules.scorer),
         keywords=tuple(keywords.extract(title, body, chosen, top=KEYWORDS_PER_ARTICLE)),
         signature=clusters.signature(title, body),
-        rules=rules_fingerprint(),
+        rules=rules.fingerprint,
         confident_topic=confident,
         topic_model=model_id,
     )
@@ -134,22 +141,87 @@ def check_rules() -> None:
 
 
 def rules_fingerprint() -> str:
-    """Changes whenever the analysis code version or a rule file (taxonomy, gazetteer, lexicon, tone rules) changes."""
-    paths = (config.TAXONOMY, config.COUNTRY_ALIASES, config.NEWS_LEXICON, config.TONE_RULES)
-    return _fingerprint(tuple((str(path), _mtime(path)) for path in paths))
+    """Changes whenever the analysis code version or a rule file (taxonomy, gazetteer, lexicon, tone rules) changes.
+    Looks at the files now, so the next analyse() uses the rules this names (a command calls it before a batch)."""
+    global _loaded
+    paths = _rule_paths()
+    dates = _file_dates(paths)
+    with _loading:
+        loaded = _loaded
+        if loaded is not None and all(map(_same, paths, loaded.paths)):
+            _loaded = replace(loaded, checked=time.monotonic()) if dates == loaded.dates else None
+    return _fingerprint(dates)
 
 
-def _mtime(path: Path) -> float:
+def _rule_paths() -> tuple[Path, Path, Path, Path]:
+    return (config.TAXONOMY, config.COUNTRY_ALIASES, config.NEWS_LEXICON, config.TONE_RULES)
+
+
+def _file_dates(paths: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime in ns, size) of each file: the key the loaders keep their compiled rules under."""
+    return tuple((str(path), *_date(path)) for path in paths)
+
+
+def _date(path: Path) -> tuple[int, int]:
     try:
-        return path.stat().st_mtime
+        info = os.stat(path)
     except OSError:
-        return 0.0
+        return 0, -1
+    return info.st_mtime_ns, info.st_size
+
+
+@dataclass(frozen=True)
+class _LoadedRules:
+    """The rules analyse() uses, loaded together, and when their files were last looked at."""
+
+    paths: tuple[Path, ...]  # config's path objects when loaded: a test or a command that points config elsewhere
+    dates: tuple[tuple[str, int, int], ...]
+    fingerprint: str
+    taxonomy: topics.Taxonomy
+    gazetteer: countries.Gazetteer
+    scorer: sentiment.Scorer
+    checked: float  # time.monotonic()
+
+
+_loaded: _LoadedRules | None = None
+_loading = threading.Lock()
+
+
+def _current_rules() -> _LoadedRules:
+    """The loaded rules, with their files' dates looked at again when RULES_CHECK_SECONDS have passed or config
+    points at other files; a changed file is loaded again (each loader keeps its compiled rules per file date)."""
+    global _loaded
+    paths = _rule_paths()
+    now = time.monotonic()
+    loaded = _loaded
+    if loaded is not None and now - loaded.checked < RULES_CHECK_SECONDS and all(map(_same, paths, loaded.paths)):
+        return loaded
+    with _loading:
+        dates = _file_dates(paths)
+        if loaded is not None and dates == loaded.dates and all(map(_same, paths, loaded.paths)):
+            _loaded = loaded = replace(loaded, checked=now)
+            return loaded
+        _loaded = loaded = _LoadedRules(
+            paths=paths,
+            dates=dates,
+            fingerprint=_fingerprint(dates),
+            taxonomy=topics.load_taxonomy(),
+            gazetteer=countries.load_gazetteer(),
+            scorer=sentiment.scorer(),
+            checked=time.monotonic(),  # after loading, which may take a second when nothing is compiled yet
+        )
+        return loaded
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a is b or a == b
 
 
 @lru_cache(maxsize=8)
-def _fingerprint(files: tuple[tuple[str, float], ...]) -> str:
+def _fingerprint(files: tuple[tuple[str, int, int], ...]) -> str:
+    """The digest of the code version and the files' bytes (their dates are only the cache key)."""
     digest = hashlib.sha1(CODE_VERSION.encode())
-    for path, _ in files:
+    for path, *_ in files:
         try:
             digest.update(Path(path).read_bytes())
         except OSError:

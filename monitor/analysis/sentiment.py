@@ -65,7 +65,9 @@ __all__ = [
     "load_news_lexicon",
     "load_tone_rules",
     "looks_english",
+    "Scorer",
     "score",
+    "scorer",
 ]
 
 # |compound| at or above this is positive/negative. VADER's own convention is 0.05 for one text; calibrated on the
@@ -228,7 +230,7 @@ def load_tone_rules(path: Path | None = None) -> ToneRules:
 
 
 @dataclass(frozen=True)
-class _Scorer:
+class Scorer:
     """An analyzer with its lexicon, plus the phrase matcher (None without the news lexicon)."""
 
     analyzer: Any
@@ -240,7 +242,7 @@ class _Scorer:
     movers: frozenset[str] = frozenset()  # up, down and comparison words, to skip sentences without one fast
 
 
-_SCORERS: dict[object, _Scorer] = {}
+_SCORERS: dict[object, Scorer] = {}
 # What a direction x quantity pairing becomes before VADER reads the sentence: one token with the pairing's valence
 # for the direction, one token outside the lexicon for the quantity (so "losses" no longer counts on its own).
 _GOOD_MOVE = "good_news_move"
@@ -260,7 +262,7 @@ def _file_key(path: Path) -> tuple[str, int, int]:
         return (str(path), 0, 0)
 
 
-def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | None = None) -> _Scorer:
+def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | None = None) -> Scorer:
     """The analyzer for plain VADER or VADER + news lexicon and tone rules; created once (again if a file changes)."""
     path = Path(path) if path is not None else config.NEWS_LEXICON
     rules_path = Path(rules_path) if rules_path is not None else config.TONE_RULES
@@ -271,7 +273,7 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
     base = _SCORERS.get("vader")
     if base is None:
         analyzer = SentimentIntensityAnalyzer()
-        base = _Scorer(analyzer, analyzer.lexicon, None, {}, frozenset())
+        base = Scorer(analyzer, analyzer.lexicon, None, {}, frozenset())
         _SCORERS["vader"] = base
     if not news_lexicon:
         return base
@@ -299,7 +301,7 @@ def _scorer(news_lexicon: bool, path: Path | None = None, rules_path: Path | Non
     lexicon[_GOOD_MOVE] = rules.valence
     lexicon[_BAD_MOVE] = -rules.valence
     analyzer.lexicon = lexicon
-    scorer = _Scorer(
+    scorer = Scorer(
         analyzer,
         lexicon,
         finder if lex.phrases else None,
@@ -669,7 +671,7 @@ def _figure_moves(
     return found
 
 
-def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[str, list[str], list[str]]:
+def _prepare(scorer: Scorer, sentence: str, fired: dict[str, None]) -> tuple[str, list[str], list[str]]:
     """The sentence as VADER reads it (news phrases joined, direction x quantity pairings rewritten), with its
     whitespace tokens lower-cased and those stripped of punctuation."""
     text = sentence
@@ -699,7 +701,7 @@ def _prepare(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> tuple[st
     return text, raw, stripped
 
 
-def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> float:
+def _score_sentence(scorer: Scorer, sentence: str, fired: dict[str, None]) -> float:
     """VADER compound of one sentence (news phrases and pairings first); 0 without calling VADER if no lexicon word."""
     text, raw, stripped = _prepare(scorer, sentence, fired)
     lexicon = scorer.lexicon.keys()
@@ -720,8 +722,16 @@ def _score_sentence(scorer: _Scorer, sentence: str, fired: dict[str, None]) -> f
     return _compound(scorer.analyzer, text, text.split(), lowered)
 
 
-def score(title: str, body: str, language: str | None, *, news_lexicon: bool = True) -> Sentiment:
-    """The tone of an article: weighted mean of sentence scores, headline counted HEADLINE_WEIGHT times."""
+def scorer(news_lexicon: bool = True) -> Scorer:
+    """The analyzer `score` uses (VADER alone, or with the news lexicon and tone rules as the files are now)."""
+    return _scorer(news_lexicon)
+
+
+def score(
+    title: str, body: str, language: str | None, *, news_lexicon: bool = True, scorer: Scorer | None = None
+) -> Sentiment:
+    """The tone of an article: weighted mean of sentence scores, headline counted HEADLINE_WEIGHT times. `scorer`
+    (from `scorer()`, kept by the caller) saves looking at the lexicon files' dates again."""
     title = (title or "").strip()
     body = (body or "").strip()
     lang = (language or "").strip().lower() or None
@@ -743,7 +753,8 @@ def score(title: str, body: str, language: str | None, *, news_lexicon: bool = T
     if not title and not body:
         return Sentiment(None, None, "not scored: no text", 0, (), ())
 
-    scorer = _scorer(news_lexicon)
+    if scorer is None:
+        scorer = _scorer(news_lexicon)
     fired: dict[str, None] = {}
     weighted = 0.0
     weights = 0.0

@@ -1,3 +1,7 @@
+import shutil
+import time
+
+from monitor import config
 from monitor.analysis import article
 
 ENGLISH = (
@@ -34,3 +38,28 @@ def test_no_declaration_is_detected_and_evidence_is_json_ready():
         "positive",
     }
     assert evidence["rules"] == article.rules_fingerprint()
+
+
+def _add_topic(path, slug):
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f'\n[topics.{slug}]\nlabel = "{slug}"\nthreshold = 1\nterms = {{ "recede" = 5 }}\n')
+
+
+def test_an_edited_rule_file_is_used_within_a_second_and_at_once_after_rules_fingerprint(tmp_path, monkeypatch):
+    taxonomy = tmp_path / "taxonomy.toml"
+    shutil.copy(config.TAXONOMY, taxonomy)
+    monkeypatch.setattr(config, "TAXONOMY", taxonomy)  # another file: looked at on the next call
+    before = article.analyse(*ENGLISH, "en")
+    assert "receding" not in {tag.slug for tag in before.topics}
+    clock = [time.monotonic()]
+    monkeypatch.setattr(article.time, "monotonic", lambda: clock[0])
+    _add_topic(taxonomy, "receding")
+    assert article.analyse(*ENGLISH, "en").rules == before.rules  # within the second: not looked at yet
+    clock[0] += article.RULES_CHECK_SECONDS
+    after = article.analyse(*ENGLISH, "en")
+    assert "receding" in {tag.slug for tag in after.topics} and after.rules == article.rules_fingerprint()
+
+    _add_topic(taxonomy, "waters")  # a command calls rules_fingerprint() first: then the edit counts at once
+    rules = article.rules_fingerprint()
+    again = article.analyse(*ENGLISH, "en")
+    assert again.rules == rules != after.rules and "waters" in {tag.slug for tag in again.topics}
