@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
@@ -51,6 +51,7 @@ class _Rules:
     pairs: frozenset[tuple[str, str]]  # two-word boilerplate ("read more", "web desk")
     firsts: frozenset[str]  # their first words, a cheap first test
     titles: frozenset[str]
+    readings: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)  # token -> _reading(token)
 
 
 def _read_words(path: Path) -> list[str]:
@@ -115,10 +116,12 @@ class _Text:
         self._scan(rest, 1.0)
 
     def _scan(self, text: str, weight: float, headline_case: bool = False) -> None:
-        """One pass over the tokens (whitespace-split, punctuation stripped): the hot loop, kept lean."""
+        """One pass over the tokens (whitespace-split): the hot loop, kept lean. What a token is (stop word, name,
+        punctuation...) depends on the token alone, so it is worked out once (`_reading`) and remembered."""
         rules, clear_caps, lower, forms = self.rules, self.clear_caps, self.lower, self.forms
-        stop, boilerplate, pairs, first_words = rules.stop, rules.boilerplate, rules.pairs, rules.firsts
-        punct, sentence_end, capital_runs = _PUNCT, _SENTENCE_END, self.capital_runs
+        pairs, capital_runs, readings = rules.pairs, self.capital_runs, rules.readings
+        if len(readings) > _MAX_READINGS:  # a bound on memory; common words come back at once
+            readings.clear()
         found = self.grams[weight]
         unigrams = found.unigrams
         words: list[str] = []
@@ -136,55 +139,42 @@ class _Text:
 
         for paragraph in text.split("\n"):
             sentence_start, pending = True, ""
-            for token, low in zip(paragraph.split(), paragraph.lower().split(), strict=False):
-                word = low.strip(punct)
-                if pending:  # two-word boilerplate: "read more", "Web Desk"
-                    if (pending, word) in pairs:
-                        if words and words[-1] == pending:
-                            words.pop()
-                        if words:
-                            end_run()
-                        words, pending = [], ""
-                        continue
-                    pending = ""
-                if word in stop and (token[0] == low[0] or not _is_acronym(token.strip(punct), word, boilerplate)):
+            for token in paragraph.split():
+                reading = readings.get(token)
+                if reading is None:
+                    reading = readings[token] = _reading(token, rules)
+                if pending and (pending, reading[1]) in pairs:  # two-word boilerplate: "read more", "Web Desk"
+                    if words and words[-1] == pending:
+                        words.pop()
+                    if words:
+                        end_run()
+                    words, pending = [], ""
+                    continue
+                kind, _, pending, ends = reading[:4]
+                if kind is _STOP:
                     if words:  # the common case: a stop word ends the run
                         if has_capital or len(words) > 1:
                             end_run()
                         else:
                             unigrams.append(words[0])
                             words, ambiguous_cap = [], False
-                    if word in first_words:
-                        pending = word
-                    sentence_start = word != low and not sentence_end.isdisjoint(low[low.rfind(word[-1:]) :])
+                    sentence_start = ends
                     continue
-                if word == low:
-                    core, ends_sentence, break_after = token, False, False
-                else:
-                    if not word:  # a dash, a bullet, a lone quote
-                        if words:
-                            end_run()
-                        sentence_start = sentence_start or not sentence_end.isdisjoint(token)
-                        continue
-                    at = low.find(word)
-                    core = token[at : at + len(word)]
-                    if at and words:  # opening bracket or quote
+                if kind is _WORD:
+                    _, _, _, ends, word, core, opens, capitalised, break_after = reading
+                    if opens and words:  # opening bracket or quote
                         end_run()
-                    tail = low[at + len(word) :]
-                    break_after = bool(tail)
-                    ends_sentence = break_after and not sentence_end.isdisjoint(tail)
-                if not word.isalpha():  # possessive, apostrophe, hyphen, digits
-                    if word[-2:] in _POSSESSIVE:
-                        word, core = word[:-2], core[:-2]
-                    word = word.replace("’", "'")
-                    if len(word) < 2 or word[0].isdigit() or word in stop and not _is_acronym(core, word, boilerplate):
-                        if words:
-                            end_run()
-                        sentence_start = ends_sentence
-                        continue
-                if word in first_words:
-                    pending = word
-                if core[0] != word[0]:  # capitalised
+                elif kind is _BREAK:
+                    if words:
+                        end_run()
+                    sentence_start = ends
+                    continue
+                else:  # a dash, a bullet, a lone quote
+                    if words:
+                        end_run()
+                    sentence_start = sentence_start or ends
+                    continue
+                if capitalised:
                     has_capital = True
                     if word not in forms or (forms[word].isupper() and not core.isupper()):
                         forms[word] = core  # "Islamabad" rather than the dateline's "ISLAMABAD"
@@ -203,7 +193,7 @@ class _Text:
                 words.append(word)
                 if break_after:
                     end_run()
-                sentence_start = ends_sentence
+                sentence_start = ends
             if words:
                 end_run()
 
@@ -215,6 +205,43 @@ class _Text:
     def display(self, key: str) -> str:
         proper, forms = self.proper, self.forms
         return " ".join(forms[word] if word in proper else word for word in key.split())
+
+
+_STOP, _WORD, _BREAK, _PUNCTUATION = "stop", "word", "break", "punctuation"
+_MAX_READINGS = 50_000  # distinct tokens remembered per language (about 15 MB at most)
+
+
+def _reading(token: str, rules: _Rules) -> tuple:
+    """What `_scan` needs to know of a token, worked out from the token alone:
+    (kind, word as stripped for the boilerplate pairs, pending first word of a pair or "", whether a sentence
+    ends or starts after it) and, for a kind of _WORD, (word, core as written, opens with a bracket or quote,
+    capitalised, punctuation after it)."""
+    stop, boilerplate, punct, sentence_end = rules.stop, rules.boilerplate, _PUNCT, _SENTENCE_END
+    low = token.lower()
+    word = low.strip(punct)
+    stripped = word
+    if word in stop and (token[0] == low[0] or not _is_acronym(token.strip(punct), word, boilerplate)):
+        ends = word != low and not sentence_end.isdisjoint(low[low.rfind(word[-1:]) :])
+        return (_STOP, stripped, word if word in rules.firsts else "", ends)
+    if word == low:
+        core, ends_sentence, break_after, opens = token, False, False, False
+    else:
+        if not word:
+            return (_PUNCTUATION, stripped, "", not sentence_end.isdisjoint(token))
+        at = low.find(word)
+        core = token[at : at + len(word)]
+        opens = bool(at)
+        tail = low[at + len(word) :]
+        break_after = bool(tail)
+        ends_sentence = break_after and not sentence_end.isdisjoint(tail)
+    if not word.isalpha():  # possessive, apostrophe, hyphen, digits
+        if word[-2:] in _POSSESSIVE:
+            word, core = word[:-2], core[:-2]
+        word = word.replace("’", "'")
+        if len(word) < 2 or word[0].isdigit() or word in stop and not _is_acronym(core, word, boilerplate):
+            return (_BREAK, stripped, "", ends_sentence)
+    pending = word if word in rules.firsts else ""
+    return (_WORD, stripped, pending, ends_sentence, word, core, opens, core[0] != word[0], break_after)
 
 
 def _split_lead(body: str) -> tuple[str, str]:
