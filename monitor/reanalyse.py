@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from monitor import store, topic_training
-from monitor.analysis.article import analyse, rules_fingerprint
+from monitor.analysis.article import analyse_many, rules_fingerprint
 
 BATCH_SIZE = 500
 
@@ -38,9 +38,8 @@ def analyse_stored(
     model = topic_training.current_model(db)
     for done in range(0, len(ids), BATCH_SIZE):
         batch = store.articles_text(db, ids[done : done + BATCH_SIZE])
-        store.replace_analysis(
-            db, [(row, analyse(row["title"], row["body"], row["declared_language"], model)) for row in batch]
-        )
+        texts = [(row["title"], row["body"], row["declared_language"]) for row in batch]
+        store.replace_analysis(db, list(zip(batch, analyse_many(texts, model), strict=True)))
         if progress:
             progress(min(done + BATCH_SIZE, len(ids)), len(ids))
     if ids:

@@ -76,7 +76,7 @@ def preview_rules(
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every article)")
     from monitor import store
-    from monitor.analysis.article import analyse, rules_fingerprint
+    from monitor.analysis.article import analyse_many, rules_fingerprint
 
     started = time.perf_counter()
     rules = rules_fingerprint()  # also makes analyse() look at the files now, not up to a second later
@@ -87,13 +87,14 @@ def preview_rules(
     for done in range(0, len(ids), BATCH_SIZE):
         batch = ids[done : done + BATCH_SIZE]
         before = store.stored_tags(db, batch)
-        for row in store.articles_text(db, batch):
-            old = before.get(row["id"])
-            if old is None:
-                never += 1
-                continue
-            checked += 1
-            new = new_tags(analyse(row["title"], row["body"], row["declared_language"]))
+        stored = store.articles_text(db, batch)
+        rows = [row for row in stored if row["id"] in before]
+        never += len(stored) - len(rows)
+        checked += len(rows)
+        analyses = analyse_many([(row["title"], row["body"], row["declared_language"]) for row in rows])
+        for row, analysis in zip(rows, analyses, strict=True):
+            old = before[row["id"]]
+            new = new_tags(analysis)
             differs = False
             for dimension in DIMENSIONS:
                 for tag, gained in [(t, True) for t in new[dimension] - old[dimension]] + [

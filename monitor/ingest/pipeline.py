@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from monitor import store, topic_training
-from monitor.analysis.article import ArticleAnalysis, analyse
+from monitor.analysis.article import ArticleAnalysis, analyse_many
 from monitor.ingest import limits, workers
 from monitor.models import ParsedArticle
 from monitor.normalise import canonical_url, clean_text, content_hash, content_url, iso, to_utc
@@ -215,7 +215,7 @@ class _Writer:
             self._save(self.pending.popleft())
 
     def _analyse_here(self, records: list[store.ArticleRecord]) -> list[ArticleAnalysis]:
-        return [analyse(record.title, record.body, record.language, self.model) for record in records]
+        return analyse_many([(record.title, record.body, record.language) for record in records], self.model)
 
     def _save(self, pending: _Pending) -> None:
         analyses = pending.analyses

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from monitor import config
 from monitor.analysis import topic_model
-from monitor.analysis.article import ArticleAnalysis, analyse, check_rules
+from monitor.analysis.article import ArticleAnalysis, analyse_many, check_rules
 
 log = logging.getLogger(__name__)
 
@@ -107,4 +107,4 @@ def _stop_with(writer: int) -> None:
 
 def analyse_chunk(texts: list[tuple[str, str, str | None]]) -> list[ArticleAnalysis]:
     """In a worker: the analysis of (title, body, declared language) texts, in order."""
-    return [analyse(title, body, language, _model[0]) for title, body, language in texts]
+    return analyse_many(texts, _model[0])

@@ -63,3 +63,9 @@ def test_an_edited_rule_file_is_used_within_a_second_and_at_once_after_rules_fin
     rules = article.rules_fingerprint()
     again = article.analyse(*ENGLISH, "en")
     assert again.rules == rules != after.rules and "waters" in {tag.slug for tag in again.topics}
+
+
+def test_analyse_many_gives_what_analyse_gives_for_each_text():
+    texts = [(*ENGLISH, "en"), (*URDU, "en"), (*ENGLISH, None), ("", "", None), (*URDU, None)]
+    assert article.analyse_many(texts) == [article.analyse(*text) for text in texts]
+    assert article.analyse_many([]) == []
