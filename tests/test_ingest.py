@@ -249,8 +249,8 @@ def test_known_articles_are_not_analysed_again(db_path, inputs, monkeypatch):
     from monitor.ingest import pipeline
 
     calls = []
-    real = pipeline.analyse
-    monkeypatch.setattr(pipeline, "analyse", lambda *args: calls.append(args) or real(*args))
+    real = pipeline.analyse_many
+    monkeypatch.setattr(pipeline, "analyse_many", lambda texts, *args: calls.extend(texts) or real(texts, *args))
     run_cli("ingest", str(inputs))
     assert len(calls) == 4
     run_cli("ingest", str(inputs))
