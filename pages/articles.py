@@ -75,7 +75,8 @@ def _country_rows(tags: list[dict]) -> list[dict]:
             "mentions": tag["mentions"],
             "in title": tag["in_title"],
             "matched": ", ".join(tag["matched"]),
-            # where the article places its event, or the first party of talks: what chose the main country
+            # where the article places its event, the first party of talks or the actor of a measure (what chose the
+            # main country), or that it is only a venue
             "main-country evidence": ", ".join(tag.get("located", [])),
         }
         for tag in tags
@@ -103,7 +104,7 @@ def evidence_panel(article: dict) -> None:
     about = {tag["code"] for tag in evidence["countries"]}
     passing = [tag for tag in evidence.get("countries_mentioned", []) if tag["code"] not in about]
     if passing:
-        st.markdown("**Countries only mentioned** (below the threshold)")
+        st.markdown("**Countries only mentioned** (below the threshold, or the venue of talks or a match)")
         st.dataframe(
             _country_rows(passing), hide_index=True, key="evidence_countries_mentioned", column_config=EVIDENCE_COLUMNS
         )

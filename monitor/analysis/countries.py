@@ -134,7 +134,8 @@ class CountryTag:
     mentions: int
     matched: tuple[str, ...]  # surface forms found in the text, most frequent first
     in_title: bool
-    # where the article places its event in this country: "in Rakhine (title)", "KABUL (dateline)"
+    # where the article places its event in this country: "in Rakhine (title)", "KABUL (dateline)"; or what else chose
+    # it as the main country (the first party of talks, the actor of a measure), or that it is only a venue
     located: tuple[str, ...] = ()
 
 
@@ -297,6 +298,10 @@ class Locatives:
     after: frozenset[str] = frozenset()
     between: frozenset[str] = frozenset()
     venues: frozenset[str] = frozenset()  # "talks", "summit": where those are held is a venue, not the story
+    matches: frozenset[str] = frozenset()  # "beat", "qualifier": a match in a country with no side is a venue too
+    measures: frozenset[str] = frozenset()  # "sanctions", "tariffs": a measure has no place of its own
+    targets: frozenset[str] = frozenset()  # "on", "पर": with a measure, the locative names its target, not a place
+    clauses: frozenset[str] = frozenset()  # "as", "amid": a subordinate clause's place is a circumstance
     longest: int = 0  # words in the longest preposition or postposition
 
 
@@ -426,7 +431,9 @@ def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -
     """The countries it is about with the main one first: where the title places the event, else the dateline or
     the first sentence, else the strongest. Only the title can add a country ("Chinese engineers killed in blast
     in Quetta" is about Pakistan however often China is named); the dateline and the first sentence only choose
-    among the countries the article is about (they often name where a minister spoke or shares fell)."""
+    among the countries the article is about (they often name where a minister spoke or shares fell). The venue of
+    talks or of a match between other countries is only mentioned."""
+    about = [t for t in about if not _is_venue(t)]
     chosen = {t.code for t in about}
     candidates = about + [t for t in mentioned if t.code not in chosen and _location_rank(t) == 0][:1]
     if not candidates:
@@ -437,7 +444,12 @@ def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -
 
 def _location_rank(tag: CountryTag) -> int:
     """0 when the title places the event in this country, 1 the dateline or the first sentence, 2 neither."""
-    return min((0 if " (title" in place else 1 for place in tag.located), default=2)
+    return min((0 if " (title" in place else 1 for place in tag.located if not place.endswith(_VENUE)), default=2)
+
+
+def _is_venue(tag: CountryTag) -> bool:
+    """Whether the title names this country only as the venue of talks or a match between others."""
+    return bool(tag.located) and all(place.endswith(_VENUE) for place in tag.located)
 
 
 def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
@@ -692,17 +704,23 @@ def _located(
 ) -> dict[str, list[str]]:
     """Where the article says its event takes place, per country, as the words that say it: a place (not a
     country's name or capital) in the title; a country or place after a locative word ("in", "near", "در") or
-    before a postposition ("میں", "के पास") in the title or the first sentence; the place of the dateline. Nothing
-    when the title is about talks or a summit: where they are held says nothing of what they are about."""
+    before a postposition ("میں", "के पास") in the title or the first sentence; the place of the dateline. Talks
+    and matches on neutral ground are about their parties, not their venue; a measure has no place of its own (see
+    [location] in the alias file)."""
     out: dict[str, list[str]] = {}
     locatives = gaz.locatives
+    norm = _normalise(title) if title_hits else ""
+    words = f" {' '.join(norm.split())} "
+    # "sanctions on Russia": with a measure, "on" names its target, not a place
+    measure = _names_any(words, locatives.measures)
+    targets = locatives.targets if measure else frozenset()
     if title_hits:
-        norm = _normalise(title) if locatives.longest else ""
+        clause = _subordinate_start(norm, title_hits, 0, locatives)
         for hit in title_hits:
             code, kind = hit.entry.code, hit.entry.kind
-            if code is None or kind in ("clue", "demonym"):
+            if code is None or kind in ("clue", "demonym") or hit.start >= clause:
                 continue
-            phrase = _with_locative(title, norm, hit, locatives) if norm else None
+            phrase = _with_locative(title, norm, hit, locatives, targets)
             # a place, not a capital in any language, nor a word after a clitic: "برای" (for) is not "ب" + "رای"
             place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
             if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
@@ -715,39 +733,87 @@ def _located(
     lead_hits = [h for h in body_hits if h.start < first_end]
     if lead_hits:
         dateline_end = _dateline_end(body)
-        norm = _normalise(body[:first_end]) if locatives.longest else ""
+        lead_norm = _normalise(body[:first_end]) if locatives.longest else ""
+        clause = _subordinate_start(lead_norm, lead_hits, max(lead_start, dateline_end), locatives)
         for hit in lead_hits:
             code, kind = hit.entry.code, hit.entry.kind
             if code is None or kind in ("clue", "demonym"):
                 continue
             if hit.stop <= dateline_end:
                 out.setdefault(code, []).append(f"{body[hit.start : hit.stop]} (dateline)")
-            elif norm and hit.start >= lead_start and hit.stop <= first_end:
-                phrase = _with_locative(body, norm, hit, locatives)
+            elif lead_norm and hit.start >= lead_start and hit.stop <= first_end and hit.start < clause:
+                phrase = _with_locative(body, lead_norm, hit, locatives, targets)
                 if phrase is not None:
                     out.setdefault(code, []).append(f"{phrase} (first sentence)")
-    if title_hits and locatives.venues:
-        words = f" {' '.join(_normalise(title).split())} "
-        if any(f" {venue} " in words for venue in locatives.venues):
-            # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the
-            # first party the title names stands for them (as "Pakistan" for the talks of both)
-            norm = _normalise(title) if locatives.longest else ""
-            for hit in title_hits:
-                party = hit.entry.code is not None and hit.entry.kind != "clue"
-                if party and not (norm and _with_locative(title, norm, hit, locatives)):
-                    party_named = title[hit.start : hit.stop]
-                    return {hit.entry.code: [f"{party_named} (title: talks or an agreement, first party named)"]}
+    if not title_hits:
+        return out
+    # the countries the title names outside a locative phrase: the parties of talks, the sides of a match
+    parties = [
+        h for h in title_hits if h.entry.code is not None and h.entry.kind != "clue"
+        and not (locatives.longest and _with_locative(title, norm, h, locatives))
+    ]  # fmt: skip
+    party_codes = {h.entry.code for h in parties}
+    titled = {code for code, places in out.items() if any(p.endswith(" (title)") for p in places)}
+    talks = _names_any(words, locatives.venues)
+    neutral = _names_any(words, locatives.matches) and len(party_codes) > 1 and titled and not titled & party_codes
+    if talks or neutral:
+        # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the first
+        # party the title names stands for them (as "Pakistan" for the talks of both)
+        if not parties:
             return {}
+        what = "talks or an agreement, first party named" if talks else "a match on neutral ground, first side named"
+        first = parties[0]
+        chosen = {first.entry.code: [f"{title[first.start : first.stop]} (title: {what})"]}
+        if len(party_codes) > 1:  # where two parties or more meet is only mentioned
+            for code in titled - party_codes:
+                chosen[code] = [
+                    f"{place.removesuffix(' (title)')} {_VENUE}" for place in out[code] if "(title)" in place
+                ]
+        return chosen
+    if measure and not titled:
+        # "US imposes new sanctions on Russia": the country that acts, named first (a demonym is rarely the actor:
+        # "Mexican tomatoes face new duties")
+        actor = next((h for h in parties if h.entry.kind != "demonym"), None)
+        if actor is not None:
+            return {actor.entry.code: [f"{title[actor.start : actor.stop]} (title: a measure, the country that acts)"]}
     return out
+
+
+_VENUE = "(title: the venue of talks or a match, not a party: only mentioned)"
+
+
+def _names_any(words: str, phrases: frozenset[str]) -> bool:
+    """Whether `words` (normalised, single spaces, a space at each end) holds one of `phrases` as whole words."""
+    return any(f" {phrase} " in words for phrase in phrases)
+
+
+def _subordinate_start(norm: str, hits: list[_Hit], start: int, locatives: Locatives) -> int:
+    """Where the subordinate clause of a title or sentence begins ("... as inflation climbs in Uruguay"), when its
+    main clause (from `start`) names a country, else the end: then the clause's place is the only one given."""
+    if not locatives.clauses or not norm:
+        return len(norm) + 1 if norm else 1 << 30
+    at = min(
+        (m.start() for phrase in locatives.clauses for m in re.finditer(rf"(?<!\S){re.escape(phrase)}(?!\S)", norm)
+         if m.start() > start),
+        default=-1,
+    )  # fmt: skip
+    if at < 0:
+        return 1 << 30
+    names = any(
+        start <= h.start < at and h.entry.code is not None and h.entry.kind not in ("clue", "demonym") for h in hits
+    )
+    return at if names else 1 << 30
 
 
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?۔।](?:\s|$)|\n")
 
 
-def _with_locative(text: str, norm: str, hit: _Hit, locatives: Locatives) -> str | None:
-    """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None.
-    `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
+def _with_locative(
+    text: str, norm: str, hit: _Hit, locatives: Locatives, ignore: frozenset[str] = frozenset()
+) -> str | None:
+    """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None; the
+    words of `ignore` do not count. `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
     reach = (_MAX_BETWEEN + locatives.longest) * 16
     window = max(0, hit.start - reach)
     words = [(m.group(), m.start()) for m in _WORD.finditer(norm, window, hit.start)]
@@ -758,14 +824,16 @@ def _with_locative(text: str, norm: str, hit: _Hit, locatives: Locatives) -> str
             break
         end = len(words) - skip
         for n in range(1, min(locatives.longest, end) + 1):
-            if " ".join(w for w, _ in words[end - n : end]) in locatives.before:
+            word = " ".join(w for w, _ in words[end - n : end])
+            if word in locatives.before and word not in ignore:
                 return text[words[end - n][1] : hit.stop]
     words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
     for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
         if skip and words[skip - 1][0] not in locatives.between:
             break
         for n in range(1, min(locatives.longest, len(words) - skip) + 1):
-            if " ".join(w for w, _ in words[skip : skip + n]) in locatives.after:
+            word = " ".join(w for w, _ in words[skip : skip + n])
+            if word in locatives.after and word not in ignore:
                 return text[hit.start : words[skip + n - 1][1]]
     return None
 
@@ -936,7 +1004,9 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
     language is not known here, and the words of one language rarely stand next to a place in another)."""
     if not isinstance(table, dict):
         raise fail("[location] must be a table of languages, e.g. [location.en]")
-    words: dict[str, set[str]] = {"before": set(), "after": set(), "between": set(), "venues": set()}
+    words: dict[str, set[str]] = {
+        key: set() for key in ("before", "after", "between", "venues", "matches", "measures", "targets", "clauses")
+    }
     for language, lists in table.items():
         where = f"[location.{language}]"
         if not isinstance(lists, dict):
@@ -949,6 +1019,10 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
         after=frozenset(words["after"]),
         between=frozenset(words["between"]),
         venues=frozenset(words["venues"]),
+        matches=frozenset(words["matches"]),
+        measures=frozenset(words["measures"]),
+        targets=frozenset(words["targets"]),
+        clauses=frozenset(words["clauses"]),
         longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
