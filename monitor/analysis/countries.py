@@ -61,6 +61,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "min_city_population": 100_000,
     "shared_city_ratio": 0.1,
     "exonym_population": 300_000,
+    "foreign_script_population": 500_000,
     "main_where_located": False,
 }
 _DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
@@ -168,6 +169,7 @@ class Settings:
     min_city_population: int
     shared_city_ratio: float
     exonym_population: int
+    foreign_script_population: int
     main_where_located: bool
     languages: tuple[str, ...]
     kind_weights: Mapping[str, float]
@@ -954,7 +956,11 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     case_sensitive = set(_strings(rules, "case_sensitive", "[rules]", fail))
     person_names = {_key(n) for n in _strings(rules, "person_names", "[rules]", fail)}
     drop_places = {_key(_ascii_fold(n)) for n in _strings(rules, "drop_places", "[rules]", fail)}
+    locatives = _read_locatives(data.get("location", {}), fail)
+    # "province", "ولایت": a word that stands between a locative and a place is never a place itself
+    drop_places |= locatives.between
     common = {_key(w) for w in _strings(rules, "needs_context", "[rules]", fail)} | _common_words(settings.languages)
+    common |= _foreign_script_names(settings.foreign_script_population)
 
     # (form, code, kind, curated, rule, population) from every source, merged by normalised phrase below
     phrases: list[_Phrase] = []
@@ -994,7 +1000,7 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
         phrases=len(entries),
         automaton=_Phrases.build(dict(words)) if words else None,
         arabic_automaton=_Phrases.build(dict(arabic)) if arabic else None,
-        locatives=_read_locatives(data.get("location", {}), fail),
+        locatives=locatives,
         capital_names=capital_names,
     )
 
@@ -1283,6 +1289,39 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
     return out
 
 
+# The countries whose own places are written in Arabic script (Arabic, Persian, Urdu) or in Devanagari (Hindi,
+# Nepali); India's are written in Urdu too.
+_ARABIC_SCRIPT_COUNTRIES = frozenset({
+    "AE", "AF", "BH", "DJ", "DZ", "EG", "IN", "IQ", "IR", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PK", "PS",
+    "QA", "SA", "SD", "SO", "SY", "TN", "YE",
+})  # fmt: skip
+_DEVANAGARI_COUNTRIES = frozenset({"IN", "NP"})
+
+
+def _foreign_script_names(population: int) -> frozenset[str]:
+    """The one-word names, in Arabic script or Devanagari, of the towns below `population` of countries that do not
+    write that script. Written without short vowels they are often ordinary words ("ليل", night, is Lille; "ديسي"
+    is Dessie in Ethiopia): such a name needs support from the article, as a small town does."""
+    cities, capitals = _geonames()
+    capital_names = {code: _ascii_fold(capital).lower() for code, capital in capitals.items()}
+    keys: set[str] = set()
+    for city in cities:
+        code = city["countrycode"]
+        if int(city["population"]) >= population or capital_names.get(code) == _ascii_fold(city["name"]).lower():
+            continue  # a big city, or a capital: known by its name in every language
+        for name in city["alternatenames"]:
+            arabic = _is_arabic(name)
+            if arabic and code in _ARABIC_SCRIPT_COUNTRIES:
+                continue
+            if not arabic and (code in _DEVANAGARI_COUNTRIES or not _OTHER_SCRIPTS.search(name)):
+                continue
+            for variant in (_ARABIC_MARKS.sub("", name), name.replace("\u093c", "")):  # and without nukta
+                key = _key(variant)
+                if key and " " not in key:
+                    keys.add(key)
+    return frozenset(keys)
+
+
 def _capital_names(names: Mapping[str, str]) -> frozenset[str]:
     """The normalised names of every capital in every language ("kiew", "moscou", "برلین"): in a title they
     stand for a government as often as for a place."""
@@ -1354,6 +1393,7 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
         min_city_population=int(values["min_city_population"]),
         shared_city_ratio=float(values["shared_city_ratio"]),
         exonym_population=int(values["exonym_population"]),
+        foreign_script_population=int(values["foreign_script_population"]),
         main_where_located=bool(values["main_where_located"]),
         languages=tuple(languages),
         kind_weights=MappingProxyType({k: float(v) for k, v in weights.items()}),

@@ -759,3 +759,20 @@ def test_a_place_in_a_subordinate_clause_is_a_circumstance_when_the_main_clause_
         gazetteer,
     )
     assert bus.main == "NP" and by_code(bus.about)["NP"].located == ("in Nepal (title)",)
+
+
+def test_a_foreign_towns_name_in_arabic_script_needs_support_from_the_article(gazetteer):
+    # "ليل" is "night" and Lille in Arabic script; "يوميا" is "daily" and Umeå
+    night = score_countries("عاصفة في الأردن", "هطلت أمطار غزيرة ليل الأحد، وتنتج المصانع ألف طن يوميا.", gazetteer)
+    assert {t.code for t in night} == {"JO"}
+    lille = score_countries("مهرجان في ليل", "افتتح في مدينة ليل الفرنسية مهرجان للكتاب.", gazetteer)
+    assert "FR" in {t.code for t in lille}
+    # a capital and a big city count alone in any script
+    assert {t.code for t in score_countries("وفد في أوسلو", "", gazetteer)} == {"NO"}
+    assert {t.code for t in score_countries("مباراة في ميلانو", "", gazetteer)} == {"IT"}
+
+
+def test_a_word_that_stands_between_a_locative_and_a_place_is_not_a_place(gazetteer):
+    # "ولایت" (province) is also a small town in Iran, and "نوری" (optical) another one, Nur, with an ending
+    tags = score_countries("قطع اینترنت در چند ولایت", "کابل - اینترنت فیبر نوری در ولایت بلخ قطع شد.", gazetteer)
+    assert {t.code for t in tags} == {"AF"}
