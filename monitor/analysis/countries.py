@@ -681,6 +681,8 @@ def _choose_place(
     if hit.entry.needs_context or top_population < settings.min_city_population:
         return top_code, False
     if " " not in hit.entry.key and top_population < 1_000_000 and _starts_sentence(text, hit.start):
+        if hit.start < _DATELINE_CHARS and 0 < hit.stop <= _dateline_end(text):
+            return top_code, True  # "LUDWIGSHAFEN - ": a dateline names a place
         return top_code, False  # "Tour operators said": a capital at the start of a sentence says nothing
     return top_code, True
 

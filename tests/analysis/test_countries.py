@@ -776,3 +776,12 @@ def test_a_word_that_stands_between_a_locative_and_a_place_is_not_a_place(gazett
     # "ولایت" (province) is also a small town in Iran, and "نوری" (optical) another one, Nur, with an ending
     tags = score_countries("قطع اینترنت در چند ولایت", "کابل - اینترنت فیبر نوری در ولایت بلخ قطع شد.", gazetteer)
     assert {t.code for t in tags} == {"AF"}
+
+
+def test_a_dateline_names_a_place_though_it_starts_the_text(gazetteer):
+    # a town of 100,000 or more at the start of a sentence needs support; before a dateline's dash it does not
+    dateline = score_countries("Chemiekonzern meldet Gewinn", "LUDWIGSHAFEN - Der Konzern meldete Gewinne.", gazetteer)
+    assert {t.code for t in dateline} == {"DE"}
+    assert not score_countries("Chemiekonzern meldet Gewinn", "Ludwigshafen meldete Gewinne.", gazetteer)
+    # Geneva, the venue of talks, before the small Genevas of the United States
+    assert {t.code for t in score_countries("Talks resume", "GENEVA - Envoys met again.", gazetteer)} == {"CH"}
