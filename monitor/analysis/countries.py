@@ -306,6 +306,18 @@ class Locatives:
     clauses: frozenset[str] = frozenset()  # "as", "amid": a subordinate clause's place is a circumstance
     longest: int = 0  # words in the longest preposition or postposition
 
+    @functools.cached_property
+    def patterns(self) -> dict[str, re.Pattern[str] | None]:
+        """One regular expression per word list, finding its phrases as whole words in normalised text."""
+        return {name: _phrases_pattern(getattr(self, name)) for name in ("venues", "matches", "measures", "clauses")}
+
+
+def _phrases_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = sorted((r"\s+".join(map(re.escape, p.split())) for p in phrases), key=len, reverse=True)
+    return re.compile(rf"(?<!\S)(?:{'|'.join(alternatives)})(?!\S)")
+
 
 _MAX_BETWEEN = 3  # "dans le sud du Liban": at most this many words between the locative and the place
 
@@ -713,13 +725,13 @@ def _located(
     [location] in the alias file)."""
     out: dict[str, list[str]] = {}
     locatives = gaz.locatives
+    patterns = locatives.patterns
     norm = _normalise(title) if title_hits else ""
-    words = f" {' '.join(norm.split())} "
     # "sanctions on Russia": with a measure, "on" names its target, not a place
-    measure = _names_any(words, locatives.measures)
+    measure = _finds(patterns["measures"], norm)
     targets = locatives.targets if measure else frozenset()
     if title_hits:
-        clause = _subordinate_start(norm, title_hits, 0, locatives)
+        clause = _subordinate_start(norm, title_hits, 0, patterns["clauses"])
         for hit in title_hits:
             code, kind = hit.entry.code, hit.entry.kind
             if code is None or kind in ("clue", "demonym") or hit.start >= clause:
@@ -738,7 +750,7 @@ def _located(
     if lead_hits:
         dateline_end = _dateline_end(body)
         lead_norm = _normalise(body[:first_end]) if locatives.longest else ""
-        clause = _subordinate_start(lead_norm, lead_hits, max(lead_start, dateline_end), locatives)
+        clause = _subordinate_start(lead_norm, lead_hits, max(lead_start, dateline_end), patterns["clauses"])
         for hit in lead_hits:
             code, kind = hit.entry.code, hit.entry.kind
             if code is None or kind in ("clue", "demonym"):
@@ -751,15 +763,18 @@ def _located(
                     out.setdefault(code, []).append(f"{phrase} (first sentence)")
     if not title_hits:
         return out
+    titled = {code for code, places in out.items() if any(p.endswith(" (title)") for p in places)}
+    talks = _finds(patterns["venues"], norm)
+    match = titled and _finds(patterns["matches"], norm)
+    if not (talks or match or (measure and not titled)):
+        return out
     # the countries the title names outside a locative phrase: the parties of talks, the sides of a match
     parties = [
         h for h in title_hits if h.entry.code is not None and h.entry.kind != "clue"
         and not (locatives.longest and _with_locative(title, norm, h, locatives))
     ]  # fmt: skip
     party_codes = {h.entry.code for h in parties}
-    titled = {code for code, places in out.items() if any(p.endswith(" (title)") for p in places)}
-    talks = _names_any(words, locatives.venues)
-    neutral = _names_any(words, locatives.matches) and len(party_codes) > 1 and titled and not titled & party_codes
+    neutral = match and len(party_codes) > 1 and not titled & party_codes
     if talks or neutral:
         # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the first
         # party the title names stands for them (as "Pakistan" for the talks of both)
@@ -786,27 +801,24 @@ def _located(
 _VENUE = "(title: the venue of talks or a match, not a party: only mentioned)"
 
 
-def _names_any(words: str, phrases: frozenset[str]) -> bool:
-    """Whether `words` (normalised, single spaces, a space at each end) holds one of `phrases` as whole words."""
-    return any(f" {phrase} " in words for phrase in phrases)
+def _finds(pattern: re.Pattern[str] | None, norm: str) -> bool:
+    return pattern is not None and pattern.search(norm) is not None
 
 
-def _subordinate_start(norm: str, hits: list[_Hit], start: int, locatives: Locatives) -> int:
+_NO_CLAUSE = 1 << 62
+
+
+def _subordinate_start(norm: str, hits: list[_Hit], start: int, clauses: re.Pattern[str] | None) -> int:
     """Where the subordinate clause of a title or sentence begins ("... as inflation climbs in Uruguay"), when its
-    main clause (from `start`) names a country, else the end: then the clause's place is the only one given."""
-    if not locatives.clauses or not norm:
-        return len(norm) + 1 if norm else 1 << 30
-    at = min(
-        (m.start() for phrase in locatives.clauses for m in re.finditer(rf"(?<!\S){re.escape(phrase)}(?!\S)", norm)
-         if m.start() > start),
-        default=-1,
-    )  # fmt: skip
-    if at < 0:
-        return 1 << 30
+    main clause (from `start`) names a country; else never: the clause's place is then the only one given."""
+    found = clauses.search(norm, start + 1) if clauses is not None else None
+    if found is None:
+        return _NO_CLAUSE
+    at = found.start()
     names = any(
         start <= h.start < at and h.entry.code is not None and h.entry.kind not in ("clue", "demonym") for h in hits
     )
-    return at if names else 1 << 30
+    return at if names else _NO_CLAUSE
 
 
 _WORD = re.compile(r"\S+")
