@@ -507,7 +507,8 @@ def article_rows(
 
 ANALYSIS_COLUMNS = """
     (SELECT group_concat(country, ';') FROM
-        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY is_main DESC, score DESC))
+        AS countries,
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
         AS countries_mentioned,
@@ -575,7 +576,8 @@ SORTS = {  # an index serves each but the title's (see article_page)
 
 PAGE_COLUMNS = """a.id, a.url, a.title, a.source, a.author, a.published_at, a.language,
     (SELECT group_concat(country, ';') FROM
-        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY score DESC)) AS countries,
+        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY is_main DESC, score DESC))
+        AS countries,
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
         AS countries_mentioned,

@@ -24,7 +24,7 @@ ARTICLE_COLUMNS = {
     "sentiment": st.column_config.NumberColumn(
         "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
     ),
-    "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
+    "countries": st.column_config.TextColumn("About", help="Countries the article is about, the main one first"),
     "topics": st.column_config.TextColumn("Topics", help="Strongest first", width=280),
 }
 

@@ -228,3 +228,27 @@ def test_search_pages_are_the_same_whether_hits_are_looked_up_or_listed_first(fi
     # dates read from the facts index rather than from each article's row.
     assert "articles_published_at" in plans[0.0] and "TEMP B-TREE" not in plans[0.0], plans[0.0]
     assert "COVERING INDEX articles_facts" in plans[2.0], plans[2.0]
+
+
+MAIN_TITLE = "Chinese engineers hurt in blast in Quetta"
+MAIN_BODY = (
+    "Three Chinese engineers working on a Chinese-funded road were hurt on Tuesday. China condemned the attack and "
+    "Beijing asked for protection of Chinese workers. The Chinese embassy said the engineers were stable."
+)
+
+
+def test_lists_and_exports_give_the_main_country_first_though_another_scores_more(db):
+    from monitor.analysis.article import analyse
+    from monitor.store import ArticleRecord
+
+    analysis = analyse(MAIN_TITLE, MAIN_BODY, "en")
+    scores = {tag.code: tag.score for tag in analysis.countries}
+    assert scores["CN"] > scores["PK"]  # China is named most; the blast is in Pakistan
+    when = "2025-11-03T10:00:00Z"
+    store.save_articles(db, [ArticleRecord(url="https://main.example/1", content_hash="m1", source="Dawn",
+                                           title=MAIN_TITLE, body=MAIN_BODY, published_at=when, fetched_at=when,
+                                           language="en", analysis=analysis)])  # fmt: skip
+    (row,) = queries.article_page(db, Filters())
+    assert row["countries"] == "PK;CN"
+    assert next(queries.article_rows(db, Filters()))["countries"] == "PK;CN"
+    assert db.execute("SELECT country FROM article_countries WHERE is_main").fetchall() == [("PK",)]
