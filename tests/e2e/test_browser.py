@@ -172,6 +172,30 @@ def test_a_drill_down_keeps_the_rest_of_the_selection(page, dashboard, screensho
     screenshot()
 
 
+def test_a_country_on_the_map_opens_the_articles_about_it(page, dashboard, screenshot):
+    open_page(page, dashboard.url(), "Overview")
+    shapes = page.locator(".st-key-overview_choropleth .js-plotly-plot path.choroplethlocation")
+    expect(shapes.first).to_be_attached(timeout=30_000)
+    shapes.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # let plotly finish drawing
+    # The country with the most articles (its shape's data holds the count), clicked at the middle of its outline.
+    x, y, width, height = shapes.evaluate_all(
+        """paths => paths.filter(p => p.__data__ && p.__data__.z !== undefined)
+                         .sort((a, b) => b.__data__.z - a.__data__.z)
+                         .map(p => { const r = p.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })[0]"""
+    )
+    page.mouse.click(x + width / 2, y + height / 2)
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]country=[A-Z]{2}"), timeout=30_000)
+    settle(page)
+    country = re.search(r"[?&]country=([A-Z]{2})", page.url).group(1)
+    counts = dict(sql(dashboard, "SELECT country, count(*) FROM article_countries GROUP BY country"))
+    assert counts[country] == max(counts.values()), (country, counts)
+    assert articles_count(page) == counts[country]
+    assert_no_exception(page)
+    screenshot()
+
+
 def test_clicking_a_table_row_opens_the_reader_with_its_evidence(page, dashboard, screenshot):
     open_page(page, dashboard.url("articles"), "Articles")
     table = page.locator(".st-key-articles_table").get_by_test_id("stDataFrame")
