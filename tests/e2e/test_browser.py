@@ -1,5 +1,5 @@
 """The dashboard in a real browser: every page renders, a sidebar filter goes into the link and the figures, a
-bar of a chart opens its articles, a table row opens the reader, the Export page downloads a correct CSV, the search box takes what analysts type,
+bar of a chart or a country on the map opens its articles, a table row opens the reader, the Export page downloads a correct CSV, the search box takes what analysts type,
 and a link opened as the first visit shows the app's own menu.
 Each test leaves a full-page screenshot in tests/e2e/screenshots/ to look at."""
 
