@@ -24,7 +24,7 @@ ARTICLE_COLUMNS = {
     "sentiment": st.column_config.NumberColumn(
         "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
     ),
-    "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
+    "countries": st.column_config.TextColumn("About", help="Countries the article is about, the main one first"),
     "topics": st.column_config.TextColumn("Topics", help="Strongest first", width=280),
 }
 
@@ -38,7 +38,8 @@ def article_table(rows: list[dict]) -> list[dict]:
             "title": row["title"],
             "countries": ", ".join((row["countries"] or "").split(";")) if row["countries"] else "",
             "topics": ", ".join(labels.topic_label(slug) for slug in row["topics"].split(";")) if row["topics"] else "",
-            "sentiment": row["sentiment"],
+            # to the shown precision, and + 0.0 turns -0.0 into 0.0: a tone of -0.001 shows as +0.00, not -0.00
+            "sentiment": None if row["sentiment"] is None else round(row["sentiment"], 2) + 0.0,
         }
         for row in rows
     ]
