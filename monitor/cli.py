@@ -423,7 +423,8 @@ def _country_line(tag: dict) -> str:
     from monitor import labels
 
     where = ", in the title" if tag["in_title"] else ""
-    # where the article places its event, or the first party of talks: what chose the main country
+    # where the article places its event, the first party of talks or the actor of a measure (what chose the main
+    # country), or that it is only a venue
     located = f"; main-country evidence: {', '.join(tag['located'])}" if tag.get("located") else ""
     return (
         f"{tag['code']} {labels.country_name(tag['code'])}: score {tag['score']:.2f}, "
@@ -445,7 +446,7 @@ def explain_lines(evidence: dict, *, current_rules: str) -> list[str]:
     about = {tag["code"] for tag in evidence["countries"]}
     passing = [tag for tag in evidence.get("countries_mentioned", []) if tag["code"] not in about]
     if passing:
-        lines.append("Countries only mentioned (below the threshold):")
+        lines.append("Countries only mentioned (below the threshold, or the venue of talks or a match):")
         lines += ["  " + _country_line(tag) for tag in passing]
     lines.append("Topics, strongest first:")
     for tag in evidence["topics"] or [{"slug": None}]:

@@ -117,7 +117,8 @@ ARTICLE_MEANINGS = {
     "author": "byline as published",
     "published_at": "publication time, ISO 8601 UTC",
     "language": "language, ISO 639-1",
-    "countries": "countries the article is about, ISO alpha-2, ';'-separated, strongest first",
+    "countries": "countries the article is about, ISO alpha-2, ';'-separated, the main one (where the event takes "
+    "place) first, then strongest first",
     "countries_mentioned": "every country the article names (those it is about too), ISO alpha-2, ';'-separated, "
     "strongest first",
     "topics": "topic slugs, ';'-separated, strongest first",

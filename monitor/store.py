@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VERSION = 12
+VERSION = 13
 
 SCHEMA = """
 -- Where articles come from: feeds and pages polled on a schedule. Health columns are updated
@@ -154,6 +154,7 @@ CREATE TABLE article_countries (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     country    TEXT NOT NULL,               -- ISO alpha-2
     score      REAL NOT NULL,
+    is_main    INTEGER NOT NULL DEFAULT 0,  -- v13: 1 for its main country (where the event is), listed first
     PRIMARY KEY (article_id, country)
 ) WITHOUT ROWID;
 -- Country filter: the articles about a country.
@@ -488,6 +489,14 @@ def update_from_11_to_12(conn: sqlite3.Connection) -> None:
     _new_generation(conn)
 
 
+def update_from_12_to_13(conn: sqlite3.Connection) -> None:
+    """The main country of each article (article_countries.is_main): instant. Articles stored before it have
+    none (their countries stay strongest first) until `newsmon analyse` re-tags them."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(article_countries)")}
+    if "is_main" not in columns:
+        conn.execute("ALTER TABLE article_countries ADD COLUMN is_main INTEGER NOT NULL DEFAULT 0")
+
+
 # Forward migrations: MIGRATIONS[n] turns a version-n database into version n+1.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: update_from_1_to_2,
@@ -501,6 +510,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     9: update_from_9_to_10,
     10: update_from_10_to_11,
     11: update_from_11_to_12,
+    12: update_from_12_to_13,
 }
 
 
@@ -777,7 +787,12 @@ def _write_analysis(
     for keyword in analysis.keywords:  # the first of equal phrases, as INSERT OR IGNORE kept it
         tags["article_keywords"].setdefault(keyword.phrase, keyword.score)
     for table, scores in tags.items():
-        rows.setdefault(table, []).extend((article_id, value, score) for value, score in scores.items())
+        if table == "article_countries":  # the first is the main country (see countries.analyse_countries)
+            rows.setdefault(table, []).extend(
+                (article_id, value, score, rank == 0) for rank, (value, score) in enumerate(scores.items())
+            )
+        else:
+            rows.setdefault(table, []).extend((article_id, value, score) for value, score in scores.items())
     if pending is None:
         _write_pending(conn, rows)
     return {table: list(scores) for table, scores in tags.items()}
@@ -786,7 +801,7 @@ def _write_analysis(
 PENDING_INSERTS = {
     "article_analysis": """INSERT OR REPLACE INTO article_analysis (article_id, rules, evidence, confident_topic,
                                                                    topic_model) VALUES (?, ?, ?, ?, ?)""",
-    "article_countries": "INSERT INTO article_countries (article_id, country, score) VALUES (?, ?, ?)",
+    "article_countries": "INSERT INTO article_countries (article_id, country, score, is_main) VALUES (?, ?, ?, ?)",
     "article_countries_mentioned": """INSERT INTO article_countries_mentioned (article_id, country, score)
                                       VALUES (?, ?, ?)""",
     "article_topics": "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",

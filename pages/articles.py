@@ -24,7 +24,7 @@ ARTICLE_COLUMNS = {
     "sentiment": st.column_config.NumberColumn(
         "Tone", format="%+.2f", help="VADER compound, −1 to 1; English only", width="small"
     ),
-    "countries": st.column_config.TextColumn("About", help="Countries the article is about, strongest first"),
+    "countries": st.column_config.TextColumn("About", help="Countries the article is about, the main one first"),
     "topics": st.column_config.TextColumn("Topics", help="Strongest first", width=280),
 }
 
@@ -38,7 +38,8 @@ def article_table(rows: list[dict]) -> list[dict]:
             "title": row["title"],
             "countries": ", ".join((row["countries"] or "").split(";")) if row["countries"] else "",
             "topics": ", ".join(labels.topic_label(slug) for slug in row["topics"].split(";")) if row["topics"] else "",
-            "sentiment": row["sentiment"],
+            # to the shown precision, and + 0.0 turns -0.0 into 0.0: a tone of -0.001 shows as +0.00, not -0.00
+            "sentiment": None if row["sentiment"] is None else round(row["sentiment"], 2) + 0.0,
         }
         for row in rows
     ]
@@ -75,7 +76,8 @@ def _country_rows(tags: list[dict]) -> list[dict]:
             "mentions": tag["mentions"],
             "in title": tag["in_title"],
             "matched": ", ".join(tag["matched"]),
-            # where the article places its event, or the first party of talks: what chose the main country
+            # where the article places its event, the first party of talks or the actor of a measure (what chose the
+            # main country), or that it is only a venue
             "main-country evidence": ", ".join(tag.get("located", [])),
         }
         for tag in tags
@@ -103,7 +105,7 @@ def evidence_panel(article: dict) -> None:
     about = {tag["code"] for tag in evidence["countries"]}
     passing = [tag for tag in evidence.get("countries_mentioned", []) if tag["code"] not in about]
     if passing:
-        st.markdown("**Countries only mentioned** (below the threshold)")
+        st.markdown("**Countries only mentioned** (below the threshold, or the venue of talks or a match)")
         st.dataframe(
             _country_rows(passing), hide_index=True, key="evidence_countries_mentioned", column_config=EVIDENCE_COLUMNS
         )

@@ -202,3 +202,53 @@ def test_id_bounds_of_a_date_range_change_no_count(filled):
         )
     moved = Filters(since=end - timedelta(hours=2))
     assert queries.id_range(db, moved)[0] == db.execute("SELECT min(id) FROM articles").fetchone()[0]
+
+
+def test_search_pages_are_the_same_whether_hits_are_looked_up_or_listed_first(filled, monkeypatch):
+    db = filled
+    selections = [Filters(query="day"), Filters(query="day", countries=("PK",)),
+                  Filters(query="day", since=datetime(2025, 11, 4, tzinfo=UTC)), Filters(query="nothingmatches")]  # fmt: skip
+    pages, plans = {}, {}
+    for probe_share in (0.0, 2.0):  # every search counts as common (walk the index), as rare (list the hits)
+        monkeypatch.setattr(queries, "PROBE_SHARE", probe_share)
+        queries._SEARCH_COUNTS.clear()
+        statements = []
+        db.conn.set_trace_callback(statements.append)
+        pages[probe_share] = [
+            [queries.article_page(db, selection, sort=sort, page_size=7) for sort in queries.SORTS]
+            for selection in selections
+        ]
+        db.conn.set_trace_callback(None)
+        newest = next(sql for sql in statements if "LIMIT" in sql and "published_at DESC" in sql)
+        inner = newest[newest.index("(SELECT a.id") + 1 : newest.index(") page")]
+        plans[probe_share] = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {inner}"))
+    assert pages[0.0] == pages[2.0]
+    assert all(pages[0.0][0]) and not any(pages[0.0][-1])
+    # Common: the published_at index in page order, each article looked up in the hits; rare: the hits first, their
+    # dates read from the facts index rather than from each article's row.
+    assert "articles_published_at" in plans[0.0] and "TEMP B-TREE" not in plans[0.0], plans[0.0]
+    assert "COVERING INDEX articles_facts" in plans[2.0], plans[2.0]
+
+
+MAIN_TITLE = "Chinese engineers hurt in blast in Quetta"
+MAIN_BODY = (
+    "Three Chinese engineers working on a Chinese-funded road were hurt on Tuesday. China condemned the attack and "
+    "Beijing asked for protection of Chinese workers. The Chinese embassy said the engineers were stable."
+)
+
+
+def test_lists_and_exports_give_the_main_country_first_though_another_scores_more(db):
+    from monitor.analysis.article import analyse
+    from monitor.store import ArticleRecord
+
+    analysis = analyse(MAIN_TITLE, MAIN_BODY, "en")
+    scores = {tag.code: tag.score for tag in analysis.countries}
+    assert scores["CN"] > scores["PK"]  # China is named most; the blast is in Pakistan
+    when = "2025-11-03T10:00:00Z"
+    store.save_articles(db, [ArticleRecord(url="https://main.example/1", content_hash="m1", source="Dawn",
+                                           title=MAIN_TITLE, body=MAIN_BODY, published_at=when, fetched_at=when,
+                                           language="en", analysis=analysis)])  # fmt: skip
+    (row,) = queries.article_page(db, Filters())
+    assert row["countries"] == "PK;CN"
+    assert next(queries.article_rows(db, Filters()))["countries"] == "PK;CN"
+    assert db.execute("SELECT country FROM article_countries WHERE is_main").fetchall() == [("PK",)]

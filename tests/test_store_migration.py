@@ -156,3 +156,31 @@ def test_an_upgrade_says_so_before_it_starts(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="monitor.store"):
         store.open_db(tmp_path / "new.db").conn.close()  # a new database is created, not upgraded
     assert "upgrading" not in caplog.text
+
+
+def test_migration_to_version_13_adds_the_main_country_and_keeps_the_old_order(db_path):
+    ingest("border-talks.txt", "wire-copy-a.json")
+    db = store.open_db(db_path)
+    before = [row["countries"] for row in queries.article_page(db, queries.Filters())]
+    db.conn.execute("ALTER TABLE article_countries DROP COLUMN is_main")
+    db.conn.execute("PRAGMA user_version = 12")
+    db.conn.close()
+
+    db = store.open_db(db_path)
+
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.VERSION
+    fresh = store.open_db(db_path.with_name("fresh.db"))
+    assert [row for row in schema(db) if row[1] != "article_countries"] == [
+        row for row in schema(fresh) if row[1] != "article_countries"
+    ]
+    columns = "PRAGMA table_info(article_countries)"
+    assert db.execute(columns).fetchall() == fresh.execute(columns).fetchall()
+    assert db.execute("SELECT count(*) FROM article_countries WHERE is_main").fetchone()[0] == 0  # until re-tagged
+    by_score = [
+        ";".join(country for (country,) in db.execute(
+            "SELECT country FROM article_countries WHERE article_id = ? ORDER BY score DESC", [row["id"]]))
+        or None
+        for row in queries.article_page(db, queries.Filters())
+    ]  # fmt: skip
+    assert [row["countries"] for row in queries.article_page(db, queries.Filters())] == by_score
+    assert len(before) == len(by_score)

@@ -61,6 +61,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "min_city_population": 100_000,
     "shared_city_ratio": 0.1,
     "exonym_population": 300_000,
+    "foreign_script_population": 500_000,
     "main_where_located": False,
 }
 _DEFAULT_LANGUAGES = ("ar", "de", "es", "fa", "fr", "hi", "ur")
@@ -134,7 +135,8 @@ class CountryTag:
     mentions: int
     matched: tuple[str, ...]  # surface forms found in the text, most frequent first
     in_title: bool
-    # where the article places its event in this country: "in Rakhine (title)", "KABUL (dateline)"
+    # where the article places its event in this country: "in Rakhine (title)", "KABUL (dateline)"; or what else chose
+    # it as the main country (the first party of talks, the actor of a measure), or that it is only a venue
     located: tuple[str, ...] = ()
 
 
@@ -167,6 +169,7 @@ class Settings:
     min_city_population: int
     shared_city_ratio: float
     exonym_population: int
+    foreign_script_population: int
     main_where_located: bool
     languages: tuple[str, ...]
     kind_weights: Mapping[str, float]
@@ -297,7 +300,23 @@ class Locatives:
     after: frozenset[str] = frozenset()
     between: frozenset[str] = frozenset()
     venues: frozenset[str] = frozenset()  # "talks", "summit": where those are held is a venue, not the story
+    matches: frozenset[str] = frozenset()  # "beat", "qualifier": a match in a country with no side is a venue too
+    measures: frozenset[str] = frozenset()  # "sanctions", "tariffs": a measure has no place of its own
+    targets: frozenset[str] = frozenset()  # "on", "पर": with a measure, the locative names its target, not a place
+    clauses: frozenset[str] = frozenset()  # "as", "amid": a subordinate clause's place is a circumstance
     longest: int = 0  # words in the longest preposition or postposition
+
+    @functools.cached_property
+    def patterns(self) -> dict[str, re.Pattern[str] | None]:
+        """One regular expression per word list, finding its phrases as whole words in normalised text."""
+        return {name: _phrases_pattern(getattr(self, name)) for name in ("venues", "matches", "measures", "clauses")}
+
+
+def _phrases_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = sorted((r"\s+".join(map(re.escape, p.split())) for p in phrases), key=len, reverse=True)
+    return re.compile(rf"(?<!\S)(?:{'|'.join(alternatives)})(?!\S)")
 
 
 _MAX_BETWEEN = 3  # "dans le sud du Liban": at most this many words between the locative and the place
@@ -426,7 +445,9 @@ def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -
     """The countries it is about with the main one first: where the title places the event, else the dateline or
     the first sentence, else the strongest. Only the title can add a country ("Chinese engineers killed in blast
     in Quetta" is about Pakistan however often China is named); the dateline and the first sentence only choose
-    among the countries the article is about (they often name where a minister spoke or shares fell)."""
+    among the countries the article is about (they often name where a minister spoke or shares fell). The venue of
+    talks or of a match between other countries is only mentioned."""
+    about = [t for t in about if not _is_venue(t)]
     chosen = {t.code for t in about}
     candidates = about + [t for t in mentioned if t.code not in chosen and _location_rank(t) == 0][:1]
     if not candidates:
@@ -437,7 +458,12 @@ def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -
 
 def _location_rank(tag: CountryTag) -> int:
     """0 when the title places the event in this country, 1 the dateline or the first sentence, 2 neither."""
-    return min((0 if " (title" in place else 1 for place in tag.located), default=2)
+    return min((0 if " (title" in place else 1 for place in tag.located if not place.endswith(_VENUE)), default=2)
+
+
+def _is_venue(tag: CountryTag) -> bool:
+    """Whether the title names this country only as the venue of talks or a match between others."""
+    return bool(tag.located) and all(place.endswith(_VENUE) for place in tag.located)
 
 
 def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
@@ -667,6 +693,8 @@ def _choose_place(
     if hit.entry.needs_context or top_population < settings.min_city_population:
         return top_code, False
     if " " not in hit.entry.key and top_population < 1_000_000 and _starts_sentence(text, hit.start):
+        if hit.start < _DATELINE_CHARS and 0 < hit.stop <= _dateline_end(text):
+            return top_code, True  # "LUDWIGSHAFEN - ": a dateline names a place
         return top_code, False  # "Tour operators said": a capital at the start of a sentence says nothing
     return top_code, True
 
@@ -692,17 +720,23 @@ def _located(
 ) -> dict[str, list[str]]:
     """Where the article says its event takes place, per country, as the words that say it: a place (not a
     country's name or capital) in the title; a country or place after a locative word ("in", "near", "در") or
-    before a postposition ("میں", "के पास") in the title or the first sentence; the place of the dateline. Nothing
-    when the title is about talks or a summit: where they are held says nothing of what they are about."""
+    before a postposition ("میں", "के पास") in the title or the first sentence; the place of the dateline. Talks
+    and matches on neutral ground are about their parties, not their venue; a measure has no place of its own (see
+    [location] in the alias file)."""
     out: dict[str, list[str]] = {}
     locatives = gaz.locatives
+    patterns = locatives.patterns
+    norm = _normalise(title) if title_hits else ""
+    # "sanctions on Russia": with a measure, "on" names its target, not a place
+    measure = _finds(patterns["measures"], norm)
+    targets = locatives.targets if measure else frozenset()
     if title_hits:
-        norm = _normalise(title) if locatives.longest else ""
+        clause = _subordinate_start(norm, title_hits, 0, patterns["clauses"])
         for hit in title_hits:
             code, kind = hit.entry.code, hit.entry.kind
-            if code is None or kind in ("clue", "demonym"):
+            if code is None or kind in ("clue", "demonym") or hit.start >= clause:
                 continue
-            phrase = _with_locative(title, norm, hit, locatives) if norm else None
+            phrase = _with_locative(title, norm, hit, locatives, targets)
             # a place, not a capital in any language, nor a word after a clitic: "برای" (for) is not "ب" + "رای"
             place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
             if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
@@ -715,39 +749,87 @@ def _located(
     lead_hits = [h for h in body_hits if h.start < first_end]
     if lead_hits:
         dateline_end = _dateline_end(body)
-        norm = _normalise(body[:first_end]) if locatives.longest else ""
+        lead_norm = _normalise(body[:first_end]) if locatives.longest else ""
+        clause = _subordinate_start(lead_norm, lead_hits, max(lead_start, dateline_end), patterns["clauses"])
         for hit in lead_hits:
             code, kind = hit.entry.code, hit.entry.kind
             if code is None or kind in ("clue", "demonym"):
                 continue
             if hit.stop <= dateline_end:
                 out.setdefault(code, []).append(f"{body[hit.start : hit.stop]} (dateline)")
-            elif norm and hit.start >= lead_start and hit.stop <= first_end:
-                phrase = _with_locative(body, norm, hit, locatives)
+            elif lead_norm and hit.start >= lead_start and hit.stop <= first_end and hit.start < clause:
+                phrase = _with_locative(body, lead_norm, hit, locatives, targets)
                 if phrase is not None:
                     out.setdefault(code, []).append(f"{phrase} (first sentence)")
-    if title_hits and locatives.venues:
-        words = f" {' '.join(_normalise(title).split())} "
-        if any(f" {venue} " in words for venue in locatives.venues):
-            # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the
-            # first party the title names stands for them (as "Pakistan" for the talks of both)
-            norm = _normalise(title) if locatives.longest else ""
-            for hit in title_hits:
-                party = hit.entry.code is not None and hit.entry.kind != "clue"
-                if party and not (norm and _with_locative(title, norm, hit, locatives)):
-                    party_named = title[hit.start : hit.stop]
-                    return {hit.entry.code: [f"{party_named} (title: talks or an agreement, first party named)"]}
+    if not title_hits:
+        return out
+    titled = {code for code, places in out.items() if any(p.endswith(" (title)") for p in places)}
+    talks = _finds(patterns["venues"], norm)
+    match = titled and _finds(patterns["matches"], norm)
+    if not (talks or match or (measure and not titled)):
+        return out
+    # the countries the title names outside a locative phrase: the parties of talks, the sides of a match
+    parties = [
+        h for h in title_hits if h.entry.code is not None and h.entry.kind != "clue"
+        and not (locatives.longest and _with_locative(title, norm, h, locatives))
+    ]  # fmt: skip
+    party_codes = {h.entry.code for h in parties}
+    neutral = match and len(party_codes) > 1 and not titled & party_codes
+    if talks or neutral:
+        # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the first
+        # party the title names stands for them (as "Pakistan" for the talks of both)
+        if not parties:
             return {}
+        what = "talks or an agreement, first party named" if talks else "a match on neutral ground, first side named"
+        first = parties[0]
+        chosen = {first.entry.code: [f"{title[first.start : first.stop]} (title: {what})"]}
+        if len(party_codes) > 1:  # where two parties or more meet is only mentioned
+            for code in titled - party_codes:
+                chosen[code] = [
+                    f"{place.removesuffix(' (title)')} {_VENUE}" for place in out[code] if "(title)" in place
+                ]
+        return chosen
+    if measure and not titled:
+        # "US imposes new sanctions on Russia": the country that acts, named first (a demonym is rarely the actor:
+        # "Mexican tomatoes face new duties")
+        actor = next((h for h in parties if h.entry.kind != "demonym"), None)
+        if actor is not None:
+            return {actor.entry.code: [f"{title[actor.start : actor.stop]} (title: a measure, the country that acts)"]}
     return out
+
+
+_VENUE = "(title: the venue of talks or a match, not a party: only mentioned)"
+
+
+def _finds(pattern: re.Pattern[str] | None, norm: str) -> bool:
+    return pattern is not None and pattern.search(norm) is not None
+
+
+_NO_CLAUSE = 1 << 62
+
+
+def _subordinate_start(norm: str, hits: list[_Hit], start: int, clauses: re.Pattern[str] | None) -> int:
+    """Where the subordinate clause of a title or sentence begins ("... as inflation climbs in Uruguay"), when its
+    main clause (from `start`) names a country; else never: the clause's place is then the only one given."""
+    found = clauses.search(norm, start + 1) if clauses is not None else None
+    if found is None:
+        return _NO_CLAUSE
+    at = found.start()
+    names = any(
+        start <= h.start < at and h.entry.code is not None and h.entry.kind not in ("clue", "demonym") for h in hits
+    )
+    return at if names else _NO_CLAUSE
 
 
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?۔।](?:\s|$)|\n")
 
 
-def _with_locative(text: str, norm: str, hit: _Hit, locatives: Locatives) -> str | None:
-    """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None.
-    `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
+def _with_locative(
+    text: str, norm: str, hit: _Hit, locatives: Locatives, ignore: frozenset[str] = frozenset()
+) -> str | None:
+    """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None; the
+    words of `ignore` do not count. `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
     reach = (_MAX_BETWEEN + locatives.longest) * 16
     window = max(0, hit.start - reach)
     words = [(m.group(), m.start()) for m in _WORD.finditer(norm, window, hit.start)]
@@ -758,14 +840,16 @@ def _with_locative(text: str, norm: str, hit: _Hit, locatives: Locatives) -> str
             break
         end = len(words) - skip
         for n in range(1, min(locatives.longest, end) + 1):
-            if " ".join(w for w, _ in words[end - n : end]) in locatives.before:
+            word = " ".join(w for w, _ in words[end - n : end])
+            if word in locatives.before and word not in ignore:
                 return text[words[end - n][1] : hit.stop]
     words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
     for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
         if skip and words[skip - 1][0] not in locatives.between:
             break
         for n in range(1, min(locatives.longest, len(words) - skip) + 1):
-            if " ".join(w for w, _ in words[skip : skip + n]) in locatives.after:
+            word = " ".join(w for w, _ in words[skip : skip + n])
+            if word in locatives.after and word not in ignore:
                 return text[hit.start : words[skip + n - 1][1]]
     return None
 
@@ -886,7 +970,11 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
     case_sensitive = set(_strings(rules, "case_sensitive", "[rules]", fail))
     person_names = {_key(n) for n in _strings(rules, "person_names", "[rules]", fail)}
     drop_places = {_key(_ascii_fold(n)) for n in _strings(rules, "drop_places", "[rules]", fail)}
+    locatives = _read_locatives(data.get("location", {}), fail)
+    # "province", "ولایت": a word that stands between a locative and a place is never a place itself
+    drop_places |= locatives.between
     common = {_key(w) for w in _strings(rules, "needs_context", "[rules]", fail)} | _common_words(settings.languages)
+    common |= _foreign_script_names(settings.foreign_script_population)
 
     # (form, code, kind, curated, rule, population) from every source, merged by normalised phrase below
     phrases: list[_Phrase] = []
@@ -926,7 +1014,7 @@ def _build(path: Path, data: dict[str, Any]) -> Gazetteer:
         phrases=len(entries),
         automaton=_Phrases.build(dict(words)) if words else None,
         arabic_automaton=_Phrases.build(dict(arabic)) if arabic else None,
-        locatives=_read_locatives(data.get("location", {}), fail),
+        locatives=locatives,
         capital_names=capital_names,
     )
 
@@ -936,7 +1024,9 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
     language is not known here, and the words of one language rarely stand next to a place in another)."""
     if not isinstance(table, dict):
         raise fail("[location] must be a table of languages, e.g. [location.en]")
-    words: dict[str, set[str]] = {"before": set(), "after": set(), "between": set(), "venues": set()}
+    words: dict[str, set[str]] = {
+        key: set() for key in ("before", "after", "between", "venues", "matches", "measures", "targets", "clauses")
+    }
     for language, lists in table.items():
         where = f"[location.{language}]"
         if not isinstance(lists, dict):
@@ -949,6 +1039,10 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
         after=frozenset(words["after"]),
         between=frozenset(words["between"]),
         venues=frozenset(words["venues"]),
+        matches=frozenset(words["matches"]),
+        measures=frozenset(words["measures"]),
+        targets=frozenset(words["targets"]),
+        clauses=frozenset(words["clauses"]),
         longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
@@ -1209,6 +1303,39 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
     return out
 
 
+# The countries whose own places are written in Arabic script (Arabic, Persian, Urdu) or in Devanagari (Hindi,
+# Nepali); India's are written in Urdu too.
+_ARABIC_SCRIPT_COUNTRIES = frozenset({
+    "AE", "AF", "BH", "DJ", "DZ", "EG", "IN", "IQ", "IR", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PK", "PS",
+    "QA", "SA", "SD", "SO", "SY", "TN", "YE",
+})  # fmt: skip
+_DEVANAGARI_COUNTRIES = frozenset({"IN", "NP"})
+
+
+def _foreign_script_names(population: int) -> frozenset[str]:
+    """The one-word names, in Arabic script or Devanagari, of the towns below `population` of countries that do not
+    write that script. Written without short vowels they are often ordinary words ("ليل", night, is Lille; "ديسي"
+    is Dessie in Ethiopia): such a name needs support from the article, as a small town does."""
+    cities, capitals = _geonames()
+    capital_names = {code: _ascii_fold(capital).lower() for code, capital in capitals.items()}
+    keys: set[str] = set()
+    for city in cities:
+        code = city["countrycode"]
+        if int(city["population"]) >= population or capital_names.get(code) == _ascii_fold(city["name"]).lower():
+            continue  # a big city, or a capital: known by its name in every language
+        for name in city["alternatenames"]:
+            arabic = _is_arabic(name)
+            if arabic and code in _ARABIC_SCRIPT_COUNTRIES:
+                continue
+            if not arabic and (code in _DEVANAGARI_COUNTRIES or not _OTHER_SCRIPTS.search(name)):
+                continue
+            for variant in (_ARABIC_MARKS.sub("", name), name.replace("\u093c", "")):  # and without nukta
+                key = _key(variant)
+                if key and " " not in key:
+                    keys.add(key)
+    return frozenset(keys)
+
+
 def _capital_names(names: Mapping[str, str]) -> frozenset[str]:
     """The normalised names of every capital in every language ("kiew", "moscou", "برلین"): in a title they
     stand for a government as often as for a place."""
@@ -1280,6 +1407,7 @@ def _read_settings(table: Any, fail: _Fail) -> Settings:
         min_city_population=int(values["min_city_population"]),
         shared_city_ratio=float(values["shared_city_ratio"]),
         exonym_population=int(values["exonym_population"]),
+        foreign_script_population=int(values["foreign_script_population"]),
         main_where_located=bool(values["main_where_located"]),
         languages=tuple(languages),
         kind_weights=MappingProxyType({k: float(v) for k, v in weights.items()}),

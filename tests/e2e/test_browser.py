@@ -1,5 +1,5 @@
 """The dashboard in a real browser: every page renders, a sidebar filter goes into the link and the figures, a
-bar of a chart opens its articles, a table row opens the reader, the Export page downloads a correct CSV, the search box takes what analysts type,
+bar of a chart or a country on the map opens its articles, a table row opens the reader, the Export page downloads a correct CSV, the search box takes what analysts type,
 and a link opened as the first visit shows the app's own menu.
 Each test leaves a full-page screenshot in tests/e2e/screenshots/ to look at."""
 
@@ -168,6 +168,30 @@ def test_a_drill_down_keeps_the_rest_of_the_selection(page, dashboard, screensho
         [topic],
     )[0]
     assert articles_count(page) == expected
+    assert_no_exception(page)
+    screenshot()
+
+
+def test_a_country_on_the_map_opens_the_articles_about_it(page, dashboard, screenshot):
+    open_page(page, dashboard.url(), "Overview")
+    shapes = page.locator(".st-key-overview_choropleth .js-plotly-plot path.choroplethlocation")
+    expect(shapes.first).to_be_attached(timeout=30_000)
+    shapes.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # let plotly finish drawing
+    # The country with the most articles (its shape's data holds the count), clicked at the middle of its outline.
+    x, y, width, height = shapes.evaluate_all(
+        """paths => paths.filter(p => p.__data__ && p.__data__.z !== undefined)
+                         .sort((a, b) => b.__data__.z - a.__data__.z)
+                         .map(p => { const r = p.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })[0]"""
+    )
+    page.mouse.click(x + width / 2, y + height / 2)
+    expect(page.locator("h1").first).to_have_text("Articles", timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]country=[A-Z]{2}"), timeout=30_000)
+    settle(page)
+    country = re.search(r"[?&]country=([A-Z]{2})", page.url).group(1)
+    counts = dict(sql(dashboard, "SELECT country, count(*) FROM article_countries GROUP BY country"))
+    assert counts[country] == max(counts.values()), (country, counts)
+    assert articles_count(page) == counts[country]
     assert_no_exception(page)
     screenshot()
 
