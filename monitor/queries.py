@@ -300,17 +300,20 @@ def share(db: sqlite_utils.Database, filters: Filters, dimension, values: tuple[
     (0.0 when they do not count it)."""
     if dimension.table is None or dimension.members is not None:
         return 0.0
-    start, end = day_bounds(filters)
-    spelled = [dimension.spell(value) for value in values]
-    (having,), (everything,) = (
-        db.execute(
-            f"""SELECT coalesce(sum(articles), 0) FROM daily_counts
-                WHERE dimension = ? AND value IN ({_marks(names)}) AND day BETWEEN ? AND ?""",
-            [name, *names, start, end],
-        ).fetchone()
-        for name, names in ((dimension.name, spelled), ("all", [""]))
-    )
+    having = _rollup_articles(db, filters, dimension.name, [dimension.spell(value) for value in values])
+    everything = _rollup_articles(db, filters, "all", [""])
     return having / everything if everything else 0.0
+
+
+def _rollup_articles(db: sqlite_utils.Database, filters: Filters, dimension: str, values: list[str]) -> int:
+    """The articles of the selection's days that have one of these values of a dimension, from the daily rollups."""
+    start, end = day_bounds(filters)
+    (articles,) = db.execute(
+        f"""SELECT coalesce(sum(articles), 0) FROM daily_counts
+            WHERE dimension = ? AND value IN ({_marks(values)}) AND day BETWEEN ? AND ?""",
+        [dimension, *values, start, end],
+    ).fetchone()
+    return articles
 
 
 _SEARCH_COUNTS: dict[tuple, int] = {}
@@ -324,11 +327,7 @@ def search_share(db: sqlite_utils.Database, filters: Filters, hits: str, params:
         if len(_SEARCH_COUNTS) > 256:
             _SEARCH_COUNTS.clear()
         _SEARCH_COUNTS[key] = run(db, f"SELECT count(*) FROM ({hits})", params, filters).fetchone()[0]
-    start, end = day_bounds(filters)
-    (everything,) = db.execute(
-        "SELECT coalesce(sum(articles), 0) FROM daily_counts WHERE dimension = 'all' AND day BETWEEN ? AND ?",
-        [start, end],
-    ).fetchone()
+    everything = _rollup_articles(db, filters, "all", [""])
     return _SEARCH_COUNTS[key] / everything if everything else 0.0
 
 
