@@ -442,6 +442,20 @@ def day_end(day: date) -> datetime:
     return datetime.combine(day, datetime.max.time(), tzinfo=UTC).replace(microsecond=0)
 
 
+def headline_figure(column, key: str, label: str, value: str, change: str | None, meaning: str) -> None:
+    """A headline figure in a bordered box: its label (with its meaning on hover), value and change against the
+    previous period, green up or red down. Drawn from the heading and Markdown elements the page's title has
+    already loaded rather than st.metric, whose script the browser loads apart: on a first visit it shows
+    st.metric only once plotly's script has loaded, seconds after the title (README, Speed)."""
+    with column.container(border=True, key=f"headline_{key}"):
+        st.markdown(label, help=meaning)
+        st.subheader(value, anchor=False)
+        if change:
+            falling = change.startswith("-")
+            colour, arrow = ("red", "downward") if falling else ("green", "upward")
+            st.markdown(f":{colour}[:material/arrow_{arrow}: {change}]")
+
+
 RISING_COLUMNS = {
     "keyword": st.column_config.TextColumn("Keyword"),
     "recent": st.column_config.NumberColumn("Last 2 days", help="Articles with the keyword in the last 2 days"),

@@ -112,12 +112,13 @@ if not figures["articles"].value:
 columns = st.columns(5)
 for column, (key, name, fmt, meaning) in zip(columns, HEADLINE_FIGURES, strict=True):
     figure = figures[key]
-    column.metric(
+    ui.headline_figure(
+        column,
+        key,
         name,
         fmt.format(figure.value) if figure.value is not None else "–",
-        delta=change_text(figure),
-        help=f"{meaning} {previous_text(figure, fmt)}",
-        border=True,
+        change_text(figure),
+        f"{meaning} {previous_text(figure, fmt)}",
     )
 
 left, right = st.columns([3, 2])

@@ -155,14 +155,34 @@ def test_every_page_on_the_demo_database_shows_the_banner_and_data(page, demo_on
         assert len(at.dataframe[0].value) == 50
 
 
+HEADLINE_KEYS = ("articles", "stories", "sources", "countries", "mean_sentiment")
+
+
+def headline(at: AppTest) -> dict[str, tuple[str, list[str]]]:
+    """The Overview's headline figures: label -> (value, change shown under it, if any)."""
+    boxes = [at.get_by_key(f"headline_{key}") for key in HEADLINE_KEYS]
+    return {box.markdown[0].value: (box.subheader[0].value, [text.value for text in box.markdown[1:]]) for box in boxes}
+
+
 def test_overview_figures_match_the_database(news):
     at = open_page("overview")
-    metrics = {metric.label: metric.value for metric in at.metric}
-    assert metrics["Articles"] == "3"
-    assert metrics["Sources"] == "2"
-    assert metrics["Countries"] == str(
+    figures = headline(at)
+    assert list(figures) == ["Articles", "Stories", "Sources", "Countries", "Mean sentiment"]
+    assert figures["Articles"][0] == "3"
+    assert figures["Sources"][0] == "2"
+    assert figures["Countries"][0] == str(
         news.execute("SELECT count(DISTINCT country) FROM article_countries").fetchone()[0]
     )
+
+
+def test_overview_changes_are_green_up_or_red_down(news):
+    """Against the previous period: a rise in green with an arrow up, a fall in red with an arrow down."""
+    at = open_page("overview", period="7d")
+    changes = {label: change for label, (_, change) in headline(at).items()}
+    assert changes["Articles"] == [":green[:material/arrow_upward: new]"]  # nothing in the 7 days before
+    falling = {label: text for label, text in changes.items() if text and "-" in text[0]}
+    for text in falling.values():
+        assert text[0].startswith(":red[:material/arrow_downward: -"), text
 
 
 def test_filters_from_the_link_fill_the_sidebar_and_apply(news):

@@ -196,6 +196,7 @@ def test_pages_on_the_copy_show_what_they_show_from_sqlite(db, params, copies, m
         at = open_page(page, **params)
         return {
             "metrics": [(metric.label, metric.value) for metric in at.metric],
+            "headings": [heading.value for heading in at.subheader],  # the Overview's headline figures among them
             "tables": [frame.value.astype(str).to_dict("records") for frame in at.dataframe],  # NaN != NaN
             "charts": len(at.get("plotly_chart")),
         }

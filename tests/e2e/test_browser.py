@@ -42,11 +42,12 @@ def assert_no_exception(page: Page) -> None:
     assert "Traceback" not in page.inner_text("body")
 
 
+HEADLINE = '[class*="st-key-headline_"]'  # the Overview's headline figures: a box each
+
+
 def metric(page: Page, name: str):
-    card = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(name, exact=True)
-    )
-    return card.get_by_test_id("stMetricValue")
+    """The value of the Overview's headline figure with this label."""
+    return page.locator(HEADLINE).filter(has=page.get_by_text(name, exact=True)).get_by_role("heading")
 
 
 @pytest.mark.parametrize(("path", "title"), PAGES, ids=[title.lower() for _, title in PAGES])
@@ -56,7 +57,7 @@ def test_every_page_loads_with_its_title_and_no_error(page, dashboard, screensho
     expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
     if title == "Overview":
         (total,) = sql(dashboard, "SELECT count(*) FROM articles")[0]
-        expect(page.get_by_test_id("stMetric")).to_have_count(5, timeout=30_000)
+        expect(page.locator(HEADLINE)).to_have_count(5, timeout=30_000)
         expect(metric(page, "Articles")).to_have_text(f"{total:,}", timeout=30_000)
         expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # volume, sentiment, map, topics
         # The map draws the countries from the app's own topojson: a blank map would have no shapes.
