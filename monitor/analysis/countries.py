@@ -304,12 +304,24 @@ class Locatives:
     measures: frozenset[str] = frozenset()  # "sanctions", "tariffs": a measure has no place of its own
     targets: frozenset[str] = frozenset()  # "on", "पर": with a measure, the locative names its target, not a place
     clauses: frozenset[str] = frozenset()  # "as", "amid": a subordinate clause's place is a circumstance
+    posts: frozenset[str] = frozenset()  # "ambassador", "سفیر": "ambassador in Madrid" is a post, not a place
+    hosts: frozenset[str] = frozenset()  # "hosts", "تستضيف": the country before it is the venue of the talks
+    homecoming: frozenset[str] = frozenset()  # "return home", "स्वदेश": people arrive in their own country
     longest: int = 0  # words in the longest preposition or postposition
 
     @functools.cached_property
     def patterns(self) -> dict[str, re.Pattern[str] | None]:
         """One regular expression per word list, finding its phrases as whole words in normalised text."""
-        return {name: _phrases_pattern(getattr(self, name)) for name in ("venues", "matches", "measures", "clauses")}
+        names = ("venues", "matches", "measures", "clauses", "hosts", "homecoming")
+        return {name: _phrases_pattern(getattr(self, name)) for name in names}
+
+    @functools.cached_property
+    def post_stems(self) -> tuple[str, ...]:
+        """The posts written as stems ("ambassad*": ambassador, ambassadeur, ambassadors)."""
+        return tuple(p[:-1] for p in self.posts if p.endswith("*"))
+
+    def is_post(self, word: str) -> bool:
+        return word in self.posts or word.startswith(self.post_stems)
 
 
 def _phrases_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
@@ -550,19 +562,26 @@ def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str
     candidates.sort(key=lambda h: (h.start, h.start - h.stop))
     hits = []
     last_stop = -1
+    places: tuple[set[int], set[int]] | None = None
     for hit in candidates:
         if hit.start >= last_stop:
             entry = hit.entry
             check = entry.person_name or (entry.places and not title_case and entry.cap_offset >= 0)
-            if check and _next_to_a_name(text, hit, gaz.name_neighbours_ok):
-                continue
+            if check:
+                if places is None:  # "Bayern München", "Paris Saint-Germain": a place beside a place is no name
+                    places = {h.stop for h in candidates}, {h.start for h in candidates}
+                if _next_to_a_name(text, hit, gaz.name_neighbours_ok, places):
+                    continue
             hits.append(hit)
             last_stop = hit.stop
     return hits
 
 
-def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool:
-    """Whether a capitalised word stands right before or after: "Michael Jordan", "Jordan Peterson"."""
+def _next_to_a_name(
+    text: str, hit: _Hit, neighbours_ok: frozenset[str], places: tuple[set[int], set[int]] = (set(), set())
+) -> bool:
+    """Whether a capitalised word stands right before or after: "Michael Jordan", "Jordan Peterson"; not one that
+    ends or starts a place name (`places`: where candidate matches stop and start): "Bayern München"."""
     i = hit.start - 1
     if i >= 0 and text[i] == " ":
         while i >= 0 and text[i] == " ":
@@ -571,7 +590,7 @@ def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool
         while j >= 0 and text[j].isalpha():
             j -= 1
         word = text[j + 1 : i + 1]
-        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok:
+        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok and i + 1 not in places[0]:
             return True
     i = hit.stop
     if i < len(text) and text[i] == " ":
@@ -581,7 +600,7 @@ def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool
         while j < len(text) and text[j].isalpha():
             j += 1
         word = text[i:j]
-        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok:
+        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok and i not in places[1]:
             return True
     return False
 
@@ -741,12 +760,13 @@ def _located(
             place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
             if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
                 phrase = title[hit.start : hit.stop]
-            if phrase is not None:
+            if phrase:
                 out.setdefault(code, []).append(f"{phrase} (title)")
     # the first sentence of the first paragraph says where; later ones add where shares fell or a minister flew
     first_end = _SENTENCE_END.search(body, lead_start, lead_end)
     first_end = first_end.start() if first_end else lead_end
     lead_hits = [h for h in body_hits if h.start < first_end]
+    dateline_end = -1
     if lead_hits:
         dateline_end = _dateline_end(body)
         lead_norm = _normalise(body[:first_end]) if locatives.longest else ""
@@ -759,10 +779,16 @@ def _located(
                 out.setdefault(code, []).append(f"{body[hit.start : hit.stop]} (dateline)")
             elif lead_norm and hit.start >= lead_start and hit.stop <= first_end and hit.start < clause:
                 phrase = _with_locative(body, lead_norm, hit, locatives, targets)
-                if phrase is not None:
+                if phrase:
                     out.setdefault(code, []).append(f"{phrase} (first sentence)")
     if not title_hits:
         return out
+    if _finds(patterns["homecoming"], norm):
+        # "Indian students stranded in Russia return home", "Pakistan repatriates Afghans": people moved across a
+        # border are where they arrive, the country of the people the title names
+        people = next((h for h in title_hits if h.entry.code is not None and _names_people(norm, h)), None)
+        if people is not None:
+            return {people.entry.code: [f"{title[people.start : people.stop]} (title: people going home)"]}
     titled = {code for code, places in out.items() if any(p.endswith(" (title)") for p in places)}
     talks = _finds(patterns["venues"], norm)
     match = titled and _finds(patterns["matches"], norm)
@@ -773,32 +799,75 @@ def _located(
         h for h in title_hits if h.entry.code is not None and h.entry.kind != "clue"
         and not (locatives.longest and _with_locative(title, norm, h, locatives))
     ]  # fmt: skip
+    # "Riyadh hosts talks between Sudan and South Sudan": the host is the venue, not a party
+    hosts = {h.entry.code for h in parties if talks and _followed_by(norm, h.stop, patterns["hosts"])}
+    parties = [h for h in parties if h.entry.code not in hosts]
     party_codes = {h.entry.code for h in parties}
     neutral = match and len(party_codes) > 1 and not titled & party_codes
     if talks or neutral:
         # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the first
         # party the title names stands for them (as "Pakistan" for the talks of both)
-        if not parties:
-            return {}
         what = "talks or an agreement, first party named" if talks else "a match on neutral ground, first side named"
-        first = parties[0]
-        chosen = {first.entry.code: [f"{title[first.start : first.stop]} (title: {what})"]}
-        if len(party_codes) > 1:  # where two parties or more meet is only mentioned
-            for code in titled - party_codes:
+        if parties:
+            first, named = parties[0], title
+        else:
+            # "Talks resume in Muscat", the parties named in the first sentence: "Delegations from Yemen and ...";
+            # talks are held in a city ("build a refinery in China" is a place, not a venue)
+            if any(h.entry.code in titled and h.entry.kind == "name" for h in title_hits):
+                return {}
+            venues = titled | hosts
+            first = next((
+                h for h in lead_hits if h.stop > dateline_end and h.entry.code not in venues and h.entry.code
+                and h.entry.kind not in ("clue", "demonym")
+            ), None)  # fmt: skip
+            if first is None:
+                return {}
+            named, what = body, "talks, first party named in the first sentence"
+        chosen = {first.entry.code: [f"{named[first.start : first.stop]} (title: {what})"]}
+        if len(party_codes) > 1 or not parties:  # where two parties or more meet is only mentioned
+            for code in titled - party_codes - {first.entry.code}:
                 chosen[code] = [
                     f"{place.removesuffix(' (title)')} {_VENUE}" for place in out[code] if "(title)" in place
                 ]
+            for code in hosts - party_codes - titled - {first.entry.code}:
+                chosen[code] = [f"{_host_phrase(title, title_hits, code)} {_VENUE}"]
         return chosen
     if measure and not titled:
         # "US imposes new sanctions on Russia": the country that acts, named first (a demonym is rarely the actor:
         # "Mexican tomatoes face new duties")
-        actor = next((h for h in parties if h.entry.kind != "demonym"), None)
+        actor = next((h for h in parties if not _names_people(norm, h)), None)
         if actor is not None:
             return {actor.entry.code: [f"{title[actor.start : actor.stop]} (title: a measure, the country that acts)"]}
     return out
 
 
 _VENUE = "(title: the venue of talks or a match, not a party: only mentioned)"
+
+
+_PEOPLE_ENDINGS = frozenset({"ی", "یان", "یون", "یین", "ین"})  # "بھارتی", "تونسیون": a name made a demonym
+
+
+def _names_people(norm: str, hit: _Hit) -> bool:
+    """Whether the hit names a country's people or is its adjective ("Afghans", "بھارتی", "تونسيون")."""
+    entry = hit.entry
+    if entry.kind == "demonym":
+        return True
+    return entry.arabic and norm[hit.start + len(entry.key) : hit.stop] in _PEOPLE_ENDINGS
+
+
+def _followed_by(norm: str, stop: int, pattern: re.Pattern[str] | None) -> bool:
+    """Whether a phrase of `pattern` is the next word after `stop` ("Riyadh hosts")."""
+    if pattern is None:
+        return False
+    start = stop
+    while start < len(norm) and norm[start] == " ":
+        start += 1
+    return start > stop and pattern.match(norm, start) is not None
+
+
+def _host_phrase(title: str, hits: list[_Hit], code: str) -> str:
+    hit = next(h for h in hits if h.entry.code == code)
+    return title[hit.start : hit.stop]
 
 
 def _finds(pattern: re.Pattern[str] | None, norm: str) -> bool:
@@ -842,6 +911,9 @@ def _with_locative(
         for n in range(1, min(locatives.longest, end) + 1):
             word = " ".join(w for w, _ in words[end - n : end])
             if word in locatives.before and word not in ignore:
+                at = words[end - n][1]
+                if locatives.posts and _is_post(norm[max(0, at - _POST_REACH) : at], -1, locatives):
+                    return ""  # "ambassador in Madrid": where a person is posted, not where the news is
                 return text[words[end - n][1] : hit.stop]
     words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
     for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
@@ -850,8 +922,22 @@ def _with_locative(
         for n in range(1, min(locatives.longest, len(words) - skip) + 1):
             word = " ".join(w for w, _ in words[skip : skip + n])
             if word in locatives.after and word not in ignore:
-                return text[hit.start : words[skip + n - 1][1]]
+                stop = words[skip + n - 1][1]
+                if locatives.posts and _is_post(norm[stop : stop + _POST_REACH], 1, locatives):
+                    return ""  # "کابل میں اپنے سفیر": the post of an envoy (Urdu, Hindi: after the place)
+                return text[hit.start : stop]
     return None
+
+
+_POST_WORDS = 3  # "ambassadeur en poste à Abidjan": a post this many words from the locative
+_POST_REACH = 64  # characters searched for them
+
+
+def _is_post(span: str, side: int, locatives: Locatives) -> bool:
+    """Whether one of the _POST_WORDS words of `span` next to a locative (its last ones before it when `side` is
+    -1, its first ones after it when 1) names a post abroad: "ambassador", "سفیر", "राजदूत"."""
+    words = span.split()
+    return any(map(locatives.is_post, words[-_POST_WORDS:] if side < 0 else words[:_POST_WORDS]))
 
 
 def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
@@ -1025,15 +1111,24 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
     if not isinstance(table, dict):
         raise fail("[location] must be a table of languages, e.g. [location.en]")
     words: dict[str, set[str]] = {
-        key: set() for key in ("before", "after", "between", "venues", "matches", "measures", "targets", "clauses")
-    }
+        key: set()
+        for key in (
+            "before", "after", "between", "venues", "matches", "measures", "targets", "clauses", "posts", "hosts",
+            "homecoming",
+        )
+    }  # fmt: skip
     for language, lists in table.items():
         where = f"[location.{language}]"
         if not isinstance(lists, dict):
             raise fail(f"{where} must be a table")
         _check_keys(lists, set(words), where, fail)
         for key, found in words.items():
-            found.update(k for k in map(_key, _strings(lists, key, where, fail)) if k)
+            forms = _strings(lists, key, where, fail)
+            if key == "posts":  # a post may be a stem: "ambassad*"
+                keys = [_key(f.removesuffix("*")) + "*" * f.endswith("*") for f in forms]
+            else:
+                keys = [_key(f) for f in forms]
+            found.update(k for k in keys if k.strip("*"))
     return Locatives(
         before=frozenset(words["before"]),
         after=frozenset(words["after"]),
@@ -1043,6 +1138,9 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
         measures=frozenset(words["measures"]),
         targets=frozenset(words["targets"]),
         clauses=frozenset(words["clauses"]),
+        posts=frozenset(words["posts"]),
+        hosts=frozenset(words["hosts"]),
+        homecoming=frozenset(words["homecoming"]),
         longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
@@ -1174,16 +1272,17 @@ def _generated_names(languages: Iterable[str]) -> list[tuple[str, str, str]]:
     catalogues = []
     for language in languages:
         try:
-            catalogues.append(gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]))
+            catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
         except OSError:
             continue  # no catalogue for that language: English names and the curated ones only
+        catalogues.append((language, catalogue))
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
             if not value:
                 continue
             out += [(form, country.alpha_2, "name") for form in _name_forms(value)]
-            for catalogue in catalogues:
+            for language, catalogue in catalogues:
                 translated = catalogue.gettext(value)
                 if translated == value:
                     continue
@@ -1191,6 +1290,8 @@ def _generated_names(languages: Iterable[str]) -> list[tuple[str, str, str]]:
                 for form in _name_forms(translated):
                     out.append((form, country.alpha_2, "name"))
                     out += [(d, country.alpha_2, "demonym") for d in _script_demonyms(form)]
+                    if language == "de" and " " not in form and not form.endswith(("s", "ß", "x", "z")):
+                        out.append((form + "s", country.alpha_2, "name"))  # the genitive: "Chinas", "Irans"
     return out
 
 
@@ -1299,8 +1400,16 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
                     continue
             elif not _OTHER_SCRIPTS.search(alternate) and not (big and _LATIN_EXONYM.fullmatch(alternate)):
                 continue
+            if _truncated(_ascii_fold(alternate), city["name"]):
+                continue  # "Namanga" ("Namangã") for Namangan, "Pert" for Perth: another town's name, or a typo
             out.append((alternate, code, "city", population))
     return out
+
+
+def _truncated(alternate: str, name: str) -> bool:
+    """Whether an alternate name is the city's name less its last letter or two ("Namanga", "Luand")."""
+    rest = name[len(alternate) :]
+    return 0 < len(rest) <= 2 and rest.isalpha() and name.startswith(alternate)
 
 
 # The countries whose own places are written in Arabic script (Arabic, Persian, Urdu) or in Devanagari (Hindi,
