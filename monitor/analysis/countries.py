@@ -94,7 +94,8 @@ _RANK = {
 
 # Punctuation that separates words. Mapped to a space (one character for one, so offsets stay valid) in both the
 # phrases and the text, so "Guinea-Bissau" matches "Guinea Bissau" and a word after a quote still starts a word.
-# Arabic-script letters people write either way are folded to one form (ي ى -> ی, ك -> ک, ة ہ -> ه, أ إ آ -> ا).
+# Arabic-script letters people write either way are folded to one form (ي ى -> ی, ك -> ک, ة ہ -> ه, أ إ آ -> ا), and
+# so are Devanagari ॉ and ा, ऑ and आ.
 _SEPARATORS = str.maketrans(
     {
         **{
@@ -103,6 +104,8 @@ _SEPARATORS = str.maketrans(
         },
         **{c: " " for c in "،؛؟۔।॥\u200c\u200f\u200e\u0640"},
         **dict(zip("يىكةہۃأإآٱ", "یی" + "کههه" + "اااا", strict=True)),
+        "\u0949": "\u093e",  # Devanagari candra o, for English "o" ("वॉशिंगटन"), is often written aa ("वाशिंगटन")
+        "\u0911": "\u0906",  # and so is the vowel ऑ as आ ("ऑस्ट्रेलिया", "आस्ट्रेलिया")
     }
 )
 _FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
@@ -307,6 +310,7 @@ class Locatives:
     posts: frozenset[str] = frozenset()  # "ambassador", "سفیر": "ambassador in Madrid" is a post, not a place
     hosts: frozenset[str] = frozenset()  # "hosts", "تستضيف": the country before it is the venue of the talks
     homecoming: frozenset[str] = frozenset()  # "return home", "स्वदेश": people arrive in their own country
+    attributes: frozenset[str] = frozenset()  # "demand", "midfielder": "Chinese demand" makes China no party
     longest: int = 0  # words in the longest preposition or postposition
 
     @functools.cached_property
@@ -400,12 +404,17 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
     first_seen: dict[str, int] = {}  # ties go to the country named first
     in_title: set[str] = set()
     kind_weights = settings.kind_weights
+    attributes = gaz.locatives.attributes
+    title_norm = _normalise(title) if attributes and title_hits else ""
     for hits, text, is_title in ((title_hits, title, True), (body_hits, body, False)):
         for hit in hits:
             code = hit.entry.code
             if code is None or hit.entry.kind == "clue":
                 continue
-            if is_title:
+            if is_title and attributes and _names_people(title_norm, hit) and _beside(title_norm, hit, attributes):
+                position = settings.body_weight  # "Chinese demand", "Dutch midfielder": an attribute, not a party
+                in_title.add(code)
+            elif is_title:
                 # the headline's first country is usually its subject ("Polish farmers block ... Ukraine")
                 position = settings.title_weight + (settings.title_first_weight if not in_title else 0.0)
                 in_title.add(code)
@@ -447,7 +456,9 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
         cut = max(cut, settings.about_ratio * mentioned[0].score)
     about = [t for t in mentioned if t.score >= cut]
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
-        about = mentioned[:1]
+        # a local story: the strongest country, unless the title places the event (then that one, below)
+        if not (settings.main_where_located and any(_location_rank(t) == 0 for t in mentioned)):
+            about = mentioned[:1]
     if settings.main_where_located:
         about = _where_located_first(about, mentioned)
     return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
@@ -855,6 +866,17 @@ def _names_people(norm: str, hit: _Hit) -> bool:
     return entry.arabic and norm[hit.start + len(entry.key) : hit.stop] in _PEOPLE_ENDINGS
 
 
+def _beside(norm: str, hit: _Hit, words: frozenset[str]) -> bool:
+    """Whether the word right before the hit (and its clitics: "النفط الروسي") or right after it is one of `words`."""
+    start = hit.start
+    while start > 0 and _is_word(norm[start - 1]):
+        start -= 1
+    stop = hit.stop
+    while stop < len(norm) and _is_word(norm[stop]):
+        stop += 1
+    return any(w in words for w in norm[max(0, start - 40) : start].split()[-1:] + norm[stop : stop + 40].split()[:1])
+
+
 def _followed_by(norm: str, stop: int, pattern: re.Pattern[str] | None) -> bool:
     """Whether a phrase of `pattern` is the next word after `stop` ("Riyadh hosts")."""
     if pattern is None:
@@ -1114,7 +1136,7 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
         key: set()
         for key in (
             "before", "after", "between", "venues", "matches", "measures", "targets", "clauses", "posts", "hosts",
-            "homecoming",
+            "homecoming", "attributes",
         )
     }  # fmt: skip
     for language, lists in table.items():
@@ -1141,6 +1163,7 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
         posts=frozenset(words["posts"]),
         hosts=frozenset(words["hosts"]),
         homecoming=frozenset(words["homecoming"]),
+        attributes=frozenset(words["attributes"]),
         longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
