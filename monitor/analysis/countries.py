@@ -455,10 +455,10 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
     if mentioned:  # a country far weaker than the strongest is a passing mention, even above the threshold
         cut = max(cut, settings.about_ratio * mentioned[0].score)
     about = [t for t in mentioned if t.score >= cut]
+    # a local story: the strongest country, unless the title places the event (then that one, below)
+    titled = settings.main_where_located and any(_location_rank(t) == 0 for t in mentioned)
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
-        # a local story: the strongest country, unless the title places the event (then that one, below)
-        if not (settings.main_where_located and any(_location_rank(t) == 0 for t in mentioned)):
-            about = mentioned[:1]
+        about = [] if titled else mentioned[:1]
     if settings.main_where_located:
         about = _where_located_first(about, mentioned)
     return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
