@@ -1307,14 +1307,14 @@ def _generated_names(languages: Iterable[str]) -> list[tuple[str, str, str]]:
             out += [(form, country.alpha_2, "name") for form in _name_forms(value)]
             for language, catalogue in catalogues:
                 translated = catalogue.gettext(value)
+                if language == "de" and " " not in translated and not translated.endswith(("s", "ß", "x", "z")):
+                    out.append((translated + "s", country.alpha_2, "name"))  # the genitive: "Chinas", "Irans"
                 if translated == value:
                     continue
                 translated = _ARABIC_MARKS.sub("", translated).replace("، ", ", ")
                 for form in _name_forms(translated):
                     out.append((form, country.alpha_2, "name"))
                     out += [(d, country.alpha_2, "demonym") for d in _script_demonyms(form)]
-                    if language == "de" and " " not in form and not form.endswith(("s", "ß", "x", "z")):
-                        out.append((form + "s", country.alpha_2, "name"))  # the genitive: "Chinas", "Irans"
     return out
 
 
