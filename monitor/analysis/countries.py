@@ -481,12 +481,16 @@ def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -
 
 def _location_rank(tag: CountryTag) -> int:
     """0 when the title places the event in this country, 1 the dateline or the first sentence, 2 neither."""
-    return min((0 if " (title" in place else 1 for place in tag.located if not place.endswith(_VENUE)), default=2)
+    return min(
+        (0 if " (title" in place else 1 for place in tag.located if not place.endswith((_VENUE, f"{_POSTED})"))),
+        default=2,
+    )
 
 
 def _is_venue(tag: CountryTag) -> bool:
     """Whether the title names this country only as the venue of talks or a match between others."""
-    return bool(tag.located) and all(place.endswith(_VENUE) for place in tag.located)
+    located = [place for place in tag.located if not place.endswith(f"{_POSTED})")]
+    return bool(located) and all(place.endswith(_VENUE) for place in located)
 
 
 def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
@@ -771,8 +775,8 @@ def _located(
             place = kind in _PLACE_KINDS and hit.entry.key not in gaz.capital_names
             if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
                 phrase = title[hit.start : hit.stop]
-            if phrase:
-                out.setdefault(code, []).append(f"{phrase} (title)")
+            if phrase is not None:
+                out.setdefault(code, []).append(_where(phrase, "title"))
     # the first sentence of the first paragraph says where; later ones add where shares fell or a minister flew
     first_end = _SENTENCE_END.search(body, lead_start, lead_end)
     first_end = first_end.start() if first_end else lead_end
@@ -790,8 +794,8 @@ def _located(
                 out.setdefault(code, []).append(f"{body[hit.start : hit.stop]} (dateline)")
             elif lead_norm and hit.start >= lead_start and hit.stop <= first_end and hit.start < clause:
                 phrase = _with_locative(body, lead_norm, hit, locatives, targets)
-                if phrase:
-                    out.setdefault(code, []).append(f"{phrase} (first sentence)")
+                if phrase is not None:
+                    out.setdefault(code, []).append(_where(phrase, "first sentence"))
     if not title_hits:
         return out
     if _finds(patterns["homecoming"], norm):
@@ -808,7 +812,7 @@ def _located(
     # the countries the title names outside a locative phrase: the parties of talks, the sides of a match
     parties = [
         h for h in title_hits if h.entry.code is not None and h.entry.kind != "clue"
-        and not (locatives.longest and _with_locative(title, norm, h, locatives))
+        and not (locatives.longest and _locates(_with_locative(title, norm, h, locatives)))
     ]  # fmt: skip
     # "Riyadh hosts talks between Sudan and South Sudan": the host is the venue, not a party
     hosts = {h.entry.code for h in parties if talks and _followed_by(norm, h.stop, patterns["hosts"])}
@@ -853,6 +857,19 @@ def _located(
 
 
 _VENUE = "(title: the venue of talks or a match, not a party: only mentioned)"
+_POST = "\x00post"  # ends what _with_locative returns for a post abroad ("ambassador in Madrid")
+_POSTED = "a post abroad, not where the news is"
+
+
+def _where(phrase: str, part: str) -> str:
+    """The evidence of a location found in `part` (the title, the first sentence), or of a post that is none."""
+    if phrase.endswith(_POST):
+        return f"{phrase.removesuffix(_POST)} ({part}: {_POSTED})"
+    return f"{phrase} ({part})"
+
+
+def _locates(phrase: str | None) -> bool:
+    return phrase is not None and not phrase.endswith(_POST)
 
 
 _PEOPLE_ENDINGS = frozenset({"ی", "یان", "یون", "یین", "ین"})  # "بھارتی", "تونسیون": a name made a demonym
@@ -920,7 +937,8 @@ def _with_locative(
     text: str, norm: str, hit: _Hit, locatives: Locatives, ignore: frozenset[str] = frozenset()
 ) -> str | None:
     """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None; the
-    words of `ignore` do not count. `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
+    words of `ignore` do not count. A locative beside a post ("ambassador in Madrid") places nobody's news: the
+    phrase then ends in _POST. `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
     reach = (_MAX_BETWEEN + locatives.longest) * 16
     window = max(0, hit.start - reach)
     words = [(m.group(), m.start()) for m in _WORD.finditer(norm, window, hit.start)]
@@ -935,7 +953,7 @@ def _with_locative(
             if word in locatives.before and word not in ignore:
                 at = words[end - n][1]
                 if locatives.posts and _is_post(norm[max(0, at - _POST_REACH) : at], -1, locatives):
-                    return ""  # "ambassador in Madrid": where a person is posted, not where the news is
+                    return text[at : hit.stop] + _POST  # "ambassador in Madrid": where a person is posted
                 return text[words[end - n][1] : hit.stop]
     words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
     for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
@@ -946,7 +964,7 @@ def _with_locative(
             if word in locatives.after and word not in ignore:
                 stop = words[skip + n - 1][1]
                 if locatives.posts and _is_post(norm[stop : stop + _POST_REACH], 1, locatives):
-                    return ""  # "کابل میں اپنے سفیر": the post of an envoy (Urdu, Hindi: after the place)
+                    return text[hit.start : stop] + _POST  # "کابل میں اپنے سفیر" (Urdu, Hindi: after the place)
                 return text[hit.start : stop]
     return None
 

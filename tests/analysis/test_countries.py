@@ -799,8 +799,11 @@ def test_a_dateline_names_a_place_though_it_starts_the_text(gazetteer):
 )
 def test_a_post_abroad_is_not_where_the_news_is(gazetteer, title, body, main, post):
     result = countries.analyse_countries(title, body, gazetteer)
-    assert result.main == main
-    assert not by_code(result.mentioned)[post].located and post in {t.code for t in result.about}
+    assert result.main == main and post in {t.code for t in result.about}
+    # the evidence says why the place does not count
+    located = by_code(result.mentioned)[post].located
+    assert located and all(p.endswith(": a post abroad, not where the news is)") for p in located)
+    assert located[0].endswith("(title: a post abroad, not where the news is)")
 
 
 def test_a_place_next_to_an_envoy_still_counts_when_no_post_word_stands_before_it(gazetteer):
