@@ -405,13 +405,12 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
     in_title: set[str] = set()
     kind_weights = settings.kind_weights
     attributes = gaz.locatives.attributes
-    title_norm = _normalise(title) if attributes and title_hits else ""
     for hits, text, is_title in ((title_hits, title, True), (body_hits, body, False)):
         for hit in hits:
             code = hit.entry.code
             if code is None or hit.entry.kind == "clue":
                 continue
-            if is_title and attributes and _names_people(title_norm, hit) and _beside(title_norm, hit, attributes):
+            if is_title and attributes and _names_people(title, hit) and _beside(_normalise(title), hit, attributes):
                 position = settings.body_weight  # "Chinese demand", "Dutch midfielder": an attribute, not a party
                 in_title.add(code)
             elif is_title:
@@ -455,9 +454,9 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
     if mentioned:  # a country far weaker than the strongest is a passing mention, even above the threshold
         cut = max(cut, settings.about_ratio * mentioned[0].score)
     about = [t for t in mentioned if t.score >= cut]
-    # a local story: the strongest country, unless the title places the event (then that one, below)
-    titled = settings.main_where_located and any(_location_rank(t) == 0 for t in mentioned)
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
+        # a local story: the strongest country, unless the title places the event (then that one, below)
+        titled = settings.main_where_located and any(_location_rank(t) == 0 for t in mentioned)
         about = [] if titled else mentioned[:1]
     if settings.main_where_located:
         about = _where_located_first(about, mentioned)
@@ -489,6 +488,8 @@ def _location_rank(tag: CountryTag) -> int:
 
 def _is_venue(tag: CountryTag) -> bool:
     """Whether the title names this country only as the venue of talks or a match between others."""
+    if not tag.located:
+        return False
     located = [place for place in tag.located if not place.endswith(f"{_POSTED})")]
     return bool(located) and all(place.endswith(_VENUE) for place in located)
 
@@ -577,26 +578,45 @@ def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str
     candidates.sort(key=lambda h: (h.start, h.start - h.stop))
     hits = []
     last_stop = -1
-    places: tuple[set[int], set[int]] | None = None
+    bounds = _Bounds(candidates)
     for hit in candidates:
         if hit.start >= last_stop:
             entry = hit.entry
             check = entry.person_name or (entry.places and not title_case and entry.cap_offset >= 0)
-            if check:
-                if places is None:  # "Bayern München", "Paris Saint-Germain": a place beside a place is no name
-                    places = {h.stop for h in candidates}, {h.start for h in candidates}
-                if _next_to_a_name(text, hit, gaz.name_neighbours_ok, places):
-                    continue
+            if check and _next_to_a_name(text, hit, gaz.name_neighbours_ok, bounds):
+                continue
             hits.append(hit)
             last_stop = hit.stop
     return hits
 
 
-def _next_to_a_name(
-    text: str, hit: _Hit, neighbours_ok: frozenset[str], places: tuple[set[int], set[int]] = (set(), set())
-) -> bool:
+class _Bounds:
+    """Where the matches of a text start and stop, worked out the first time a name check needs them."""
+
+    __slots__ = ("hits", "_starts", "_stops")
+
+    def __init__(self, hits: list[_Hit]) -> None:
+        self.hits = hits
+        self._starts: set[int] | None = None
+        self._stops: set[int] = set()
+
+    def starts(self, i: int) -> bool:
+        self._fill()
+        return i in self._starts  # type: ignore[operator]
+
+    def stops(self, i: int) -> bool:
+        self._fill()
+        return i in self._stops
+
+    def _fill(self) -> None:
+        if self._starts is None:
+            self._starts = {h.start for h in self.hits}
+            self._stops = {h.stop for h in self.hits}
+
+
+def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str], places: _Bounds | None = None) -> bool:
     """Whether a capitalised word stands right before or after: "Michael Jordan", "Jordan Peterson"; not one that
-    ends or starts a place name (`places`: where candidate matches stop and start): "Bayern München"."""
+    ends or starts another match (`places`): "Bayern München", "Paris Saint-Germain"."""
     i = hit.start - 1
     if i >= 0 and text[i] == " ":
         while i >= 0 and text[i] == " ":
@@ -605,7 +625,8 @@ def _next_to_a_name(
         while j >= 0 and text[j].isalpha():
             j -= 1
         word = text[j + 1 : i + 1]
-        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok and i + 1 not in places[0]:
+        name = word and word[0].isupper() and not word.isupper() and word not in neighbours_ok
+        if name and (places is None or not places.stops(i + 1)):
             return True
     i = hit.stop
     if i < len(text) and text[i] == " ":
@@ -615,7 +636,8 @@ def _next_to_a_name(
         while j < len(text) and text[j].isalpha():
             j += 1
         word = text[i:j]
-        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok and i not in places[1]:
+        name = word and word[0].isupper() and not word.isupper() and word not in neighbours_ok
+        if name and (places is None or not places.starts(i)):
             return True
     return False
 
@@ -875,12 +897,12 @@ def _locates(phrase: str | None) -> bool:
 _PEOPLE_ENDINGS = frozenset({"ی", "یان", "یون", "یین", "ین"})  # "بھارتی", "تونسیون": a name made a demonym
 
 
-def _names_people(norm: str, hit: _Hit) -> bool:
+def _names_people(text: str, hit: _Hit) -> bool:
     """Whether the hit names a country's people or is its adjective ("Afghans", "بھارتی", "تونسيون")."""
     entry = hit.entry
     if entry.kind == "demonym":
         return True
-    return entry.arabic and norm[hit.start + len(entry.key) : hit.stop] in _PEOPLE_ENDINGS
+    return entry.arabic and _normalise(text[hit.start + len(entry.key) : hit.stop]) in _PEOPLE_ENDINGS
 
 
 def _beside(norm: str, hit: _Hit, words: frozenset[str]) -> bool:
