@@ -181,9 +181,7 @@ def timed_ingest(newsmon: str, db: Path, data: Path, env: dict[str, str]) -> Ing
     watcher.join()
     writer_cpu = usage.ru_utime + usage.ru_stime
     peak_process = max(peaks[0], usage.ru_maxrss / 1024)
-    return Ingest(
-        seconds, writer_cpu + sum(cpu_by_pid.values()), writer_cpu, peak_process, peaks[1], output.strip()
-    )
+    return Ingest(seconds, writer_cpu + sum(cpu_by_pid.values()), writer_cpu, peak_process, peaks[1], output.strip())
 
 
 def _load() -> str:
