@@ -406,7 +406,7 @@ def empty_state(view: View) -> None:
         st.info(
             "**No articles yet.** Add a feed on the **Sources** page (or upload files there), then press "
             "*Fetch now*. From a terminal: `newsmon sources add URL`, `newsmon fetch`, or "
-            "`newsmon ingest FILES...`. To look around first, run `newsmon demo` and reload this page."
+            "`newsmon ingest FILE [FILE ...]`. To look around first, run `newsmon demo` and reload this page."
         )
     else:
         st.info(

@@ -504,7 +504,8 @@ def article_rows(
     return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
-ANALYSIS_COLUMNS = """
+# An article's tags, one ';'-separated column each: the main country first, then the strongest first.
+TAG_COLUMNS = """
     (SELECT group_concat(country, ';') FROM
         (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY is_main DESC, score DESC))
         AS countries,
@@ -512,7 +513,9 @@ ANALYSIS_COLUMNS = """
         (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
         AS countries_mentioned,
     (SELECT group_concat(topic, ';') FROM
-        (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
+        (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics"""
+
+ANALYSIS_COLUMNS = f"""{TAG_COLUMNS},
     a.sentiment,
     (SELECT group_concat(keyword, ';') FROM
         (SELECT keyword FROM article_keywords WHERE article_id = a.id ORDER BY score DESC)) AS keywords,
@@ -573,15 +576,7 @@ SORTS = {  # an index serves each but the title's (see article_page)
     "title": "a.title {d}, a.id {d}",
 }
 
-PAGE_COLUMNS = """a.id, a.url, a.title, a.source, a.author, a.published_at, a.language,
-    (SELECT group_concat(country, ';') FROM
-        (SELECT country FROM article_countries WHERE article_id = a.id ORDER BY is_main DESC, score DESC))
-        AS countries,
-    (SELECT group_concat(country, ';') FROM
-        (SELECT country FROM article_countries_mentioned WHERE article_id = a.id ORDER BY score DESC))
-        AS countries_mentioned,
-    (SELECT group_concat(topic, ';') FROM
-        (SELECT topic FROM article_topics WHERE article_id = a.id ORDER BY score DESC)) AS topics,
+PAGE_COLUMNS = f"""a.id, a.url, a.title, a.source, a.author, a.published_at, a.language,{TAG_COLUMNS},
     a.sentiment, a.story_id, a.sentiment_label"""
 
 

@@ -94,7 +94,8 @@ _RANK = {
 
 # Punctuation that separates words. Mapped to a space (one character for one, so offsets stay valid) in both the
 # phrases and the text, so "Guinea-Bissau" matches "Guinea Bissau" and a word after a quote still starts a word.
-# Arabic-script letters people write either way are folded to one form (ي ى -> ی, ك -> ک, ة ہ -> ه, أ إ آ -> ا).
+# Arabic-script letters people write either way are folded to one form (ي ى -> ی, ك -> ک, ة ہ -> ه, أ إ آ -> ا), and
+# so are Devanagari ॉ and ा, ऑ and आ.
 _SEPARATORS = str.maketrans(
     {
         **{
@@ -103,6 +104,8 @@ _SEPARATORS = str.maketrans(
         },
         **{c: " " for c in "،؛؟۔।॥\u200c\u200f\u200e\u0640"},
         **dict(zip("يىكةہۃأإآٱ", "یی" + "کههه" + "اااا", strict=True)),
+        "\u0949": "\u093e",  # Devanagari candra o, for English "o" ("वॉशिंगटन"), is often written aa ("वाशिंगटन")
+        "\u0911": "\u0906",  # and so is the vowel ऑ as आ ("ऑस्ट्रेलिया", "आस्ट्रेलिया")
     }
 )
 _FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
@@ -304,12 +307,25 @@ class Locatives:
     measures: frozenset[str] = frozenset()  # "sanctions", "tariffs": a measure has no place of its own
     targets: frozenset[str] = frozenset()  # "on", "पर": with a measure, the locative names its target, not a place
     clauses: frozenset[str] = frozenset()  # "as", "amid": a subordinate clause's place is a circumstance
+    posts: frozenset[str] = frozenset()  # "ambassador", "سفیر": "ambassador in Madrid" is a post, not a place
+    hosts: frozenset[str] = frozenset()  # "hosts", "تستضيف": the country before it is the venue of the talks
+    homecoming: frozenset[str] = frozenset()  # "return home", "स्वदेश": people arrive in their own country
+    attributes: frozenset[str] = frozenset()  # "demand", "midfielder": "Chinese demand" makes China no party
     longest: int = 0  # words in the longest preposition or postposition
 
     @functools.cached_property
     def patterns(self) -> dict[str, re.Pattern[str] | None]:
         """One regular expression per word list, finding its phrases as whole words in normalised text."""
-        return {name: _phrases_pattern(getattr(self, name)) for name in ("venues", "matches", "measures", "clauses")}
+        names = ("venues", "matches", "measures", "clauses", "hosts", "homecoming")
+        return {name: _phrases_pattern(getattr(self, name)) for name in names}
+
+    @functools.cached_property
+    def post_stems(self) -> tuple[str, ...]:
+        """The posts written as stems ("ambassad*": ambassador, ambassadeur, ambassadors)."""
+        return tuple(p[:-1] for p in self.posts if p.endswith("*"))
+
+    def is_post(self, word: str) -> bool:
+        return word in self.posts or word.startswith(self.post_stems)
 
 
 def _phrases_pattern(phrases: frozenset[str]) -> re.Pattern[str] | None:
@@ -388,12 +404,16 @@ def score_countries(title: str, body: str, gazetteer: Gazetteer | None = None) -
     first_seen: dict[str, int] = {}  # ties go to the country named first
     in_title: set[str] = set()
     kind_weights = settings.kind_weights
+    attributes = gaz.locatives.attributes
     for hits, text, is_title in ((title_hits, title, True), (body_hits, body, False)):
         for hit in hits:
             code = hit.entry.code
             if code is None or hit.entry.kind == "clue":
                 continue
-            if is_title:
+            if is_title and attributes and _names_people(title, hit) and _beside(_normalise(title), hit, attributes):
+                position = settings.body_weight  # "Chinese demand", "Dutch midfielder": an attribute, not a party
+                in_title.add(code)
+            elif is_title:
                 # the headline's first country is usually its subject ("Polish farmers block ... Ukraine")
                 position = settings.title_weight + (settings.title_first_weight if not in_title else 0.0)
                 in_title.add(code)
@@ -435,7 +455,9 @@ def analyse_countries(title: str, body: str, gazetteer: Gazetteer | None = None)
         cut = max(cut, settings.about_ratio * mentioned[0].score)
     about = [t for t in mentioned if t.score >= cut]
     if not about and mentioned and settings.about_fallback and mentioned[0].score >= settings.about_fallback:
-        about = mentioned[:1]
+        # a local story: the strongest country, unless the title places the event (then that one, below)
+        titled = settings.main_where_located and any(_location_rank(t) == 0 for t in mentioned)
+        about = [] if titled else mentioned[:1]
     if settings.main_where_located:
         about = _where_located_first(about, mentioned)
     return CountryAnalysis(mentioned=tuple(mentioned), about=tuple(about))
@@ -458,12 +480,18 @@ def _where_located_first(about: list[CountryTag], mentioned: list[CountryTag]) -
 
 def _location_rank(tag: CountryTag) -> int:
     """0 when the title places the event in this country, 1 the dateline or the first sentence, 2 neither."""
-    return min((0 if " (title" in place else 1 for place in tag.located if not place.endswith(_VENUE)), default=2)
+    return min(
+        (0 if " (title" in place else 1 for place in tag.located if not place.endswith((_VENUE, f"{_POSTED})"))),
+        default=2,
+    )
 
 
 def _is_venue(tag: CountryTag) -> bool:
     """Whether the title names this country only as the venue of talks or a match between others."""
-    return bool(tag.located) and all(place.endswith(_VENUE) for place in tag.located)
+    if not tag.located:
+        return False
+    located = [place for place in tag.located if not place.endswith(f"{_POSTED})")]
+    return bool(located) and all(place.endswith(_VENUE) for place in located)
 
 
 def tag(title: str, body: str, gazetteer: Gazetteer | None = None, threshold: float | None = None) -> list[CountryTag]:
@@ -550,19 +578,45 @@ def _find(text: str, gaz: Gazetteer, *, title_case: bool = False, lower: set[str
     candidates.sort(key=lambda h: (h.start, h.start - h.stop))
     hits = []
     last_stop = -1
+    bounds = _Bounds(candidates)
     for hit in candidates:
         if hit.start >= last_stop:
             entry = hit.entry
             check = entry.person_name or (entry.places and not title_case and entry.cap_offset >= 0)
-            if check and _next_to_a_name(text, hit, gaz.name_neighbours_ok):
+            if check and _next_to_a_name(text, hit, gaz.name_neighbours_ok, bounds):
                 continue
             hits.append(hit)
             last_stop = hit.stop
     return hits
 
 
-def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool:
-    """Whether a capitalised word stands right before or after: "Michael Jordan", "Jordan Peterson"."""
+class _Bounds:
+    """Where the matches of a text start and stop, worked out the first time a name check needs them."""
+
+    __slots__ = ("hits", "_starts", "_stops")
+
+    def __init__(self, hits: list[_Hit]) -> None:
+        self.hits = hits
+        self._starts: set[int] | None = None
+        self._stops: set[int] = set()
+
+    def starts(self, i: int) -> bool:
+        self._fill()
+        return i in self._starts  # type: ignore[operator]
+
+    def stops(self, i: int) -> bool:
+        self._fill()
+        return i in self._stops
+
+    def _fill(self) -> None:
+        if self._starts is None:
+            self._starts = {h.start for h in self.hits}
+            self._stops = {h.stop for h in self.hits}
+
+
+def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str], places: _Bounds | None = None) -> bool:
+    """Whether a capitalised word stands right before or after: "Michael Jordan", "Jordan Peterson"; not one that
+    ends or starts another match (`places`): "Bayern München", "Paris Saint-Germain"."""
     i = hit.start - 1
     if i >= 0 and text[i] == " ":
         while i >= 0 and text[i] == " ":
@@ -571,7 +625,8 @@ def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool
         while j >= 0 and text[j].isalpha():
             j -= 1
         word = text[j + 1 : i + 1]
-        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok:
+        name = word and word[0].isupper() and not word.isupper() and word not in neighbours_ok
+        if name and (places is None or not places.stops(i + 1)):
             return True
     i = hit.stop
     if i < len(text) and text[i] == " ":
@@ -581,7 +636,8 @@ def _next_to_a_name(text: str, hit: _Hit, neighbours_ok: frozenset[str]) -> bool
         while j < len(text) and text[j].isalpha():
             j += 1
         word = text[i:j]
-        if word and word[0].isupper() and not word.isupper() and word not in neighbours_ok:
+        name = word and word[0].isupper() and not word.isupper() and word not in neighbours_ok
+        if name and (places is None or not places.starts(i)):
             return True
     return False
 
@@ -742,11 +798,12 @@ def _located(
             if phrase is None and place and not (hit.start and _is_word(title[hit.start - 1])):
                 phrase = title[hit.start : hit.stop]
             if phrase is not None:
-                out.setdefault(code, []).append(f"{phrase} (title)")
+                out.setdefault(code, []).append(_where(phrase, "title"))
     # the first sentence of the first paragraph says where; later ones add where shares fell or a minister flew
     first_end = _SENTENCE_END.search(body, lead_start, lead_end)
     first_end = first_end.start() if first_end else lead_end
     lead_hits = [h for h in body_hits if h.start < first_end]
+    dateline_end = -1
     if lead_hits:
         dateline_end = _dateline_end(body)
         lead_norm = _normalise(body[:first_end]) if locatives.longest else ""
@@ -760,9 +817,15 @@ def _located(
             elif lead_norm and hit.start >= lead_start and hit.stop <= first_end and hit.start < clause:
                 phrase = _with_locative(body, lead_norm, hit, locatives, targets)
                 if phrase is not None:
-                    out.setdefault(code, []).append(f"{phrase} (first sentence)")
+                    out.setdefault(code, []).append(_where(phrase, "first sentence"))
     if not title_hits:
         return out
+    if _finds(patterns["homecoming"], norm):
+        # "Indian students stranded in Russia return home", "Pakistan repatriates Afghans": people moved across a
+        # border are where they arrive, the country of the people the title names
+        people = next((h for h in title_hits if h.entry.code is not None and _names_people(norm, h)), None)
+        if people is not None:
+            return {people.entry.code: [f"{title[people.start : people.stop]} (title: people going home)"]}
     titled = {code for code, places in out.items() if any(p.endswith(" (title)") for p in places)}
     talks = _finds(patterns["venues"], norm)
     match = titled and _finds(patterns["matches"], norm)
@@ -771,34 +834,101 @@ def _located(
     # the countries the title names outside a locative phrase: the parties of talks, the sides of a match
     parties = [
         h for h in title_hits if h.entry.code is not None and h.entry.kind != "clue"
-        and not (locatives.longest and _with_locative(title, norm, h, locatives))
+        and not (locatives.longest and _locates(_with_locative(title, norm, h, locatives)))
     ]  # fmt: skip
+    # "Riyadh hosts talks between Sudan and South Sudan": the host is the venue, not a party
+    hosts = {h.entry.code for h in parties if talks and _followed_by(norm, h.stop, patterns["hosts"])}
+    parties = [h for h in parties if h.entry.code not in hosts]
     party_codes = {h.entry.code for h in parties}
     neutral = match and len(party_codes) > 1 and not titled & party_codes
     if talks or neutral:
         # "Pakistan and Afghanistan hold talks in Istanbul": the story is the parties, not the venue; the first
         # party the title names stands for them (as "Pakistan" for the talks of both)
-        if not parties:
-            return {}
         what = "talks or an agreement, first party named" if talks else "a match on neutral ground, first side named"
-        first = parties[0]
-        chosen = {first.entry.code: [f"{title[first.start : first.stop]} (title: {what})"]}
-        if len(party_codes) > 1:  # where two parties or more meet is only mentioned
-            for code in titled - party_codes:
+        if parties:
+            first, named = parties[0], title
+        else:
+            # "Talks resume in Muscat", the parties named in the first sentence: "Delegations from Yemen and ...";
+            # talks are held in a city ("build a refinery in China" is a place, not a venue)
+            if any(h.entry.code in titled and h.entry.kind == "name" for h in title_hits):
+                return {}
+            venues = titled | hosts
+            first = next((
+                h for h in lead_hits if h.stop > dateline_end and h.entry.code not in venues and h.entry.code
+                and h.entry.kind not in ("clue", "demonym")
+            ), None)  # fmt: skip
+            if first is None:
+                return {}
+            named, what = body, "talks, first party named in the first sentence"
+        chosen = {first.entry.code: [f"{named[first.start : first.stop]} (title: {what})"]}
+        if len(party_codes) > 1 or not parties:  # where two parties or more meet is only mentioned
+            for code in titled - party_codes - {first.entry.code}:
                 chosen[code] = [
                     f"{place.removesuffix(' (title)')} {_VENUE}" for place in out[code] if "(title)" in place
                 ]
+            for code in hosts - party_codes - titled - {first.entry.code}:
+                chosen[code] = [f"{_host_phrase(title, title_hits, code)} {_VENUE}"]
         return chosen
     if measure and not titled:
         # "US imposes new sanctions on Russia": the country that acts, named first (a demonym is rarely the actor:
         # "Mexican tomatoes face new duties")
-        actor = next((h for h in parties if h.entry.kind != "demonym"), None)
+        actor = next((h for h in parties if not _names_people(norm, h)), None)
         if actor is not None:
             return {actor.entry.code: [f"{title[actor.start : actor.stop]} (title: a measure, the country that acts)"]}
     return out
 
 
 _VENUE = "(title: the venue of talks or a match, not a party: only mentioned)"
+_POST = "\x00post"  # ends what _with_locative returns for a post abroad ("ambassador in Madrid")
+_POSTED = "a post abroad, not where the news is"
+
+
+def _where(phrase: str, part: str) -> str:
+    """The evidence of a location found in `part` (the title, the first sentence), or of a post that is none."""
+    if phrase.endswith(_POST):
+        return f"{phrase.removesuffix(_POST)} ({part}: {_POSTED})"
+    return f"{phrase} ({part})"
+
+
+def _locates(phrase: str | None) -> bool:
+    return phrase is not None and not phrase.endswith(_POST)
+
+
+_PEOPLE_ENDINGS = frozenset({"ی", "یان", "یون", "یین", "ین"})  # "بھارتی", "تونسیون": a name made a demonym
+
+
+def _names_people(text: str, hit: _Hit) -> bool:
+    """Whether the hit names a country's people or is its adjective ("Afghans", "بھارتی", "تونسيون")."""
+    entry = hit.entry
+    if entry.kind == "demonym":
+        return True
+    return entry.arabic and _normalise(text[hit.start + len(entry.key) : hit.stop]) in _PEOPLE_ENDINGS
+
+
+def _beside(norm: str, hit: _Hit, words: frozenset[str]) -> bool:
+    """Whether the word right before the hit (and its clitics: "النفط الروسي") or right after it is one of `words`."""
+    start = hit.start
+    while start > 0 and _is_word(norm[start - 1]):
+        start -= 1
+    stop = hit.stop
+    while stop < len(norm) and _is_word(norm[stop]):
+        stop += 1
+    return any(w in words for w in norm[max(0, start - 40) : start].split()[-1:] + norm[stop : stop + 40].split()[:1])
+
+
+def _followed_by(norm: str, stop: int, pattern: re.Pattern[str] | None) -> bool:
+    """Whether a phrase of `pattern` is the next word after `stop` ("Riyadh hosts")."""
+    if pattern is None:
+        return False
+    start = stop
+    while start < len(norm) and norm[start] == " ":
+        start += 1
+    return start > stop and pattern.match(norm, start) is not None
+
+
+def _host_phrase(title: str, hits: list[_Hit], code: str) -> str:
+    hit = next(h for h in hits if h.entry.code == code)
+    return title[hit.start : hit.stop]
 
 
 def _finds(pattern: re.Pattern[str] | None, norm: str) -> bool:
@@ -829,7 +959,8 @@ def _with_locative(
     text: str, norm: str, hit: _Hit, locatives: Locatives, ignore: frozenset[str] = frozenset()
 ) -> str | None:
     """The hit with the locative word that places an event there ("in Rakhine", "ताइवान के पास"), or None; the
-    words of `ignore` do not count. `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
+    words of `ignore` do not count. A locative beside a post ("ambassador in Madrid") places nobody's news: the
+    phrase then ends in _POST. `norm` is `_normalise(text)`: same offsets, lower case, punctuation as spaces."""
     reach = (_MAX_BETWEEN + locatives.longest) * 16
     window = max(0, hit.start - reach)
     words = [(m.group(), m.start()) for m in _WORD.finditer(norm, window, hit.start)]
@@ -842,6 +973,9 @@ def _with_locative(
         for n in range(1, min(locatives.longest, end) + 1):
             word = " ".join(w for w, _ in words[end - n : end])
             if word in locatives.before and word not in ignore:
+                at = words[end - n][1]
+                if locatives.posts and _is_post(norm[max(0, at - _POST_REACH) : at], -1, locatives):
+                    return text[at : hit.stop] + _POST  # "ambassador in Madrid": where a person is posted
                 return text[words[end - n][1] : hit.stop]
     words = [(m.group(), m.end()) for m in _WORD.finditer(norm, hit.stop, hit.stop + reach)]
     for skip in range(min(_MAX_BETWEEN, len(words)) + 1):
@@ -850,8 +984,22 @@ def _with_locative(
         for n in range(1, min(locatives.longest, len(words) - skip) + 1):
             word = " ".join(w for w, _ in words[skip : skip + n])
             if word in locatives.after and word not in ignore:
-                return text[hit.start : words[skip + n - 1][1]]
+                stop = words[skip + n - 1][1]
+                if locatives.posts and _is_post(norm[stop : stop + _POST_REACH], 1, locatives):
+                    return text[hit.start : stop] + _POST  # "کابل میں اپنے سفیر" (Urdu, Hindi: after the place)
+                return text[hit.start : stop]
     return None
+
+
+_POST_WORDS = 3  # "ambassadeur en poste à Abidjan": a post this many words from the locative
+_POST_REACH = 64  # characters searched for them
+
+
+def _is_post(span: str, side: int, locatives: Locatives) -> bool:
+    """Whether one of the _POST_WORDS words of `span` next to a locative (its last ones before it when `side` is
+    -1, its first ones after it when 1) names a post abroad: "ambassador", "سفیر", "राजदूत"."""
+    words = span.split()
+    return any(map(locatives.is_post, words[-_POST_WORDS:] if side < 0 else words[:_POST_WORDS]))
 
 
 def _lead_span(body: str, settings: Settings) -> tuple[int, int]:
@@ -1025,15 +1173,24 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
     if not isinstance(table, dict):
         raise fail("[location] must be a table of languages, e.g. [location.en]")
     words: dict[str, set[str]] = {
-        key: set() for key in ("before", "after", "between", "venues", "matches", "measures", "targets", "clauses")
-    }
+        key: set()
+        for key in (
+            "before", "after", "between", "venues", "matches", "measures", "targets", "clauses", "posts", "hosts",
+            "homecoming", "attributes",
+        )
+    }  # fmt: skip
     for language, lists in table.items():
         where = f"[location.{language}]"
         if not isinstance(lists, dict):
             raise fail(f"{where} must be a table")
         _check_keys(lists, set(words), where, fail)
         for key, found in words.items():
-            found.update(k for k in map(_key, _strings(lists, key, where, fail)) if k)
+            forms = _strings(lists, key, where, fail)
+            if key == "posts":  # a post may be a stem: "ambassad*"
+                keys = [_key(f.removesuffix("*")) + "*" * f.endswith("*") for f in forms]
+            else:
+                keys = [_key(f) for f in forms]
+            found.update(k for k in keys if k.strip("*"))
     return Locatives(
         before=frozenset(words["before"]),
         after=frozenset(words["after"]),
@@ -1043,6 +1200,10 @@ def _read_locatives(table: Any, fail: _Fail) -> Locatives:
         measures=frozenset(words["measures"]),
         targets=frozenset(words["targets"]),
         clauses=frozenset(words["clauses"]),
+        posts=frozenset(words["posts"]),
+        hosts=frozenset(words["hosts"]),
+        homecoming=frozenset(words["homecoming"]),
+        attributes=frozenset(words["attributes"]),
         longest=max((len(p.split()) for p in words["before"] | words["after"]), default=0),
     )
 
@@ -1174,17 +1335,20 @@ def _generated_names(languages: Iterable[str]) -> list[tuple[str, str, str]]:
     catalogues = []
     for language in languages:
         try:
-            catalogues.append(gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]))
+            catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
         except OSError:
             continue  # no catalogue for that language: English names and the curated ones only
+        catalogues.append((language, catalogue))
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
             if not value:
                 continue
             out += [(form, country.alpha_2, "name") for form in _name_forms(value)]
-            for catalogue in catalogues:
+            for language, catalogue in catalogues:
                 translated = catalogue.gettext(value)
+                if language == "de" and " " not in translated and not translated.endswith(("s", "ß", "x", "z")):
+                    out.append((translated + "s", country.alpha_2, "name"))  # the genitive: "Chinas", "Irans"
                 if translated == value:
                     continue
                 translated = _ARABIC_MARKS.sub("", translated).replace("، ", ", ")
@@ -1299,8 +1463,16 @@ def _generated_places(settings: Settings, names: Mapping[str, str]) -> list[tupl
                     continue
             elif not _OTHER_SCRIPTS.search(alternate) and not (big and _LATIN_EXONYM.fullmatch(alternate)):
                 continue
+            if _truncated(_ascii_fold(alternate), city["name"]):
+                continue  # "Namanga" ("Namangã") for Namangan, "Pert" for Perth: another town's name, or a typo
             out.append((alternate, code, "city", population))
     return out
+
+
+def _truncated(alternate: str, name: str) -> bool:
+    """Whether an alternate name is the city's name less its last letter or two ("Namanga", "Luand")."""
+    rest = name[len(alternate) :]
+    return 0 < len(rest) <= 2 and rest.isalpha() and name.startswith(alternate)
 
 
 # The countries whose own places are written in Arabic script (Arabic, Persian, Urdu) or in Devanagari (Hindi,

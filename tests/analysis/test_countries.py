@@ -785,3 +785,115 @@ def test_a_dateline_names_a_place_though_it_starts_the_text(gazetteer):
     assert not score_countries("Chemiekonzern meldet Gewinn", "Ludwigshafen meldete Gewinne.", gazetteer)
     # Geneva, the venue of talks, before the small Genevas of the United States
     assert {t.code for t in score_countries("Talks resume", "GENEVA - Envoys met again.", gazetteer)} == {"CH"}
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "main", "post"),
+    [
+        ("Morocco recalls its ambassador in Berlin", "RABAT - Morocco recalled its ambassador in Berlin.", "MA", "DE"),
+        ("Le Tchad rappelle son ambassadeur en poste à Dakar", "Le Tchad accuse le Sénégal d'ingérence.", "TD", "SN"),
+        ("Deutscher Botschafter in Kairo zurückgerufen", "Berlin reagiert auf Vorwürfe aus Ägypten.", "DE", "EG"),
+        ("العراق يستدعي سفيره في أنقرة", "استدعت بغداد سفيرها لدى تركيا للتشاور.", "IQ", "TR"),
+        ("پاکستان نے ماسکو میں اپنے سفیر کو واپس بلا لیا", "اسلام آباد: دفتر خارجہ نے روس سے احتجاج کیا۔", "PK", "RU"),
+    ],
+)
+def test_a_post_abroad_is_not_where_the_news_is(gazetteer, title, body, main, post):
+    result = countries.analyse_countries(title, body, gazetteer)
+    assert result.main == main and post in {t.code for t in result.about}
+    # the evidence says why the place does not count
+    located = by_code(result.mentioned)[post].located
+    assert located and all(p.endswith(": a post abroad, not where the news is)") for p in located)
+    assert located[0].endswith("(title: a post abroad, not where the news is)")
+
+
+def test_a_place_next_to_an_envoy_still_counts_when_no_post_word_stands_before_it(gazetteer):
+    blast = countries.analyse_countries("Blast hits embassy compound in Kabul", "Three guards were hurt.", gazetteer)
+    assert blast.main == "AF" and by_code(blast.about)["AF"].located == ("in Kabul (title)",)
+    # in Hindi and Urdu the post stands before the place: "summoned in Delhi" is where the news is
+    summoned = countries.analyse_countries("नेपाल के राजदूत को दिल्ली में तलब किया गया", "", gazetteer)
+    assert summoned.main == "IN" and by_code(summoned.mentioned)["IN"].located == ("दिल्ली में (title)",)
+
+
+def test_the_host_of_talks_is_their_venue(gazetteer):
+    result = countries.analyse_countries(
+        "Qatar hosts talks between Ethiopia and Eritrea", "Delegations met in Doha on Monday.", gazetteer
+    )
+    assert result.main == "ET" and "QA" not in {t.code for t in result.about}
+    assert by_code(result.mentioned)["QA"].located == (
+        "Qatar (title: the venue of talks or a match, not a party: only mentioned)",
+    )
+    # a country that holds talks, not one that hosts them, is a party
+    party = countries.analyse_countries("Qatar and Egypt hold talks", "Officials met in Cairo.", gazetteer)
+    assert party.main == "QA"
+
+
+def test_talks_whose_title_names_no_party_go_to_the_first_party_of_the_first_sentence(gazetteer):
+    result = countries.analyse_countries(
+        "Talks on prisoner exchange resume in Geneva",
+        "GENEVA - Negotiators from Armenia and Azerbaijan met on Tuesday to discuss the exchange. Swiss officials "
+        "hosted the meeting.",
+        gazetteer,
+    )
+    assert result.main == "AM" and "CH" not in {t.code for t in result.about}
+    assert by_code(result.about)["AM"].located == ("Armenia (title: talks, first party named in the first sentence)",)
+    # a country's name after "in" is a place, not a venue: an agreement to build something there stays there
+    plant = countries.analyse_countries(
+        "Steelmaker signs agreement to build plant in Egypt", "SEOUL - The South Korean company said.", gazetteer
+    )
+    assert plant.main == "EG"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "home", "abroad"),
+    [
+        ("Nepali workers stranded in Qatar flown home", "KATHMANDU - 140 workers landed on Sunday.", "NP", "QA"),
+        ("قطر میں پھنسے 50 پاکستانی مزدور وطن واپس پہنچ گئے", "کراچی: مزدور خصوصی پرواز سے پہنچے۔", "PK", "QA"),
+        ("सऊदी अरब में फंसे 40 भारतीय मजदूर स्वदेश लौटे", "मजदूर विशेष विमान से मुंबई पहुंचे।", "IN", "SA"),
+    ],
+)
+def test_people_going_home_are_where_they_arrive(gazetteer, title, body, home, abroad):
+    result = countries.analyse_countries(title, body, gazetteer)
+    assert result.main == home
+    assert by_code(result.mentioned)[home].located[0].endswith("(title: people going home)")
+    assert abroad in {t.code for t in result.mentioned}
+
+
+def test_people_stranded_abroad_without_going_home_are_where_they_are(gazetteer):
+    result = countries.analyse_countries("Nepali workers stranded in Qatar", "DOHA - 140 workers wait.", gazetteer)
+    assert result.main == "QA"
+
+
+def test_a_demonym_beside_an_attribute_is_no_party(gazetteer):
+    signing = countries.analyse_countries(
+        "Melbourne City sign Japanese midfielder", "Melbourne City have signed a Japanese midfielder.", gazetteer
+    )
+    assert [t.code for t in signing.about] == ["AU"] and "JP" in {t.code for t in signing.mentioned}
+    # people of a country who are the news make it a party
+    crash = countries.analyse_countries(
+        "Japanese tourists hurt in Brisbane bus crash", "Eight Japanese tourists were hurt.", gazetteer
+    )
+    assert crash.main == "AU" and "JP" in {t.code for t in crash.about}
+
+
+def test_visits_place_the_event_in_the_country_visited(gazetteer):
+    visit = countries.analyse_countries("Saudi crown prince visits Islamabad", "He met the prime minister.", gazetteer)
+    assert visit.main == "PK" and by_code(visit.about)["PK"].located == ("visits Islamabad (title)",)
+    urdu = countries.analyse_countries("سعودی وزیر خارجہ کا دورہ اسلام آباد", "وزیر خارجہ نے ملاقات کی۔", gazetteer)
+    assert urdu.main == "PK"
+    # a capital alone is a government, not a place
+    assert not by_code(score_countries("Islamabad rejects Saudi offer", "", gazetteer))["PK"].located
+
+
+def test_names_and_spellings_from_this_batch(gazetteer):
+    # a place beside a place is not a person's name; a person named like a country still is
+    assert found(gazetteer, "Bayern München lost on Wednesday.") == {"DE"}
+    assert found(gazetteer, "Michael Jordan and Paris Hilton attended.") == set()
+    assert found(gazetteer, "Paris Saint-Germain were fined.") == {"FR"}
+    # German genitives
+    assert found(gazetteer, "Vertreter Chinas und Russlands trafen sich.") == {"CN", "RU"}
+    # an alternate name that is a city's name less its last letter is not that city ("Namanga" is in Kenya)
+    assert "UZ" not in found(gazetteer, "Trucks queued at Namanga.")
+    assert found(gazetteer, "Cotton prices rose in Namangan.") == {"UZ"}
+    # Devanagari candra o and aa
+    assert found(gazetteer, "वॉशिंगटन में बैठक हुई।") == found(gazetteer, "वाशिंगटन में बैठक हुई।") == {"US"}
+    assert found(gazetteer, "ऑस्ट्रेलिया और आस्ट्रेलिया") == {"AU"}
