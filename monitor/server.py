@@ -75,7 +75,7 @@ def streamlit_command(port: int, address: str = LOCAL_ADDRESS) -> list[str]:
     # Always headless: otherwise Streamlit's first run stops to ask for an e-mail address. The browser is
     # opened here instead, once the server answers.
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "monitor.launch", "run", str(APP),  # `streamlit run`, the first run's modules loaded
         "--server.port", str(port),
         "--server.address", address,
         "--server.headless", "true",

@@ -165,11 +165,12 @@ def wait_healthy(base: str, process: subprocess.Popen, log_path: Path) -> None:
 
 @contextlib.contextmanager
 def serve(db_path: Path, log_dir: Path) -> Iterator[Dashboard]:
-    """`streamlit run app.py` on a database and a free port; stopped on leaving, whatever happened."""
+    """`streamlit run app.py` (through monitor.launch, as `newsmon serve`) on a database and a free port; stopped on
+    leaving, whatever happened."""
     port = free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     env = os.environ | {"NEWSMON_DB": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command = [sys.executable, "-m", "monitor.launch", "run", "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
     with open(log_path, "wb") as output:
         process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT)

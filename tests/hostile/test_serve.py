@@ -99,7 +99,7 @@ def test_serve_listens_on_loopback_only_and_a_signal_stops_every_child(db_path, 
         assert wait_for_listener(port, process, log) <= {"127.0.0.1"}, listening_addresses(port)
         children = descendants(process.pid)
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in children]
-        assert any("streamlit" in command for command in commands), commands
+        assert any("monitor.launch run" in command for command in commands), commands  # the dashboard (streamlit)
         assert any("monitor watch" in command for command in commands), commands  # the background fetcher
         process.send_signal(stop_signal)  # to serve alone, as a service manager or a closed terminal does
         process.wait(timeout=60)
