@@ -451,9 +451,14 @@ def headline_figure(column, key: str, label: str, value: str, change: str | None
         st.markdown(label, help=meaning)
         st.subheader(value, anchor=False)
         if change:
-            falling = change.startswith("-")
-            colour, arrow = ("red", "downward") if falling else ("green", "upward")
-            st.markdown(f":{colour}[:material/arrow_{arrow}: {change}]")
+            st.markdown(change_markdown(change))
+
+
+def change_markdown(change: str) -> str:
+    """A change against the previous period ("+12%", "-0.082", "new") in green with an arrow up, or in red with an
+    arrow down when it falls, as st.metric draws its delta."""
+    colour, arrow = ("red", "downward") if change.startswith("-") else ("green", "upward")
+    return f":{colour}[:material/arrow_{arrow}: {change}]"
 
 
 RISING_COLUMNS = {

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitor import config, demo, export, store
+from monitor import dashboard as ui
 from monitor.ingest import jobs
 from monitor.queries import Filters
 
@@ -183,6 +184,9 @@ def test_overview_changes_are_green_up_or_red_down(news):
     falling = {label: text for label, text in changes.items() if text and "-" in text[0]}
     for text in falling.values():
         assert text[0].startswith(":red[:material/arrow_downward: -"), text
+    # both directions, whatever the fixture's periods hold
+    assert ui.change_markdown("-0.082") == ":red[:material/arrow_downward: -0.082]"
+    assert ui.change_markdown("+25%") == ":green[:material/arrow_upward: +25%]"
 
 
 def test_filters_from_the_link_fill_the_sidebar_and_apply(news):
